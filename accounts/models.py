@@ -1,0 +1,238 @@
+"""Users, the social graph, notifications, and cameos with their consent ledger."""
+
+import uuid
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+HANDLE_PATTERN = r"^[a-z0-9_]{3,30}$"
+handle_validator = RegexValidator(
+    HANDLE_PATTERN, "3-30 characters: lowercase letters, digits and underscores.", code="invalid"
+)
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, handle):
+        return self.get(handle__iexact=handle)
+
+    def create_user(self, handle, email="", password=None, **extra):
+        user = self.model(handle=handle.lower(), email=self.normalize_email(email), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, handle, email="", password=None, **extra):
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self.create_user(handle, email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    handle = models.CharField(max_length=30, unique=True, validators=[handle_validator])
+    email = models.EmailField(max_length=254)
+    display_name = models.CharField(max_length=50, blank=True)
+    bio = models.CharField(max_length=300, blank=True)
+    avatar = models.CharField(max_length=255, blank=True, help_text="Storage name of the avatar.")
+    birth_date = models.DateField(null=True, blank=True)
+    is_staff = models.BooleanField(default=False)
+    is_active = models.BooleanField(default=True)
+    # Set by moderation (strikes) through accounts.services; blocks generation and publishing.
+    suspended_until = models.DateTimeField(null=True, blank=True)
+    follower_count = models.PositiveIntegerField(default=0)
+    following_count = models.PositiveIntegerField(default=0)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "handle"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["email"]
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("handle"), name="user_handle_ci_unique"),
+            models.CheckConstraint(
+                condition=models.Q(handle__regex=HANDLE_PATTERN), name="user_handle_format"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.handle
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_until is not None and self.suspended_until > timezone.now()
+
+    def age_on(self, day) -> int | None:
+        if self.birth_date is None:
+            return None
+        years = day.year - self.birth_date.year
+        if (day.month, day.day) < (self.birth_date.month, self.birth_date.day):
+            years -= 1
+        return years
+
+    @property
+    def is_minor(self) -> bool:
+        age = self.age_on(timezone.localdate())
+        return age is not None and age < 18
+
+
+class Follow(models.Model):
+    follower = models.ForeignKey(User, on_delete=models.CASCADE, related_name="following_set")
+    followee = models.ForeignKey(User, on_delete=models.CASCADE, related_name="follower_set")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["follower", "followee"], name="follow_unique"),
+            models.CheckConstraint(
+                condition=~models.Q(follower=models.F("followee")), name="follow_not_self"
+            ),
+        ]
+        indexes = [models.Index(fields=["followee", "-created_at"])]
+
+
+class Block(models.Model):
+    blocker = models.ForeignKey(User, on_delete=models.CASCADE, related_name="blocking_set")
+    blocked = models.ForeignKey(User, on_delete=models.CASCADE, related_name="blocked_by_set")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["blocker", "blocked"], name="block_unique"),
+            models.CheckConstraint(
+                condition=~models.Q(blocker=models.F("blocked")), name="block_not_self"
+            ),
+        ]
+        indexes = [models.Index(fields=["blocked"])]
+
+
+class Notification(models.Model):
+    """Something the user should hear about; written by any app through accounts.services."""
+
+    class Kind(models.TextChoices):
+        LIKE = "like"
+        COMMENT = "comment"
+        FOLLOW = "follow"
+        REMIX = "remix"
+        CAMEO_USE = "cameo_use"
+        CAMEO_USE_REMOVED = "cameo_use_removed"
+        MODERATION = "moderation"
+
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    actor = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    data = models.JSONField(default=dict, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["recipient", "-created_at", "-id"])]
+
+
+class Cameo(models.Model):
+    """A person's verified likeness. At most one live (non-revoked) cameo per owner."""
+
+    class Status(models.TextChoices):
+        PENDING_VERIFICATION = "pending_verification"
+        ACTIVE = "active"
+        REJECTED = "rejected"
+        REVOKED = "revoked"
+
+    class Permission(models.TextChoices):
+        ONLY_ME = "only_me"
+        APPROVED = "approved"
+        MUTUALS = "mutuals"
+        EVERYONE = "everyone"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(User, on_delete=models.CASCADE, related_name="cameos")
+    status = models.CharField(
+        max_length=24, choices=Status.choices, default=Status.PENDING_VERIFICATION
+    )
+    permission = models.CharField(
+        max_length=16, choices=Permission.choices, default=Permission.ONLY_ME
+    )
+    instructions = models.TextField(max_length=1000, blank=True)
+    source_clip = models.CharField(max_length=255, help_text="Private storage name.")
+    source_sha256 = models.CharField(max_length=64, blank=True)
+    rejection_reason = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner"],
+                condition=~models.Q(status="revoked"),
+                name="cameo_one_live_per_owner",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(status="revoked", revoked_at__isnull=False)
+                    | (~models.Q(status="revoked") & models.Q(revoked_at__isnull=True))
+                ),
+                name="cameo_revoked_iff_revoked_at",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"cameo of {self.owner_id} ({self.status})"
+
+
+class CameoGrant(models.Model):
+    """Under the `approved` permission, who may use the cameo."""
+
+    cameo = models.ForeignKey(Cameo, on_delete=models.CASCADE, related_name="grants")
+    grantee = models.ForeignKey(User, on_delete=models.CASCADE, related_name="cameo_grants")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["cameo", "grantee"], name="cameo_grant_unique"),
+        ]
+
+
+class ConsentEvent(models.Model):
+    """One entry of an owner's append-only, hash-chained consent ledger."""
+
+    class Action(models.TextChoices):
+        CREATED = "created"
+        VERIFIED = "verified"
+        REJECTED = "rejected"
+        PERMISSION_CHANGED = "permission_changed"
+        INSTRUCTIONS_CHANGED = "instructions_changed"
+        GRANTED = "granted"
+        GRANT_REVOKED = "grant_revoked"
+        USED = "used"
+        USE_REFUSED = "use_refused"
+        USE_REMOVED = "use_removed"
+        REVOKED = "revoked"
+
+    owner = models.ForeignKey(User, on_delete=models.CASCADE, related_name="consent_events")
+    cameo = models.ForeignKey(Cameo, on_delete=models.CASCADE, related_name="events")
+    seq = models.PositiveIntegerField()
+    action = models.CharField(max_length=32, choices=Action.choices)
+    actor = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_handle = models.CharField(max_length=30, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+    data = models.JSONField(default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["owner", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "seq"], name="consent_event_seq_unique"),
+        ]

@@ -1,0 +1,115 @@
+"""Published videos and what people do with them: likes, comments, views, remixes."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class Video(models.Model):
+    class Visibility(models.TextChoices):
+        PUBLIC = "public"
+        FOLLOWERS = "followers"
+        PRIVATE = "private"
+
+    class Status(models.TextChoices):
+        PUBLISHED = "published"
+        HELD = "held", "held for review"
+        REMOVED = "removed", "removed by moderation"
+        TAKEN_DOWN = "taken_down", "taken down (cameo consent)"
+        DELETED = "deleted", "deleted by author"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    job = models.OneToOneField(
+        "generation.GenerationJob", on_delete=models.PROTECT, related_name="video"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="videos"
+    )
+    caption = models.CharField(max_length=500, blank=True)
+    visibility = models.CharField(
+        max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC
+    )
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PUBLISHED)
+    status_reason = models.CharField(max_length=255, blank=True)
+    remix_of = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="remixes"
+    )
+    duration = models.FloatField(default=0)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    like_count = models.PositiveIntegerField(default=0)
+    comment_count = models.PositiveIntegerField(default=0)
+    remix_count = models.PositiveIntegerField(default=0)
+    view_count = models.PositiveIntegerField(default=0)
+    watch_ms_total = models.BigIntegerField(default=0)
+    # Global "hot" score (see feed/ranking.py); refreshed only when its inputs change.
+    hot_score = models.FloatField(default=0, db_index=True)
+    score_updated_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["status", "visibility", "-hot_score", "-id"]),
+            models.Index(fields=["author", "-published_at", "-id"]),
+            models.Index(fields=["remix_of", "-published_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"video {self.id}"
+
+    @property
+    def is_live(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+
+class Like(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="likes")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "video"], name="like_unique")]
+        indexes = [models.Index(fields=["video", "-created_at"])]
+
+
+class Comment(models.Model):
+    video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="comments"
+    )
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies"
+    )
+    body = models.CharField(max_length=500)
+    is_removed = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(body=""), name="comment_body_not_empty"),
+        ]
+        indexes = [models.Index(fields=["video", "-created_at", "-id"])]
+
+
+class View(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="views")
+    watched_ms = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "video"])]
+
+
+class NotInterested(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "video"], name="not_interested_unique")
+        ]

@@ -1,0 +1,142 @@
+"""Generation jobs, the cameos they use, and the quota ledger that charges each job once."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+SIZES = ("720x1280", "1280x720", "1024x1792", "1792x1024")
+MIN_SECONDS = 4
+MAX_SECONDS = 25
+
+
+class GenerationJob(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        PLANNING = "planning"
+        RENDERING = "rendering"
+        POST_PROCESSING = "post_processing"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+        BLOCKED = "blocked"
+        CANCELLED = "cancelled"
+
+    FINISHED = (Status.SUCCEEDED, Status.FAILED, Status.BLOCKED, Status.CANCELLED)
+    ACTIVE = (Status.QUEUED, Status.PLANNING, Status.RENDERING, Status.POST_PROCESSING)
+
+    class Aspect(models.TextChoices):
+        PORTRAIT = "9:16"
+        LANDSCAPE = "16:9"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="generation_jobs"
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    prompt = models.TextField(max_length=4000)
+    seconds = models.PositiveSmallIntegerField(default=8)
+    size = models.CharField(max_length=12, default="720x1280")
+    aspect = models.CharField(max_length=5, choices=Aspect.choices, default=Aspect.PORTRAIT)
+    seed = models.BigIntegerField(default=0)
+    provider = models.CharField(max_length=20, default="local")
+    model = models.CharField(max_length=40, default="cutaway-local-1")
+    storyboard = models.JSONField(default=list, blank=True)
+    user_storyboard = models.BooleanField(default=False)
+    # The video (feed.Video id) this job remixes; feed validates it through a hook.
+    remix_of = models.UUIDField(null=True, blank=True)
+    idempotency_key = models.CharField(max_length=255, null=True, blank=True)
+    request_hash = models.CharField(max_length=64, blank=True)
+    provider_job_id = models.CharField(max_length=255, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error_code = models.CharField(max_length=64, blank=True)
+    error_message = models.CharField(max_length=500, blank=True)
+    policy = models.JSONField(default=dict, blank=True, help_text="Policy outcomes, in and out.")
+    video_file = models.CharField(max_length=255, blank=True)
+    thumbnail_file = models.CharField(max_length=255, blank=True)
+    preview_file = models.CharField(max_length=255, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    probe = models.JSONField(default=dict, blank=True)
+    provenance = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "idempotency_key"], name="job_idempotency_key_unique"
+            ),
+            models.CheckConstraint(condition=models.Q(progress__lte=100), name="job_progress_pct"),
+            models.CheckConstraint(
+                condition=models.Q(seconds__gte=MIN_SECONDS, seconds__lte=MAX_SECONDS),
+                name="job_seconds_range",
+            ),
+            models.CheckConstraint(condition=models.Q(size__in=SIZES), name="job_size_known"),
+            models.CheckConstraint(
+                condition=(
+                    (models.Q(status="succeeded") & ~models.Q(video_file=""))
+                    | (~models.Q(status="succeeded") & models.Q(video_file=""))
+                ),
+                name="job_succeeded_iff_video",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["user", "-created_at", "-id"]),
+            models.Index(fields=["status", "heartbeat_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"job {self.id} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in self.FINISHED
+
+    @property
+    def width(self) -> int:
+        return int(self.size.split("x")[0])
+
+    @property
+    def height(self) -> int:
+        return int(self.size.split("x")[1])
+
+
+class JobCameo(models.Model):
+    """A cameo used by a job: what consent checks and the owner's `uses` list look at."""
+
+    job = models.ForeignKey(GenerationJob, on_delete=models.CASCADE, related_name="job_cameos")
+    cameo = models.ForeignKey("accounts.Cameo", on_delete=models.CASCADE, related_name="job_uses")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["job", "cameo"], name="job_cameo_unique")]
+
+
+class QuotaEntry(models.Model):
+    """Quota ledger: a charge when a job is created, at most one refund when it fails."""
+
+    class Kind(models.TextChoices):
+        CHARGE = "charge"
+        REFUND = "refund"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quota_entries"
+    )
+    job = models.ForeignKey(GenerationJob, on_delete=models.CASCADE, related_name="quota_entries")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    amount = models.SmallIntegerField()
+    day = models.DateField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["job", "kind"], name="quota_entry_once_per_kind"),
+            models.CheckConstraint(
+                condition=(models.Q(kind="charge", amount=1) | models.Q(kind="refund", amount=-1)),
+                name="quota_entry_amount_sign",
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "day"])]

@@ -1,0 +1,1 @@
+"""Moderation models (policy registry, reports, actions, strikes, appeals)."""

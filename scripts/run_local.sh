@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# `make run`: migrate, load the demo world, start a Celery worker and the API server together.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DEBUG="${DEBUG:-1}"
+PORT="${PORT:-8000}"
+BIN=.venv/bin
+
+$BIN/python manage.py migrate --noinput
+$BIN/python manage.py seed_demo || true
+
+$BIN/celery -A config worker --loglevel=INFO --concurrency=1 --pool=prefork &
+WORKER=$!
+trap 'kill $WORKER 2>/dev/null; wait $WORKER 2>/dev/null' EXIT INT TERM
+
+cat <<MSG
+
+  Cutaway is running.
+    API docs       http://127.0.0.1:${PORT}/api/docs/
+    OpenAPI schema http://127.0.0.1:${PORT}/api/schema/
+    Admin console  http://127.0.0.1:${PORT}/admin/
+  Ctrl-C stops the server and the worker.
+
+MSG
+$BIN/python manage.py runserver "127.0.0.1:${PORT}"

@@ -1,0 +1,27 @@
+"""Settings for the test suite: production settings plus what tests need to be fast and isolated.
+
+DATABASE_URL and REDIS_URL still come from the environment, so CI runs on PostgreSQL and Redis.
+"""
+
+import os
+import tempfile
+
+os.environ.setdefault("SECRET_KEY", "tests-only-not-a-secret")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+os.environ.setdefault("CUTAWAY_VAR_DIR", tempfile.mkdtemp(prefix="cutaway-tests-var-"))
+
+from config.settings import *  # noqa: E402, F403
+from config.settings import REST_FRAMEWORK  # noqa: E402
+
+CELERY_TASK_ALWAYS_EAGER = True
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+# Throttles are exercised by their own tests (which lower these rates); everywhere else they
+# must not make results depend on test order.
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,
+    "DEFAULT_THROTTLE_RATES": {
+        scope: "100000/min" for scope in REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+    },
+}
