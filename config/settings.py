@@ -259,8 +259,14 @@ OPENAI_BASE_URL = env("OPENAI_BASE_URL") or None
 GEMINI_API_KEY = env("GEMINI_API_KEY", "")
 GEMINI_BASE_URL = env("GEMINI_BASE_URL") or None
 # Hooks through which lower apps ask higher ones (DESIGN.md, "Layout").
-GENERATION_PROMPT_CHECKS: list[str] = env_list("GENERATION_PROMPT_CHECKS", [])
-GENERATION_REMIX_CHECKS: list[str] = env_list("GENERATION_REMIX_CHECKS", [])
+GENERATION_PROMPT_CHECKS: list[str] = env_list(
+    "GENERATION_PROMPT_CHECKS", ["moderation.policy.check_prompt"]
+)
+GENERATION_OUTPUT_CHECKS: list[str] = env_list(
+    "GENERATION_OUTPUT_CHECKS", ["moderation.policy.check_output"]
+)
+# feed answers "may this user remix that video?" and "which cameos does it carry?".
+GENERATION_REMIX_RESOLVER = env("GENERATION_REMIX_RESOLVER", "feed.selectors.resolve_remix_source")
 
 # --- Security (production) -----------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

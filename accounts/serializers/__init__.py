@@ -1,0 +1,1 @@
+"""Account API serializers, one module per topic."""

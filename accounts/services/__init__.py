@@ -1,0 +1,1 @@
+"""Operations that change accounts state, one module per topic (users, notifications, cameos)."""

@@ -1,0 +1,13 @@
+"""Facts accounts announces to the apps above it (DESIGN.md: lower app announces a fact).
+
+`cameo_consent_revoked` is sent *inside* the revoking transaction, so every receiver's
+takedown commits or rolls back together with the revocation: nothing is left half-done.
+Receivers: generation cancels queued jobs using the cameo; feed takes down its videos.
+"""
+
+from django.dispatch import Signal
+
+# kwargs: cameo (accounts.Cameo), actor (User), reason (str)
+cameo_consent_revoked = Signal()
+# kwargs: user (User), until (datetime|None), reason (str)
+user_suspended = Signal()

@@ -1,0 +1,1 @@
+"""Account API views, one module per topic."""

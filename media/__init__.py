@@ -1,0 +1,1 @@
+"""Inspection of untrusted images and video, shared by every app (no models, no Django state)."""
