@@ -25,3 +25,8 @@ REST_FRAMEWORK = {
         scope: "100000/min" for scope in REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
     },
 }
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file, not memory: the end-to-end tests start a real Celery worker process that must
+    # see the same test database. Each test run has its own var dir, so runs never collide.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}  # noqa: F405
