@@ -68,3 +68,61 @@ def auth_client():
         return client
 
     return _auth_client
+
+
+@pytest.fixture(scope="session")
+def _moto_server():
+    """One moto S3 server (real HTTP on a free loopback port) for the whole session."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def s3_storage(settings, _moto_server):
+    """Point default storage at a fresh, empty bucket on the moto server; yields the endpoint.
+
+    Assigning settings.STORAGES sends `setting_changed`, whose Django receiver drops the
+    cached `default_storage` / `storages` backends, so code under test sees S3 at once
+    (and the local backend again after the test, when the fixture restores the setting).
+    """
+    import urllib.request
+
+    import boto3
+
+    endpoint = _moto_server
+    # Forget every bucket and object the previous test left behind.
+    urllib.request.urlopen(  # noqa: S310 - loopback moto endpoint
+        urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"), timeout=10
+    ).close()
+    bucket = "cutaway-test"
+    options = {
+        "bucket_name": bucket,
+        "endpoint_url": endpoint,
+        "region_name": "us-east-1",
+        "access_key": "testing",
+        "secret_key": "testing",
+        "addressing_style": "path",
+        "signature_version": "s3v4",
+        "default_acl": None,
+        "querystring_auth": True,
+        "querystring_expire": 3600,
+        "file_overwrite": False,
+    }
+    boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    ).create_bucket(Bucket=bucket)
+    settings.STORAGE_BACKEND = "s3"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options},
+    }
+    yield endpoint
