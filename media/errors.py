@@ -11,9 +11,19 @@ TOO_SHORT = "too_short"  # duration below the caller's min_seconds (or unknown)
 UNSUPPORTED_CODEC = "unsupported_codec"  # a stream codec outside the allow-list
 TOO_LARGE = "too_large"  # width/height, byte size or stream count above the bounds
 PROBE_TIMEOUT = "probe_timeout"  # opening/decoding did not finish within the time budget
+NOT_AN_IMAGE = "not_an_image"  # not a JPEG/PNG/WebP we can decode (media.images)
 
 CODES = frozenset(
-    {NOT_A_VIDEO, NO_AUDIO, TOO_LONG, TOO_SHORT, UNSUPPORTED_CODEC, TOO_LARGE, PROBE_TIMEOUT}
+    {
+        NOT_A_VIDEO,
+        NO_AUDIO,
+        TOO_LONG,
+        TOO_SHORT,
+        UNSUPPORTED_CODEC,
+        TOO_LARGE,
+        PROBE_TIMEOUT,
+        NOT_AN_IMAGE,
+    }
 )
 
 
