@@ -1,0 +1,61 @@
+"""Errors accounts raises to clients, each with a stable `code` (config.exceptions adds it)."""
+
+from rest_framework import exceptions, status
+
+
+class AccountSuspended(exceptions.PermissionDenied):
+    default_detail = "Your account is suspended."
+    default_code = "account_suspended"
+
+
+class CannotFollowSelf(exceptions.APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "You cannot follow yourself."
+    default_code = "cannot_follow_self"
+
+
+class CannotBlockSelf(exceptions.APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "You cannot block yourself."
+    default_code = "cannot_block_self"
+
+
+# --- Cameos (engineer D) ------------------------------------------------------------------
+
+
+class CameoUseRefused(exceptions.PermissionDenied):
+    """check_cameo_use said no. The detail names the cameo (`@handle`), never the reason
+    behind a block, so a refusal does not reveal who blocked whom.
+
+    The refusal is appended to the owner's ledger when it is raised. When the caller's
+    transaction rolls back because of this very exception, that row goes with it, so
+    `config.exceptions.api_exception_handler` calls `after_rollback()`, which appends it again
+    (in autocommit) if it is gone.
+    """
+
+    default_detail = "You may not use this cameo."
+    default_code = "cameo_permission_denied"
+
+    def __init__(self, detail=None, *, cameo=None, actor=None, context="", reason=""):
+        super().__init__(detail)
+        self.cameo = cameo
+        self.actor = actor
+        self.context = context
+        self.reason = reason
+        self.event = None  # the use_refused ConsentEvent written when raised
+
+    def after_rollback(self) -> None:
+        from accounts.services.cameos import ensure_refusal_recorded
+
+        ensure_refusal_recorded(self)
+
+
+class CameoExists(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "You already have a cameo; revoke it before creating a new one."
+    default_code = "cameo_exists"
+
+
+class NoCameo(exceptions.NotFound):
+    default_detail = "You have no cameo."
+    default_code = "no_cameo"
