@@ -163,7 +163,13 @@ CELERY_TASK_SOFT_TIME_LIMIT = 600
 CELERY_TASK_TIME_LIMIT = 900
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Re-enqueue lost `queued` jobs; retry or fail jobs whose worker died (generation).
+    "generation-sweep-stale-jobs": {
+        "task": "generation.tasks.sweep_stale_jobs",
+        "schedule": 60.0,
+    },
+}
 
 # --- Storage -------------------------------------------------------------------------
 STORAGE_BACKEND = env("STORAGE_BACKEND", "local")
@@ -254,6 +260,12 @@ GENERATION_PROVIDER = env("GENERATION_PROVIDER", "local")
 GENERATION_DAILY_LIMIT = env_int("GENERATION_DAILY_LIMIT", 30)
 GENERATION_MAX_ATTEMPTS = env_int("GENERATION_MAX_ATTEMPTS", 3)
 GENERATION_STALE_AFTER_SECONDS = env_int("GENERATION_STALE_AFTER_SECONDS", 1800)
+# Hosted providers: how long a job may take there, how often we poll, per-request timeout.
+GENERATION_PROVIDER_TIMEOUT_SECONDS = env_int("GENERATION_PROVIDER_TIMEOUT_SECONDS", 900)
+GENERATION_POLL_INTERVAL_SECONDS = float(env("GENERATION_POLL_INTERVAL_SECONDS", "5"))
+GENERATION_PROVIDER_HTTP_TIMEOUT = float(env("GENERATION_PROVIDER_HTTP_TIMEOUT", "30"))
+OPENAI_VIDEO_MODEL = env("OPENAI_VIDEO_MODEL", "sora-2")
+VEO_MODEL = env("VEO_MODEL", "veo-3.0-generate-001")
 OPENAI_API_KEY = env("OPENAI_API_KEY", "")
 OPENAI_BASE_URL = env("OPENAI_BASE_URL") or None
 GEMINI_API_KEY = env("GEMINI_API_KEY", "")

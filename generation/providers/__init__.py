@@ -1,0 +1,56 @@
+"""Video-model providers behind one small interface (base.VideoProvider).
+
+`get_provider(name)` imports the provider module only when asked, so the SDKs (`openai`,
+`google-genai`) and the renderer (PyAV, numpy) stay off the web path.
+"""
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+from generation.providers.base import (
+    JobSpec,
+    ProviderError,
+    ProviderJobLost,
+    ProviderRefused,
+    ProviderStatus,
+    ProviderTimeout,
+    VideoProvider,
+)
+
+PROVIDERS = {
+    "local": "generation.providers.local.LocalProvider",
+    "openai": "generation.providers.openai.OpenAIProvider",
+    "veo": "generation.providers.veo.VeoProvider",
+}
+
+__all__ = [
+    "PROVIDERS",
+    "JobSpec",
+    "ProviderError",
+    "ProviderJobLost",
+    "ProviderRefused",
+    "ProviderStatus",
+    "ProviderTimeout",
+    "VideoProvider",
+    "default_model",
+    "get_provider",
+]
+
+
+def get_provider(name: str | None = None) -> VideoProvider:
+    name = name or settings.GENERATION_PROVIDER
+    try:
+        path = PROVIDERS[name]
+    except KeyError:
+        raise ProviderError("unknown_provider", f"No video provider named {name!r}.") from None
+    return import_string(path)()
+
+
+def default_model(name: str | None = None) -> str:
+    """The model a new job records, without importing the provider's SDK."""
+    name = name or settings.GENERATION_PROVIDER
+    return {
+        "local": "cutaway-local-1",
+        "openai": getattr(settings, "OPENAI_VIDEO_MODEL", "sora-2"),
+        "veo": getattr(settings, "VEO_MODEL", "veo-3.0-generate-001"),
+    }.get(name, name)

@@ -1,0 +1,64 @@
+"""The default provider: Cutaway's own CPU renderer (generation.render), behind the interface.
+
+Rendering is synchronous: `submit` renders the whole clip into a per-job file under
+VAR_DIR/local-renders and returns its id; `poll` then reports it completed. A render lost with
+its worker (the file is gone) is reported as ProviderJobLost, and the pipeline submits again.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from django.conf import settings
+
+from generation.providers.base import (
+    COMPLETED,
+    JobSpec,
+    ProviderJobLost,
+    ProviderStatus,
+    VideoProvider,
+)
+
+
+def _render_dir() -> Path:
+    path = Path(settings.VAR_DIR) / "local-renders"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+class LocalProvider(VideoProvider):
+    name = "local"
+
+    def _path(self, provider_job_id: str) -> Path:
+        safe = "".join(ch for ch in provider_job_id if ch.isalnum() or ch in "-_")
+        return _render_dir() / f"{safe}.mp4"
+
+    def submit(self, spec: JobSpec) -> str:
+        from generation.render import render_clip
+
+        provider_job_id = f"local-{spec.job_id}"
+        final = self._path(provider_job_id)
+        partial = final.with_suffix(f".{os.getpid()}.partial.mp4")
+        render_clip(
+            spec.shots, size=spec.size, seed=spec.seed, out_path=partial, progress=spec.progress
+        )
+        # Rename last, so a half-written render is never mistaken for a finished one.
+        os.replace(partial, final)
+        return provider_job_id
+
+    def poll(self, provider_job_id: str) -> ProviderStatus:
+        if not self._path(provider_job_id).exists():
+            raise ProviderJobLost("render_lost", "The local render was lost; it will be redone.")
+        return ProviderStatus(COMPLETED, progress=100)
+
+    def download(self, provider_job_id: str, dest_path: Path) -> Path:
+        source = self._path(provider_job_id)
+        if not source.exists():
+            raise ProviderJobLost("render_lost", "The local render was lost; it will be redone.")
+        shutil.move(str(source), dest_path)
+        return Path(dest_path)
+
+    def cancel(self, provider_job_id: str) -> None:
+        self._path(provider_job_id).unlink(missing_ok=True)

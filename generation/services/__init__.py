@@ -1,0 +1,26 @@
+"""Operations that change generation state (DESIGN.md: views and tasks call these).
+
+jobs: create, read and cancel jobs (web side); quota: the daily ledger; pipeline: the
+worker side (claim, plan, render, post-process, store, sweep).
+"""
+
+from generation.services.jobs import (
+    access_job,
+    cancel_job,
+    cancel_jobs_using_cameo,
+    clean_prompt,
+    create_job,
+    hash_request,
+)
+from generation.services.quota import quota_status, refund_quota
+
+__all__ = [
+    "access_job",
+    "cancel_job",
+    "cancel_jobs_using_cameo",
+    "clean_prompt",
+    "create_job",
+    "hash_request",
+    "quota_status",
+    "refund_quota",
+]

@@ -1,0 +1,416 @@
+"""The worker side of the lifecycle: queued → planning → rendering → post_processing → done.
+
+Every state change is a conditional UPDATE on the job's current status, so a task that lost
+ownership (the job was cancelled, or the sweep handed it to another worker) finds 0 rows and
+stops. Each claim bumps `attempts`; after settings.GENERATION_MAX_ATTEMPTS the job fails (a task
+that kills its worker would otherwise be redelivered forever). Files are stored under fixed
+names (`clips/<job id>/…`), deleting any left by an earlier attempt, so a retried job is stored
+once; the quota is refunded through a ledger row that can exist once per job.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from config.storage import delete_file, file_exists, save_file
+from generation import policy
+from generation.exceptions import JobCancelled
+from generation.models import GenerationJob
+from generation.services.quota import refund_quota
+from generation.signals import job_succeeded
+
+logger = logging.getLogger(__name__)
+Status = GenerationJob.Status
+RUNNING = (Status.PLANNING, Status.RENDERING, Status.POST_PROCESSING)
+
+# Progress bands per step (percent).
+PLANNED = 5
+RENDER_START, RENDER_END = 10, 80
+POST_PROCESSING = 85
+UPLOADING = 95
+QUEUED_GRACE = timedelta(minutes=1)
+
+
+class JobLost(Exception):
+    """Another worker (or the sweep) owns the job now."""
+
+
+def _setting(name: str, default):
+    return getattr(settings, name, default)
+
+
+def clip_names(job_id) -> dict[str, str]:
+    return {
+        "video": f"clips/{job_id}/video.mp4",
+        "thumbnail": f"clips/{job_id}/thumbnail.jpg",
+        "preview": f"clips/{job_id}/preview.jpg",
+    }
+
+
+# --- state changes ---------------------------------------------------------------------
+
+
+def claim_job(job_id) -> GenerationJob | None:
+    """queued → planning, if nobody else did; None when the job is not ours to run."""
+    now = timezone.now()
+    claimed = GenerationJob.objects.filter(pk=job_id, status=Status.QUEUED).update(
+        status=Status.PLANNING,
+        attempts=F("attempts") + 1,
+        started_at=Coalesce(F("started_at"), now),
+        heartbeat_at=now,
+        progress=0,
+    )
+    if not claimed:
+        return None
+    job = GenerationJob.objects.get(pk=job_id)
+    if job.attempts > settings.GENERATION_MAX_ATTEMPTS:
+        fail_job(
+            job,
+            "too_many_attempts",
+            f"Rendering was tried {settings.GENERATION_MAX_ATTEMPTS} times and did not finish.",
+        )
+        return None
+    return job
+
+
+def _advance(job: GenerationJob, from_status: str, to_status: str, **fields) -> None:
+    updated = GenerationJob.objects.filter(pk=job.pk, status=from_status).update(
+        status=to_status, heartbeat_at=timezone.now(), **fields
+    )
+    if not updated:
+        _raise_lost(job)
+    job.status = to_status
+    for name, value in fields.items():
+        setattr(job, name, value)
+
+
+def _raise_lost(job: GenerationJob):
+    status = GenerationJob.objects.filter(pk=job.pk).values_list("status", flat=True).first()
+    if status == Status.CANCELLED:
+        raise JobCancelled()
+    raise JobLost()
+
+
+def _touch(job: GenerationJob, progress: int) -> None:
+    """Heartbeat + progress; also how a running step learns it was cancelled."""
+    updated = GenerationJob.objects.filter(pk=job.pk, status=job.status).update(
+        progress=min(max(progress, 0), 100), heartbeat_at=timezone.now()
+    )
+    if not updated:
+        _raise_lost(job)
+
+
+def _finish(job_id, status: str, code: str, message: str, **fields) -> bool:
+    with transaction.atomic():
+        updated = GenerationJob.objects.filter(pk=job_id, status__in=GenerationJob.ACTIVE).update(
+            status=status,
+            error_code=code,
+            error_message=message[:500],
+            finished_at=timezone.now(),
+            heartbeat_at=timezone.now(),
+            **fields,
+        )
+        if updated:
+            refund_quota(GenerationJob(pk=job_id))
+    return bool(updated)
+
+
+def fail_job(job: GenerationJob, code: str, message: str) -> bool:
+    """End an unfinished job `failed` with a readable error and refund it (once)."""
+    logger.info("generation job %s failed: %s %s", job.pk, code, message)
+    return _finish(job.pk, Status.FAILED, code, message)
+
+
+def requeue_or_fail(job: GenerationJob, code: str, message: str, *, countdown: int = 5) -> str:
+    """After an unexpected error: back to `queued` for another attempt, or fail when spent."""
+    attempts = GenerationJob.objects.filter(pk=job.pk).values_list("attempts", flat=True).first()
+    if attempts is None:
+        return "gone"
+    if attempts >= settings.GENERATION_MAX_ATTEMPTS:
+        fail_job(job, code, message)
+        return "failed"
+    requeued = GenerationJob.objects.filter(pk=job.pk, status__in=RUNNING).update(
+        status=Status.QUEUED, progress=0, heartbeat_at=timezone.now()
+    )
+    if requeued:
+        _enqueue_after_commit(job.pk, countdown=countdown)
+        return "requeued"
+    return "lost"
+
+
+def _enqueue_after_commit(job_id, countdown: int = 0) -> None:
+    def enqueue():
+        from generation.tasks import run_generation_job
+
+        try:
+            run_generation_job.apply_async((str(job_id),), countdown=countdown)
+        except Exception:  # the sweep enqueues it again
+            logger.exception("could not enqueue generation job %s", job_id)
+
+    transaction.on_commit(enqueue, robust=True)
+
+
+# --- the pipeline ----------------------------------------------------------------------
+
+
+def run_job(job_id) -> str:
+    """Run one attempt of a job. Returns what happened (for logs and tests)."""
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    from generation.providers import ProviderError
+    from media.errors import InvalidMedia
+
+    job = claim_job(job_id)
+    if job is None:
+        return "skipped"
+    try:
+        with tempfile.TemporaryDirectory(prefix=f"job-{job.pk}-") as workdir:
+            _run(job, Path(workdir))
+        return "succeeded" if job.status == Status.SUCCEEDED else job.status
+    except JobCancelled:
+        _cancel_at_provider(job)
+        return "cancelled"
+    except JobLost:
+        return "lost"
+    except ProviderError as exc:
+        fail_job(job, exc.code, exc.message)
+        return "failed"
+    except InvalidMedia as exc:
+        fail_job(
+            job, f"invalid_output_{exc.code}", f"The rendered clip was unusable: {exc.message}"
+        )
+        return "failed"
+    except _storyboard_error() as exc:
+        fail_job(job, "invalid_storyboard", str(exc))
+        return "failed"
+    except SoftTimeLimitExceeded:
+        return requeue_or_fail(job, "timeout", "Rendering took too long and was stopped.")
+    except Exception:
+        logger.exception("generation job %s crashed (attempt %s)", job.pk, job.attempts)
+        return requeue_or_fail(job, "internal_error", "Rendering failed unexpectedly.")
+
+
+def _storyboard_error():
+    from generation.storyboard import InvalidStoryboard
+
+    return InvalidStoryboard
+
+
+def _run(job: GenerationJob, workdir: Path) -> None:
+    shots = _plan(job)
+    _advance(job, Status.PLANNING, Status.RENDERING, progress=RENDER_START)
+    source = _render(job, shots, workdir)
+    _advance(job, Status.RENDERING, Status.POST_PROCESSING, progress=POST_PROCESSING)
+    _post_process(job, source, workdir)
+
+
+def _plan(job: GenerationJob) -> list[dict]:
+    from generation.storyboard import plan_storyboard, validate_storyboard
+
+    if job.user_storyboard and job.storyboard:
+        shots = validate_storyboard(job.storyboard, job.seconds)
+    else:
+        shots = plan_storyboard(
+            job.prompt,
+            job.seconds,
+            seed=job.seed,
+            cameo_instructions=tuple(job.provenance.get("instructions", ())),
+        )
+    _advance(job, Status.PLANNING, Status.PLANNING, storyboard=shots, progress=PLANNED)
+    return shots
+
+
+def _render(job: GenerationJob, shots: list[dict], workdir: Path) -> Path:
+    from generation.providers import (
+        JobSpec,
+        ProviderError,
+        ProviderJobLost,
+        ProviderRefused,
+        ProviderTimeout,
+        get_provider,
+    )
+    from generation.providers.base import FAILED
+
+    provider = get_provider(job.provider)
+    last = {"at": 0.0, "pct": -1}
+
+    def progress(fraction: float) -> None:
+        pct = RENDER_START + int((RENDER_END - RENDER_START) * min(max(fraction, 0.0), 1.0))
+        now = time.monotonic()
+        if pct != last["pct"] and (now - last["at"] >= 0.5 or pct >= RENDER_END):
+            last.update(at=now, pct=pct)
+            _touch(job, pct)
+
+    spec = JobSpec(
+        job_id=str(job.pk),
+        prompt=job.prompt,
+        seconds=job.seconds,
+        size=job.size,
+        seed=job.seed,
+        model=job.model,
+        shots=shots,
+        progress=progress,
+    )
+    provider_job_id = job.provider_job_id
+    if provider_job_id:
+        try:
+            provider.poll(provider_job_id)
+        except ProviderJobLost:
+            provider_job_id = ""
+    if not provider_job_id:
+        provider_job_id = provider.submit(spec)
+        _advance(job, Status.RENDERING, Status.RENDERING, provider_job_id=provider_job_id)
+
+    timeout = _setting("GENERATION_PROVIDER_TIMEOUT_SECONDS", 900)
+    interval = _setting("GENERATION_POLL_INTERVAL_SECONDS", 5)
+    deadline = time.monotonic() + timeout
+    while True:
+        status = provider.poll(provider_job_id)
+        if status.status == FAILED:
+            error = ProviderRefused if status.error_code == "provider_refused" else ProviderError
+            raise error(status.error_code or "provider_failed", status.error_message)
+        if status.done:
+            break
+        progress(status.progress / 100)
+        _touch(job, max(last["pct"], RENDER_START))
+        if time.monotonic() >= deadline:
+            provider.cancel(provider_job_id)
+            raise ProviderTimeout(
+                "provider_timeout",
+                f"The video provider did not finish within {timeout} seconds.",
+            )
+        time.sleep(interval)
+    return provider.download(provider_job_id, workdir / "source.mp4")
+
+
+def _cancel_at_provider(job: GenerationJob) -> None:
+    provider_job_id = (
+        GenerationJob.objects.filter(pk=job.pk).values_list("provider_job_id", flat=True).first()
+    )
+    if not provider_job_id:
+        return
+    try:
+        from generation.providers import get_provider
+
+        get_provider(job.provider).cancel(provider_job_id)
+    except Exception:  # best effort: the job is already cancelled on our side
+        logger.warning("could not cancel provider job %s", provider_job_id, exc_info=True)
+
+
+def provenance_for(job: GenerationJob) -> dict:
+    return {
+        "generator": "cutaway",
+        "job_id": str(job.pk),
+        "user_id": job.user_id,
+        "user": job.user.handle,
+        "created_at": job.created_at.isoformat(),
+        "rendered_at": timezone.now().isoformat(),
+        "provider": job.provider,
+        "model": job.model,
+        "prompt": job.prompt,
+        "seed": job.seed,
+        "seconds": job.seconds,
+        "size": job.size,
+        "remix_of": str(job.remix_of) if job.remix_of else None,
+    }
+
+
+def _post_process(job: GenerationJob, source: Path, workdir: Path) -> None:
+    from generation.postprocess import postprocess_clip
+
+    provenance = provenance_for(job)
+    processed = postprocess_clip(
+        source, workdir=workdir, watermark="cutaway", provenance=provenance
+    )
+    _touch(job, POST_PROCESSING + 5)
+    verdict = policy.run_output_checks(job=job, video_path=Path(processed.video_path))
+    job_policy = {**job.policy, "output": verdict.as_dict()}
+    if verdict.decision == policy.BLOCK:
+        _finish(job.pk, Status.BLOCKED, verdict.code, verdict.reason, policy=job_policy)
+        job.status = Status.BLOCKED
+        return
+
+    _touch(job, UPLOADING)
+    names = clip_names(job.pk)
+    stored = {
+        "video_file": _store(names["video"], processed.video_path),
+        "thumbnail_file": _store(names["thumbnail"], processed.thumbnail_path),
+        "preview_file": _store(names["preview"], processed.preview_path),
+    }
+    probe = processed.probe if isinstance(processed.probe, dict) else processed.probe.as_dict()
+    record = {**job.provenance, **provenance, "sha256": processed.sha256}
+    with transaction.atomic():
+        updated = GenerationJob.objects.filter(pk=job.pk, status=Status.POST_PROCESSING).update(
+            status=Status.SUCCEEDED,
+            progress=100,
+            sha256=processed.sha256,
+            probe=probe,
+            provenance=record,
+            policy=job_policy,
+            finished_at=timezone.now(),
+            heartbeat_at=timezone.now(),
+            error_code="",
+            error_message="",
+            **stored,
+        )
+        if not updated:
+            transaction.on_commit(lambda: [delete_file(n) for n in stored.values()], robust=True)
+            _raise_lost(job)
+        job.refresh_from_db()
+        transaction.on_commit(lambda: job_succeeded.send(sender=GenerationJob, job=job))
+
+
+def _store(name: str, path) -> str:
+    """Store under a fixed name, replacing what an earlier attempt may have left there."""
+    if file_exists(name):
+        delete_file(name)
+    with open(path, "rb") as handle:
+        return save_file(name, handle)
+
+
+# --- the sweep -------------------------------------------------------------------------
+
+
+def sweep_stale_jobs() -> dict:
+    """Re-enqueue jobs stuck in `queued` (a lost enqueue), and retry or fail running jobs whose
+    heartbeat stopped (a killed worker)."""
+    now = timezone.now()
+    counts = {"requeued": 0, "retried": 0, "failed": 0}
+    queued_before = now - QUEUED_GRACE
+    stuck = GenerationJob.objects.filter(
+        Q(heartbeat_at__isnull=True) | Q(heartbeat_at__lt=queued_before),
+        status=Status.QUEUED,
+        created_at__lt=queued_before,
+    ).values_list("pk", flat=True)
+    for job_id in list(stuck[:500]):
+        # Stamp heartbeat_at so the next sweep does not enqueue it again right away.
+        if GenerationJob.objects.filter(pk=job_id, status=Status.QUEUED).update(heartbeat_at=now):
+            _enqueue_after_commit(job_id)
+            counts["requeued"] += 1
+
+    stale_before = now - timedelta(seconds=settings.GENERATION_STALE_AFTER_SECONDS)
+    stale = GenerationJob.objects.filter(
+        Q(heartbeat_at__isnull=True) | Q(heartbeat_at__lt=stale_before), status__in=RUNNING
+    )
+    for job in list(stale[:500]):
+        if job.attempts >= settings.GENERATION_MAX_ATTEMPTS:
+            if fail_job(job, "stale", "The job stopped making progress and was given up."):
+                counts["failed"] += 1
+            continue
+        requeued = GenerationJob.objects.filter(
+            pk=job.pk, status=job.status, heartbeat_at=job.heartbeat_at
+        ).update(status=Status.QUEUED, progress=0, heartbeat_at=now)
+        if requeued:
+            _enqueue_after_commit(job.pk)
+            counts["retried"] += 1
+    return counts

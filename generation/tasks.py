@@ -1,0 +1,35 @@
+"""Celery tasks: thin wrappers over generation.services.pipeline.
+
+acks_late + reject_on_worker_lost: a worker killed mid-job leaves the message to be
+redelivered; the job's `attempts` counter and the conditional claim keep that safe.
+"""
+
+from celery import shared_task
+from django.conf import settings
+
+
+@shared_task(
+    name="generation.tasks.run_generation_job",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=getattr(settings, "GENERATION_TASK_SOFT_TIME_LIMIT", 1500),
+    time_limit=getattr(settings, "GENERATION_TASK_TIME_LIMIT", 1800),
+    ignore_result=True,
+)
+def run_generation_job(job_id: str) -> str:
+    from generation.services.pipeline import run_job
+
+    return run_job(job_id)
+
+
+@shared_task(
+    name="generation.tasks.sweep_stale_jobs",
+    acks_late=True,
+    soft_time_limit=120,
+    time_limit=180,
+    ignore_result=True,
+)
+def sweep_stale_jobs() -> dict:
+    from generation.services.pipeline import sweep_stale_jobs as sweep
+
+    return sweep()
