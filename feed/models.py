@@ -46,6 +46,9 @@ class Video(models.Model):
     watch_ms_total = models.BigIntegerField(default=0)
     # Global "hot" score (see feed/ranking.py); refreshed only when its inputs change.
     hot_score = models.FloatField(default=0, db_index=True)
+    # The recency part of hot_score, fixed at publish time (feed/ranking.py), so that a
+    # like can refresh hot_score in the same UPDATE that bumps like_count.
+    hot_base = models.FloatField(default=0)
     score_updated_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(default=timezone.now)
     created_at = models.DateTimeField(default=timezone.now)

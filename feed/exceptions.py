@@ -1,0 +1,30 @@
+"""Stable error codes raised by the feed (clients switch on `code`, not on text)."""
+
+from rest_framework import exceptions
+
+from config.exceptions import Conflict
+
+
+class InvalidCursor(exceptions.APIException):
+    # Not a ValidationError subclass: the exception handler would label it "invalid".
+    status_code = 400
+    default_detail = {"cursor": ["Invalid cursor."]}
+    default_code = "invalid_cursor"
+
+
+class CursorExpired(exceptions.APIException):
+    status_code = 400
+    default_detail = {
+        "cursor": ["This feed session has expired; request the feed again without a cursor."]
+    }
+    default_code = "cursor_expired"
+
+
+class AlreadyPublished(Conflict):
+    default_detail = "This generation is already published."
+    default_code = "already_published"
+
+
+class VideoNotLive(Conflict):
+    default_detail = "This video is not published (held, removed or deleted)."
+    default_code = "video_not_live"

@@ -1,0 +1,90 @@
+"""Pagination of the feed lists.
+
+"For you" is ranked once per session: the first request (no cursor) computes the caller's
+ranked id list (feed.selectors.rank_for_you) and keeps it in the cache (Redis in production)
+under a random session key for FEED_SESSION_SECONDS; the cursor is a signed
+`(session key, offset)` pair. Later pages slice the same list, so likes that move scores while
+a user scrolls never make a video repeat or be skipped. Each page is re-checked against the
+caller's current visibility (a video deleted or an author blocked meanwhile drops out).
+
+Bad cursors: a tampered or malformed cursor, or one minted for another user, is 400
+`invalid_cursor`. When the session has expired from the cache the answer is 400
+`cursor_expired`, and the client starts over by requesting the feed without a cursor.
+"""
+
+import secrets
+
+from django.conf import settings
+from django.core import signing
+from django.core.cache import cache
+from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+from config.pagination import CreatedCursorPagination
+from feed.exceptions import CursorExpired, InvalidCursor
+
+CURSOR_SALT = "cutaway.feed.for-you-cursor"
+SESSION_PREFIX = "feed:for-you:"
+
+
+class PublishedCursorPagination(CreatedCursorPagination):
+    """Newest published first (following feed, a user's videos, remixes)."""
+
+    ordering = ("-published_at", "-id")
+
+
+class ForYouPagination:
+    """Offsets into a cached ranked list, behind signed cursors."""
+
+    page_size = 10
+    max_page_size = 50
+    cursor_query_param = "cursor"
+    page_size_query_param = "page_size"
+
+    def __init__(self, request):
+        self.request = request
+        self.session_seconds = getattr(settings, "FEED_SESSION_SECONDS", 1800)
+
+    def get_page_size(self) -> int:
+        raw = self.request.query_params.get(self.page_size_query_param)
+        try:
+            size = int(raw) if raw is not None else self.page_size
+        except ValueError:
+            size = self.page_size
+        return min(max(size, 1), self.max_page_size)
+
+    def session_ids(self, user, rank) -> tuple[str, list, int]:
+        """(session key, ranked ids, offset) for this request; `rank()` only on page one."""
+        raw = self.request.query_params.get(self.cursor_query_param)
+        if raw is None:
+            key = secrets.token_urlsafe(16)
+            ids = [str(video_id) for video_id in rank()]
+            cache.set(SESSION_PREFIX + key, {"u": user.id, "ids": ids}, self.session_seconds)
+            return key, ids, 0
+        try:
+            payload = signing.loads(raw, salt=CURSOR_SALT)
+            key, offset, owner = payload["s"], payload["o"], payload["u"]
+        except (signing.BadSignature, KeyError, TypeError, ValueError):
+            raise InvalidCursor() from None
+        if (
+            not isinstance(offset, int)
+            or offset < 0
+            or owner != user.id
+            or not isinstance(key, str)
+        ):
+            raise InvalidCursor()
+        session = cache.get(SESSION_PREFIX + key)
+        if session is None or session.get("u") != user.id:
+            raise CursorExpired()
+        return key, session["ids"], offset
+
+    def cursor_url(self, key: str, offset: int, user) -> str:
+        token = signing.dumps({"s": key, "o": offset, "u": user.id}, salt=CURSOR_SALT)
+        url = self.request.build_absolute_uri()
+        url = remove_query_param(url, self.cursor_query_param)
+        return replace_query_param(url, self.cursor_query_param, token)
+
+    def response(self, results, *, key, offset, size, total, user) -> Response:
+        nxt = self.cursor_url(key, offset + size, user) if offset + size < total else None
+        prev = self.cursor_url(key, max(offset - size, 0), user) if offset > 0 else None
+        return Response({"next": nxt, "previous": prev, "results": results})

@@ -1,0 +1,259 @@
+"""Read queries of the feed: who may see which video, and the pages the API returns.
+
+`visible_videos(user)` is the single place that encodes the visibility rules; every endpoint
+that takes a video id goes through `access_video`, which answers 404 for "does not exist" and
+"you may not see it" alike.
+"""
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+from rest_framework.exceptions import NotFound
+
+from accounts.models import Block, Follow
+from feed import ranking
+from feed.models import Comment, Like, NotInterested, Video, View
+from generation.models import JobCameo
+
+OWN_VISIBLE_STATUSES = (Video.Status.PUBLISHED, Video.Status.HELD)
+
+
+def blocked_authors_q(user, field_name: str = "author") -> Q:
+    """Rows whose `field_name` blocked `user` or was blocked by them (two subqueries, no fetch)."""
+    return Q(**{f"{field_name}__in": Block.objects.filter(blocker=user).values("blocked")}) | Q(
+        **{f"{field_name}__in": Block.objects.filter(blocked=user).values("blocker")}
+    )
+
+
+def followed_ids_query(user):
+    return Follow.objects.filter(follower=user).values("followee")
+
+
+def visible_videos(user) -> QuerySet:
+    """Videos `user` may see.
+
+    Published videos only, except that authors also see their own held and private videos;
+    private ones only to the author; followers-only ones to followers and the author; nothing
+    from users blocked either way.
+    """
+    published = Q(status=Video.Status.PUBLISHED)
+    if user is None or not user.is_authenticated:
+        return Video.objects.filter(published, visibility=Video.Visibility.PUBLIC)
+    audience = Q(visibility=Video.Visibility.PUBLIC) | Q(
+        visibility=Video.Visibility.FOLLOWERS, author__in=followed_ids_query(user)
+    )
+    own = Q(author=user, status__in=OWN_VISIBLE_STATUSES)
+    return Video.objects.filter((published & audience) | own).exclude(blocked_authors_q(user))
+
+
+def access_video(user, video_id, *, for_update: bool = False) -> Video:
+    """The video if `user` may see it, else NotFound (same answer for missing and hidden).
+
+    With for_update the row is locked (SELECT … FOR UPDATE); call it inside a transaction.
+    """
+    qs = visible_videos(user)
+    if for_update:
+        qs = Video.objects.select_for_update().filter(pk__in=qs.values("pk"))
+    try:
+        return qs.get(pk=video_id)
+    except (Video.DoesNotExist, ValidationError, ValueError, TypeError):
+        raise NotFound("No such video.") from None
+
+
+def access_comment(user, comment_id) -> Comment:
+    """A comment on a video `user` may see; NotFound otherwise."""
+    try:
+        comment = Comment.objects.select_related("video").get(pk=int(comment_id))
+    except (Comment.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise NotFound("No such comment.") from None
+    if not visible_videos(user).filter(pk=comment.video_id).exists():
+        raise NotFound("No such comment.")
+    return comment
+
+
+@dataclass
+class RemixSource:
+    """What generation needs to know about a video it is asked to remix."""
+
+    video_id: object
+    job_id: object
+    cameo_ids: list = field(default_factory=list)
+
+
+def resolve_remix_source(user, video_id) -> RemixSource | None:
+    """generation's remix hook: None when `user` may not see (or remix) that video."""
+    try:
+        video = visible_videos(user).get(pk=video_id, status=Video.Status.PUBLISHED)
+    except (Video.DoesNotExist, ValidationError, ValueError, TypeError):
+        return None  # missing, hidden or malformed id: all the same answer
+    cameo_ids = list(
+        JobCameo.objects.filter(job_id=video.job_id).values_list("cameo_id", flat=True)
+    )
+    return RemixSource(video_id=video.id, job_id=video.job_id, cameo_ids=cameo_ids)
+
+
+def with_page_data(videos: list, user) -> list:
+    """Attach liked_by_me and cameos to a page of videos in two queries, whatever its size.
+
+    The videos must come from `page_videos()` (author and job already joined).
+    """
+    ids = [video.id for video in videos]
+    liked: set = set()
+    if ids and user is not None and user.is_authenticated:
+        liked = set(
+            Like.objects.filter(user=user, video_id__in=ids).values_list("video_id", flat=True)
+        )
+    cameos_by_job: dict = {}
+    if ids:
+        rows = JobCameo.objects.filter(job_id__in=[v.job_id for v in videos]).values_list(
+            "job_id", "cameo_id", "cameo__owner__handle"
+        )
+        for job_id, cameo_id, handle in rows:
+            cameos_by_job.setdefault(job_id, []).append({"id": str(cameo_id), "handle": handle})
+    for video in videos:
+        video.liked_by_me = video.id in liked
+        video.cameo_list = cameos_by_job.get(video.job_id, [])
+    return videos
+
+
+def page_videos(qs: QuerySet) -> QuerySet:
+    """The joins every serialized video needs (author for the byline, job for file names)."""
+    return qs.select_related("author", "job").only(
+        *PAGE_FIELDS,
+    )
+
+
+PAGE_FIELDS = (
+    "id",
+    "author__id",
+    "author__handle",
+    "author__display_name",
+    "author__avatar",
+    "job__id",
+    "job__video_file",
+    "job__thumbnail_file",
+    "caption",
+    "visibility",
+    "status",
+    "remix_of_id",
+    "duration",
+    "width",
+    "height",
+    "like_count",
+    "comment_count",
+    "remix_count",
+    "view_count",
+    "watch_ms_total",
+    "hot_score",
+    "hot_base",
+    "published_at",
+)
+
+
+# --- "for you" ---------------------------------------------------------------------------
+
+RANK_FIELDS = (
+    "id",
+    "author_id",
+    "remix_of_id",
+    "like_count",
+    "comment_count",
+    "remix_count",
+    "view_count",
+    "watch_ms_total",
+    "duration",
+    "hot_score",
+    "hot_base",
+    "published_at",
+)
+
+
+def feed_signals(user) -> ranking.Signals:
+    """The caller's follows and recent likes (two queries, bounded by LIKED_HISTORY_N)."""
+    followed = set(Follow.objects.filter(follower=user).values_list("followee_id", flat=True))
+    liked_rows = (
+        Like.objects.filter(user=user)
+        .order_by("-created_at")
+        .values_list("video_id", "video__author_id")[: ranking.LIKED_HISTORY_N]
+    )
+    return ranking.Signals(
+        followed=followed,
+        liked_videos={video_id for video_id, _ in liked_rows},
+        liked_authors={author_id for _, author_id in liked_rows},
+    )
+
+
+def feed_base(user) -> QuerySet:
+    """Published videos the for-you feed may show `user`, before visibility by audience."""
+    return (
+        Video.objects.filter(status=Video.Status.PUBLISHED)
+        .exclude(author=user)
+        .exclude(blocked_authors_q(user))
+        .exclude(pk__in=NotInterested.objects.filter(user=user).values("video_id"))
+    )
+
+
+def for_you_candidates(user, signals: ranking.Signals) -> list:
+    """Bounded candidate set: global top-N by hot score, followed authors' newest, remixes of
+    videos the caller liked. Each is an index walk with a LIMIT; none scans the catalogue."""
+    base = feed_base(user).only(*RANK_FIELDS)
+    public = Video.Visibility.PUBLIC
+    candidates = {
+        v.id: v
+        for v in base.filter(visibility=public).order_by("-hot_score", "-id")[
+            : ranking.CANDIDATE_TOP_N
+        ]
+    }
+    if signals.followed:
+        followed_recent = base.filter(
+            author_id__in=signals.followed,
+            visibility__in=(public, Video.Visibility.FOLLOWERS),
+        ).order_by("-published_at", "-id")[: ranking.FOLLOWED_RECENT_N]
+        candidates.update((v.id, v) for v in followed_recent)
+    if signals.liked_videos:
+        audience = Q(visibility=public) | Q(
+            visibility=Video.Visibility.FOLLOWERS, author_id__in=signals.followed
+        )
+        remixes = (
+            base.filter(audience, remix_of_id__in=signals.liked_videos)
+            .exclude(pk__in=signals.liked_videos)
+            .order_by("-hot_score", "-id")[: ranking.REMIX_N]
+        )
+        candidates.update((v.id, v) for v in remixes)
+    return list(candidates.values())
+
+
+def rank_for_you(user) -> list:
+    """The caller's ranked, diversified list of video ids for one feed session."""
+    signals = feed_signals(user)
+    candidates = for_you_candidates(user, signals)
+    if candidates:
+        signals.seen = set(
+            View.objects.filter(user=user, video_id__in=[v.id for v in candidates])
+            .values_list("video_id", flat=True)
+            .distinct()
+        )
+    scored = sorted(
+        candidates,
+        key=lambda v: (ranking.score_components(v, signals)[0], str(v.id)),
+        reverse=True,
+    )
+    return [v.id for v in ranking.diversify(scored, lambda v: v.author_id)]
+
+
+def explain_video(user, video_id) -> dict:
+    """Score, components and reasons of one video for this caller (GET feed/explain/{id})."""
+    video = access_video(user, video_id)
+    signals = feed_signals(user)
+    signals.seen = set(
+        View.objects.filter(user=user, video_id=video.id).values_list("video_id", flat=True)[:1]
+    )
+    score, components, reasons = ranking.score_components(video, signals)
+    if video.author_id == user.id:
+        reasons.append("this is your own video: it is not shown in your for-you feed")
+    elif NotInterested.objects.filter(user=user, video=video).exists():
+        reasons.append("you marked it not interested: it is not shown in your feed")
+    elif video.status != Video.Status.PUBLISHED:
+        reasons.append(f"it is {video.get_status_display()}: it is not shown in feeds")
+    return {"score": score, "components": components, "reasons": reasons}

@@ -1,0 +1,226 @@
+"""Feed endpoints: parse the request, call a service or selector, shape the response."""
+
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.exceptions import NotFound
+from rest_framework.generics import GenericAPIView
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import User
+from feed import selectors, services
+from feed.models import Comment
+from feed.pagination import ForYouPagination, PublishedCursorPagination
+from feed.serializers import (
+    CommentCreateSerializer,
+    CommentSerializer,
+    ExplainSerializer,
+    PublishSerializer,
+    VideoSerializer,
+    VideoUpdateSerializer,
+    ViewSerializer,
+)
+from generation.models import GenerationJob
+
+
+def _video_response(request, video, status_code=status.HTTP_200_OK, headers=None):
+    video = selectors.page_videos(selectors.visible_videos(request.user)).filter(pk=video.pk)
+    video = selectors.with_page_data(list(video), request.user)
+    if not video:
+        raise NotFound("No such video.")
+    return Response(VideoSerializer(video[0]).data, status=status_code, headers=headers)
+
+
+class VideoListView(GenericAPIView):
+    """Shared list plumbing: paginate a queryset of videos, attach page data in 2 queries."""
+
+    serializer_class = VideoSerializer
+    pagination_class = PublishedCursorPagination
+
+    def list_videos(self, queryset):
+        page = self.paginate_queryset(selectors.page_videos(queryset))
+        page = selectors.with_page_data(list(page), self.request.user)
+        return self.get_paginated_response(VideoSerializer(page, many=True).data)
+
+
+class VideoCreateView(APIView):
+    @extend_schema(request=PublishSerializer, responses={201: VideoSerializer})
+    def post(self, request):
+        data = PublishSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        job = GenerationJob.objects.filter(
+            pk=data.validated_data["generation"], user=request.user
+        ).first()
+        if job is None:
+            raise NotFound({"generation": ["No such generation."]})
+        video = services.publish_video(
+            request.user,
+            job,
+            caption=data.validated_data["caption"],
+            visibility=data.validated_data["visibility"],
+        )
+        location = reverse("feed:video-detail", args=[video.pk])
+        return _video_response(request, video, status.HTTP_201_CREATED, {"Location": location})
+
+
+class VideoDetailView(APIView):
+    @extend_schema(responses={200: VideoSerializer})
+    def get(self, request, video_id):
+        return _video_response(request, selectors.access_video(request.user, video_id))
+
+    @extend_schema(request=VideoUpdateSerializer, responses={200: VideoSerializer})
+    def patch(self, request, video_id):
+        data = VideoUpdateSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        video = services.update_video(request.user, video_id, **data.validated_data)
+        return _video_response(request, video)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, video_id):
+        services.delete_video(request.user, video_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class VideoLikeView(APIView):
+    throttle_scope = "likes"
+
+    @extend_schema(request=None, responses={201: None, 200: None})
+    def post(self, request, video_id):
+        services.like_video(request.user, video_id)
+        # Idempotent: a repeated like is still "the like exists" (201, nothing changed).
+        return Response(status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, video_id):
+        services.unlike_video(request.user, video_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class VideoCommentsView(GenericAPIView):
+    """GET: the video's comments, newest first (`?parent=<id>` lists one thread's replies)."""
+
+    serializer_class = CommentSerializer
+
+    def get_throttles(self):
+        self.throttle_scope = "comments" if self.request.method == "POST" else None
+        return super().get_throttles()
+
+    def get(self, request, video_id):
+        video = selectors.access_video(request.user, video_id)
+        comments = (
+            Comment.objects.filter(video=video, is_removed=False)
+            .exclude(selectors.blocked_authors_q(request.user))
+            .select_related("author")
+        )
+        parent = request.query_params.get("parent")
+        if parent is not None:
+            try:
+                comments = comments.filter(parent_id=int(parent))
+            except ValueError:
+                return Response(
+                    {"parent": ["Must be a comment id."], "code": "invalid"},
+                    status=status.HTTP_400_BAD_REQUEST,
+                )
+        page = self.paginate_queryset(comments)
+        return self.get_paginated_response(CommentSerializer(page, many=True).data)
+
+    @extend_schema(request=CommentCreateSerializer, responses={201: CommentSerializer})
+    def post(self, request, video_id):
+        data = CommentCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        comment = services.add_comment(
+            request.user,
+            video_id,
+            body=data.validated_data["body"],
+            parent_id=data.validated_data.get("parent"),
+        )
+        return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
+
+
+class CommentDetailView(APIView):
+    @extend_schema(responses={204: None})
+    def delete(self, request, comment_id):
+        services.delete_comment(request.user, comment_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class VideoRemixesView(VideoListView):
+    def get(self, request, video_id):
+        source = selectors.access_video(request.user, video_id)
+        return self.list_videos(selectors.visible_videos(request.user).filter(remix_of=source))
+
+
+class VideoViewView(APIView):
+    @extend_schema(request=ViewSerializer, responses={204: None})
+    def post(self, request, video_id):
+        data = ViewSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.record_view(request.user, video_id, watched_ms=data.validated_data["watched_ms"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class NotInterestedView(APIView):
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request, video_id):
+        services.mark_not_interested(request.user, video_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class UserVideosView(VideoListView):
+    def get(self, request, handle):
+        author = User.objects.filter(handle__iexact=handle, is_active=True).first()
+        if author is None or (
+            author.pk != request.user.pk
+            and not User.objects.filter(pk=author.pk)
+            .exclude(selectors.blocked_authors_q(request.user, "pk"))
+            .exists()
+        ):
+            raise NotFound("No such user.")
+        return self.list_videos(selectors.visible_videos(request.user).filter(author=author))
+
+
+class FollowingFeedView(VideoListView):
+    """Newest first from the people the caller follows."""
+
+    def get(self, request):
+        return self.list_videos(
+            selectors.visible_videos(request.user).filter(
+                author__in=selectors.followed_ids_query(request.user)
+            )
+        )
+
+
+class ForYouFeedView(APIView):
+    """The ranked "for you" feed; see feed/pagination.py for the session cursor."""
+
+    @extend_schema(responses={200: VideoSerializer(many=True)})
+    def get(self, request):
+        paginator = ForYouPagination(request)
+        size = paginator.get_page_size()
+        key, ids, offset = paginator.session_ids(
+            request.user, lambda: selectors.rank_for_you(request.user)
+        )
+        wanted = ids[offset : offset + size]
+        found = {
+            str(v.id): v
+            for v in selectors.page_videos(
+                selectors.feed_base(request.user).filter(pk__in=wanted)
+                & selectors.visible_videos(request.user)
+            )
+        }
+        page = selectors.with_page_data([found[i] for i in wanted if i in found], request.user)
+        return paginator.response(
+            VideoSerializer(page, many=True).data,
+            key=key,
+            offset=offset,
+            size=size,
+            total=len(ids),
+            user=request.user,
+        )
+
+
+class ExplainView(APIView):
+    @extend_schema(responses={200: ExplainSerializer})
+    def get(self, request, video_id):
+        return Response(selectors.explain_video(request.user, video_id))
