@@ -1,3 +1,37 @@
-from django.urls import path  # noqa: F401
+"""Routes of the accounts app, mounted under /api/v1/."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from accounts.views import cameos, users
+
+urlpatterns = [
+    # --- auth (public, throttle scope "auth") ------------------------------------------
+    path("auth/register", users.RegisterView.as_view(), name="auth-register"),
+    path("auth/token", users.TokenView.as_view(), name="auth-token"),
+    path("auth/token/refresh", users.TokenRefreshThrottledView.as_view(), name="auth-refresh"),
+    # --- me and profiles -----------------------------------------------------------------
+    path("me", users.MeView.as_view(), name="me"),
+    path("users/<str:handle>", users.UserDetailView.as_view(), name="user-detail"),
+    path("users/<str:handle>/follow", users.FollowView.as_view(), name="user-follow"),
+    path("users/<str:handle>/block", users.BlockView.as_view(), name="user-block"),
+    path("users/<str:handle>/followers", users.FollowersView.as_view(), name="user-followers"),
+    path("users/<str:handle>/following", users.FollowingView.as_view(), name="user-following"),
+    # --- notifications -------------------------------------------------------------------
+    path("notifications", users.NotificationListView.as_view(), name="notifications"),
+    path("notifications/read", users.NotificationReadView.as_view(), name="notifications-read"),
+    # --- cameos (engineer D: cameos/... routes go here) ----------------------------------
+    path("cameos/me", cameos.CameoMeView.as_view(), name="cameo-me"),
+    path("cameos/me/grants", cameos.CameoGrantListView.as_view(), name="cameo-grants"),
+    path(
+        "cameos/me/grants/<str:handle>",
+        cameos.CameoGrantDetailView.as_view(),
+        name="cameo-grant-detail",
+    ),
+    path("cameos/me/ledger", cameos.CameoLedgerView.as_view(), name="cameo-ledger"),
+    path(
+        "cameos/me/ledger/export",
+        cameos.CameoLedgerExportView.as_view(),
+        name="cameo-ledger-export",
+    ),
+    path("cameos/available", cameos.AvailableCameosView.as_view(), name="cameos-available"),
+]

@@ -1,0 +1,231 @@
+"""Accounts endpoints: parse the request, call a service, shape the response."""
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import generics, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
+
+from accounts.models import Follow, Notification
+from accounts.selectors import access_user, profiles
+from accounts.serializers.users import (
+    BlockStatusSerializer,
+    FollowerSerializer,
+    FollowingSerializer,
+    MarkedReadSerializer,
+    MeSerializer,
+    MeUpdateSerializer,
+    NotificationSerializer,
+    ProfileSerializer,
+    RegisterResponseSerializer,
+    RegisterSerializer,
+)
+from accounts.services import users as user_services
+from accounts.services.notifications import mark_notifications_read
+from config.storage import delete_file, save_file
+
+ERRORS = {
+    400: OpenApiResponse(description="Invalid input; the body names each bad field."),
+}
+
+
+class RegisterView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_scope = "auth"
+
+    @extend_schema(
+        request=RegisterSerializer,
+        responses={201: RegisterResponseSerializer, **ERRORS},
+        tags=["auth"],
+        summary="Create an account and get a JWT pair",
+    )
+    def post(self, request):
+        serializer = RegisterSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = user_services.register_user(**serializer.validated_data)
+        refresh = RefreshToken.for_user(user)
+        me = profiles(user).get(pk=user.pk)
+        return Response(
+            {
+                "user": MeSerializer(me).data,
+                "access": str(refresh.access_token),
+                "refresh": str(refresh),
+            },
+            status=status.HTTP_201_CREATED,
+        )
+
+
+@extend_schema(tags=["auth"], summary="Log in with handle and password")
+class TokenView(TokenObtainPairView):
+    throttle_scope = "auth"
+
+
+@extend_schema(tags=["auth"], summary="Exchange a refresh token for a new access token")
+class TokenRefreshThrottledView(TokenRefreshView):
+    throttle_scope = "auth"
+
+
+class MeView(APIView):
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def _me(self, request):
+        return profiles(request.user).get(pk=request.user.pk)
+
+    @extend_schema(responses=MeSerializer, tags=["accounts"], summary="My profile")
+    def get(self, request):
+        return Response(MeSerializer(self._me(request)).data)
+
+    @extend_schema(
+        request={
+            "multipart/form-data": MeUpdateSerializer,
+            "application/json": MeUpdateSerializer,
+        },
+        responses={200: MeSerializer, **ERRORS},
+        tags=["accounts"],
+        summary="Change my display name, bio or avatar",
+    )
+    def patch(self, request):
+        serializer = MeUpdateSerializer(request.user, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        user = request.user
+        old_avatar = user.avatar
+        new_avatar = None
+        if "avatar" in data:
+            image = data.pop("avatar")
+            if image:
+                from media.images import image_extension
+
+                new_avatar = save_file(f"avatars/{user.pk}/avatar.{image_extension(image)}", image)
+                data["avatar"] = new_avatar
+            else:
+                data["avatar"] = ""
+        try:
+            with transaction.atomic():
+                for field, value in data.items():
+                    setattr(user, field, value)
+                user.save(update_fields=list(data) or None)
+        except Exception:
+            if new_avatar:
+                delete_file(new_avatar)  # nothing half-written: the DB kept the old avatar
+            raise
+        if "avatar" in data and old_avatar and old_avatar != user.avatar:
+            transaction.on_commit(lambda: delete_file(old_avatar))
+        return Response(MeSerializer(self._me(request)).data)
+
+
+class UserDetailView(APIView):
+    @extend_schema(
+        responses={200: ProfileSerializer, 404: OpenApiResponse(description="No such user.")},
+        tags=["accounts"],
+        summary="A user's public profile",
+    )
+    def get(self, request, handle):
+        return Response(ProfileSerializer(access_user(request.user, handle)).data)
+
+
+class FollowView(APIView):
+    @extend_schema(
+        request=None,
+        responses={201: ProfileSerializer, 400: OpenApiResponse(description="Following yourself.")},
+        tags=["accounts"],
+        summary="Follow a user (idempotent)",
+    )
+    def post(self, request, handle):
+        target = access_user(request.user, handle)
+        user_services.follow_user(request.user, target)
+        target = access_user(request.user, handle)
+        return Response(ProfileSerializer(target).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={204: None}, tags=["accounts"], summary="Unfollow")
+    def delete(self, request, handle):
+        target = access_user(request.user, handle, hide_blocked=False)
+        user_services.unfollow_user(request.user, target)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class BlockView(APIView):
+    @extend_schema(
+        request=None,
+        responses={
+            201: BlockStatusSerializer,
+            400: OpenApiResponse(description="Blocking yourself."),
+        },
+        tags=["accounts"],
+        summary="Block a user (idempotent); removes follows both ways",
+    )
+    def post(self, request, handle):
+        target = access_user(request.user, handle, hide_blocked=False)
+        user_services.block_user(request.user, target)
+        return Response({"handle": target.handle, "blocked": True}, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={204: None}, tags=["accounts"], summary="Unblock")
+    def delete(self, request, handle):
+        target = access_user(request.user, handle, hide_blocked=False)
+        user_services.unblock_user(request.user, target)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class _FollowListView(generics.ListAPIView):
+    """Shared by followers/following: paginated, hides users blocked either way."""
+
+    side = "follower"
+    other = "followee"
+
+    def get_queryset(self):
+        target = access_user(self.request.user, self.kwargs["handle"])
+        hidden = user_services.blocked_user_ids(self.request.user)
+        return (
+            Follow.objects.filter(**{self.other: target, f"{self.side}__is_active": True})
+            .exclude(**{f"{self.side}_id__in": hidden})
+            .select_related(self.side)
+            .annotate(
+                followed_by_me=Exists(
+                    Follow.objects.filter(
+                        follower_id=self.request.user.pk, followee_id=OuterRef(f"{self.side}_id")
+                    )
+                )
+            )
+        )
+
+
+@extend_schema(tags=["accounts"], summary="Who follows this user, newest first")
+class FollowersView(_FollowListView):
+    serializer_class = FollowerSerializer
+    side, other = "follower", "followee"
+
+
+@extend_schema(tags=["accounts"], summary="Whom this user follows, newest first")
+class FollowingView(_FollowListView):
+    serializer_class = FollowingSerializer
+    side, other = "followee", "follower"
+
+
+@extend_schema(tags=["notifications"], summary="My notifications, newest first")
+class NotificationListView(generics.ListAPIView):
+    serializer_class = NotificationSerializer
+
+    def get_queryset(self):
+        hidden = user_services.blocked_user_ids(self.request.user)
+        return (
+            Notification.objects.filter(recipient=self.request.user)
+            .exclude(actor_id__in=hidden)
+            .select_related("actor")
+        )
+
+
+class NotificationReadView(APIView):
+    @extend_schema(
+        request=None,
+        responses=MarkedReadSerializer,
+        tags=["notifications"],
+        summary="Mark all my notifications read",
+    )
+    def post(self, request):
+        return Response({"marked_read": mark_notifications_read(request.user)})
