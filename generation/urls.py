@@ -1,3 +1,17 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from generation import views
+
+urlpatterns = [
+    path("generations", views.GenerationListCreateView.as_view(), name="generation-list"),
+    path(
+        "generations/<str:job_id>", views.GenerationDetailView.as_view(), name="generation-detail"
+    ),
+    path(
+        "generations/<str:job_id>/cancel",
+        views.GenerationCancelView.as_view(),
+        name="generation-cancel",
+    ),
+    path("storyboards/plan", views.StoryboardPlanView.as_view(), name="storyboard-plan"),
+    path("me/quota", views.QuotaView.as_view(), name="me-quota"),
+]

@@ -1,3 +1,14 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from generation.openai_compat import views
+
+urlpatterns = [
+    path("videos", views.VideosView.as_view(), name="openai-videos"),
+    path("videos/<str:video_id>", views.VideoDetailView.as_view(), name="openai-video"),
+    path(
+        "videos/<str:video_id>/content",
+        views.VideoContentView.as_view(),
+        name="openai-video-content",
+    ),
+    path("videos/<str:video_id>/remix", views.VideoRemixView.as_view(), name="openai-video-remix"),
+]

@@ -10,6 +10,7 @@ from generation.services.jobs import (
     cancel_jobs_using_cameo,
     clean_prompt,
     create_job,
+    delete_job,
     hash_request,
 )
 from generation.services.quota import quota_status, refund_quota
@@ -20,6 +21,7 @@ __all__ = [
     "cancel_jobs_using_cameo",
     "clean_prompt",
     "create_job",
+    "delete_job",
     "hash_request",
     "quota_status",
     "refund_quota",

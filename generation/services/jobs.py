@@ -139,9 +139,8 @@ def create_job(
     written; bad input raises a ValidationError naming the field and leaves no trace.
     Returns (job, created).
     """
-    from accounts.services.cameos import cameo_instructions, record_cameo_use, resolve_cameos
-
     from accounts.exceptions import AccountSuspended
+    from accounts.services.cameos import cameo_instructions, record_cameo_use, resolve_cameos
 
     key = (idempotency_key or "").strip()
     if not key:
@@ -315,3 +314,30 @@ def cancel_jobs_using_cameo(cameo, *, reason: str) -> int:
         transaction.on_commit(lambda files=files: [delete_file(f) for f in files], robust=True)
         count += 1
     return count
+
+
+def delete_job(user, job: GenerationJob) -> None:
+    """Delete the caller's job and its files (an unfinished one is cancelled first).
+
+    A job published as a feed video is kept (409): the video is what the author deletes.
+    """
+    from django.db.models import ProtectedError
+
+    from generation.exceptions import JobPublished
+
+    with transaction.atomic():
+        job = access_job(user, job.pk, for_update=True)
+        if not job.is_finished:
+            _finish(
+                job,
+                GenerationJob.Status.CANCELLED,
+                code="cancelled",
+                message="Deleted by the user.",
+            )
+        files = [job.video_file, job.thumbnail_file, job.preview_file]
+        try:
+            with transaction.atomic():
+                job.delete()
+        except ProtectedError:
+            raise JobPublished() from None
+        transaction.on_commit(lambda: [delete_file(f) for f in files], robust=True)

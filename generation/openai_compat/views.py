@@ -1,0 +1,229 @@
+"""`/v1/videos`: the OpenAI Videos API over Cutaway's generation jobs.
+
+Apps written against the `openai` SDK point `base_url` at `<cutaway>/v1` and use a Cutaway
+access token (JWT) as the api key. Jobs are the same as `/api/v1/generations` (same quota,
+policy, consent checks); statuses map queued → queued, planning/rendering/post_processing →
+in_progress, succeeded → completed, failed/blocked/cancelled → failed. Errors use OpenAI's
+`{"error": {message, type, param, code}}` shape (plus the house `code`).
+"""
+
+import uuid
+
+from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+from rest_framework_simplejwt.authentication import JWTAuthentication
+
+from config.exceptions import api_exception_handler
+from config.storage import open_file
+from generation import services
+from generation.exceptions import VideoNotReady
+from generation.models import GenerationJob
+from generation.openai_compat.serializers import (
+    VideoCreateSerializer,
+    VideoDeletedSerializer,
+    VideoListSerializer,
+    VideoObjectSerializer,
+    VideoRemixSerializer,
+)
+
+VARIANTS = {
+    "video": ("video_file", "video/mp4"),
+    "thumbnail": ("thumbnail_file", "image/jpeg"),
+    "spritesheet": ("preview_file", "image/jpeg"),
+}
+TAGS = ["openai-compatible videos"]
+
+
+def openai_exception_handler(exc, context):
+    response = api_exception_handler(exc, context)
+    if response is None:
+        return None
+    data = response.data if isinstance(response.data, dict) else {}
+    code = data.get("code") or "error"
+    param, message = None, data.get("detail")
+    if message is None:
+        field, errors = next(
+            ((k, v) for k, v in data.items() if k != "code"), ("", ["Invalid request."])
+        )
+        param = field or None
+        message = f"{field}: {errors[0] if isinstance(errors, list) else errors}"
+    kind = "invalid_request_error" if response.status_code < 500 else "server_error"
+    response.data = {
+        "error": {"message": str(message), "type": kind, "param": param, "code": code},
+        "code": code,
+    }
+    return response
+
+
+class OpenAICompatView(APIView):
+    authentication_classes = [JWTAuthentication]
+
+    def get_exception_handler(self):
+        return openai_exception_handler
+
+
+def _idempotency_key(request) -> str:
+    # The SDK sends no Idempotency-Key by default: then every POST is a new job.
+    return request.headers.get("Idempotency-Key") or f"openai-{uuid.uuid4()}"
+
+
+class VideosView(OpenAICompatView):
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    throttle_scope = "generation"
+
+    def get_throttles(self):
+        throttles = super().get_throttles()
+        if self.request.method != "POST":
+            throttles = [t for t in throttles if not isinstance(t, ScopedRateThrottle)]
+        return throttles
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Create a video (OpenAI-compatible)",
+        request=VideoCreateSerializer,
+        responses={200: VideoObjectSerializer},
+    )
+    def post(self, request):
+        serializer = VideoCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        body = {k: v for k, v in request.data.items() if k != "input_reference"}
+        job, _ = services.create_job(
+            request.user,
+            prompt=data["prompt"],
+            seconds=data["seconds"],
+            size=data["size"],
+            idempotency_key=_idempotency_key(request),
+            request_hash=services.hash_request(body),
+        )
+        job.refresh_from_db()
+        return Response(VideoObjectSerializer(job).data)
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="v1_videos_list",
+        summary="List videos (OpenAI-compatible)",
+        parameters=[
+            OpenApiParameter("after", OpenApiTypes.STR),
+            OpenApiParameter("limit", OpenApiTypes.INT),
+            OpenApiParameter("order", OpenApiTypes.STR, enum=["asc", "desc"]),
+        ],
+        responses={200: VideoListSerializer},
+    )
+    def get(self, request):
+        order = request.query_params.get("order", "desc")
+        if order not in ("asc", "desc"):
+            raise ValidationError({"order": ["Must be asc or desc."]})
+        try:
+            limit = int(request.query_params.get("limit", 20))
+        except ValueError:
+            raise ValidationError({"limit": ["Must be an integer."]}) from None
+        if not 1 <= limit <= 100:
+            raise ValidationError({"limit": ["Must be between 1 and 100."]})
+        jobs = GenerationJob.objects.filter(user=request.user)
+        after = request.query_params.get("after")
+        if after:
+            anchor = services.access_job(request.user, after)
+            if order == "desc":
+                jobs = jobs.filter(created_at__lte=anchor.created_at).exclude(
+                    created_at=anchor.created_at, id__gte=anchor.id
+                )
+            else:
+                jobs = jobs.filter(created_at__gte=anchor.created_at).exclude(
+                    created_at=anchor.created_at, id__lte=anchor.id
+                )
+        ordering = ("-created_at", "-id") if order == "desc" else ("created_at", "id")
+        page = list(jobs.order_by(*ordering)[: limit + 1])
+        has_more, page = len(page) > limit, page[:limit]
+        return Response(
+            {
+                "object": "list",
+                "data": VideoObjectSerializer(page, many=True).data,
+                "first_id": str(page[0].id) if page else None,
+                "last_id": str(page[-1].id) if page else None,
+                "has_more": has_more,
+            }
+        )
+
+
+class VideoDetailView(OpenAICompatView):
+    @extend_schema(tags=TAGS, summary="Retrieve a video", responses={200: VideoObjectSerializer})
+    def get(self, request, video_id):
+        job = services.access_job(request.user, video_id)
+        response = Response(VideoObjectSerializer(job).data)
+        if not job.is_finished:
+            # The SDK's poll helper honours this: poll about once a second.
+            response["openai-poll-after-ms"] = "1000"
+        return response
+
+    @extend_schema(tags=TAGS, summary="Delete a video", responses={200: VideoDeletedSerializer})
+    def delete(self, request, video_id):
+        job = services.access_job(request.user, video_id)
+        services.delete_job(request.user, job)
+        return Response({"id": str(job.id), "object": "video.deleted", "deleted": True})
+
+
+class VideoContentView(OpenAICompatView):
+    @extend_schema(
+        tags=TAGS,
+        summary="Download a video's bytes (or its thumbnail / spritesheet)",
+        parameters=[
+            OpenApiParameter("variant", OpenApiTypes.STR, enum=list(VARIANTS), required=False)
+        ],
+        responses={
+            (200, "video/mp4"): OpenApiTypes.BINARY,
+            (200, "image/jpeg"): OpenApiTypes.BINARY,
+            409: OpenApiResponse(description="`video_not_ready`."),
+        },
+    )
+    def get(self, request, video_id):
+        variant = request.query_params.get("variant", "video")
+        if variant not in VARIANTS:
+            raise ValidationError({"variant": [f"Must be one of {', '.join(VARIANTS)}."]})
+        job = services.access_job(request.user, video_id)
+        field, content_type = VARIANTS[variant]
+        name = getattr(job, field)
+        if job.status != GenerationJob.Status.SUCCEEDED or not name:
+            raise VideoNotReady()
+        extension = "mp4" if variant == "video" else "jpg"
+        return FileResponse(
+            open_file(name),
+            content_type=content_type,
+            filename=f"{job.id}-{variant}.{extension}",
+        )
+
+
+class VideoRemixView(OpenAICompatView):
+    @extend_schema(
+        tags=TAGS,
+        summary="Remix a completed video with a new prompt",
+        request=VideoRemixSerializer,
+        responses={200: VideoObjectSerializer},
+    )
+    def post(self, request, video_id):
+        source = services.access_job(request.user, video_id)
+        if source.status != GenerationJob.Status.SUCCEEDED:
+            raise VideoNotReady()
+        serializer = VideoRemixSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        body = {"remix": str(source.id), "prompt": request.data.get("prompt")}
+        job, _ = services.create_job(
+            request.user,
+            prompt=serializer.validated_data["prompt"],
+            seconds=source.seconds,
+            size=source.size,
+            seed=source.seed,
+            remix_of=source.remix_of,
+            idempotency_key=_idempotency_key(request),
+            request_hash=services.hash_request(body),
+            extra_provenance={"remixed_from_job": str(source.id)},
+        )
+        job.refresh_from_db()
+        return Response(VideoObjectSerializer(job).data, status=status.HTTP_200_OK)

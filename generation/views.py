@@ -1,0 +1,134 @@
+"""Generation endpoints (API.md, "Generation"): parse, call a service, shape the response."""
+
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.generics import ListAPIView
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from generation import services
+from generation.selectors import jobs_for_user
+from generation.serializers import (
+    GenerationCreateSerializer,
+    GenerationJobSerializer,
+    QuotaSerializer,
+    StoryboardPlanRequestSerializer,
+    StoryboardPlanSerializer,
+)
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    name="Idempotency-Key",
+    type=OpenApiTypes.STR,
+    location=OpenApiParameter.HEADER,
+    required=True,
+    description="Any unique string (a UUID). Retrying with the same key and body returns the "
+    "same job (200) and charges once; the same key with another body is 409.",
+)
+ERRORS = {
+    400: OpenApiResponse(description="Invalid field (the body names it)."),
+    403: OpenApiResponse(description="`account_suspended` or `cameo_permission_denied`."),
+    409: OpenApiResponse(description="`idempotency_key_reused`."),
+    429: OpenApiResponse(description="`quota_exceeded` (with `resets_at`) or throttled."),
+}
+
+
+class GenerationListCreateView(ListAPIView):
+    serializer_class = GenerationJobSerializer
+    throttle_scope = "generation"
+
+    def get_throttles(self):
+        # The scoped `generation` rate limits creating jobs, not polling them.
+        throttles = super().get_throttles()
+        if self.request.method != "POST":
+            throttles = [t for t in throttles if not isinstance(t, ScopedRateThrottle)]
+        return throttles
+
+    def get_queryset(self):
+        return jobs_for_user(self.request.user)
+
+    @extend_schema(summary="The caller's generation jobs, newest first")
+    def get(self, request, *args, **kwargs):
+        return self.list(request, *args, **kwargs)
+
+    @extend_schema(
+        operation_id="generations_create",
+        summary="Start a generation job",
+        parameters=[IDEMPOTENCY_KEY],
+        request=GenerationCreateSerializer,
+        responses={202: GenerationJobSerializer, 200: GenerationJobSerializer, **ERRORS},
+    )
+    def post(self, request):
+        serializer = GenerationCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        job, created = services.create_job(
+            request.user,
+            prompt=data["prompt"],
+            seconds=data["seconds"],
+            size=data["size"],
+            cameo_handles=data.get("cameos") or [],
+            remix_of=data.get("remix_of"),
+            storyboard=data.get("storyboard"),
+            seed=data.get("seed"),
+            idempotency_key=request.headers.get("Idempotency-Key", ""),
+            request_hash=services.hash_request(request.data),
+        )
+        job = jobs_for_user(request.user).get(pk=job.pk)
+        return Response(
+            GenerationJobSerializer(job).data,
+            status=status.HTTP_202_ACCEPTED if created else status.HTTP_200_OK,
+            headers={"Location": reverse("generation-detail", args=[job.pk])},
+        )
+
+
+class GenerationDetailView(APIView):
+    @extend_schema(
+        summary="One of the caller's jobs",
+        responses={200: GenerationJobSerializer, 404: OpenApiResponse(description="Not found.")},
+    )
+    def get(self, request, job_id):
+        job = services.access_job(request.user, job_id)
+        job = jobs_for_user(request.user).get(pk=job.pk)
+        return Response(GenerationJobSerializer(job).data)
+
+
+class GenerationCancelView(APIView):
+    @extend_schema(
+        summary="Cancel an unfinished job (its quota is refunded)",
+        request=None,
+        responses={
+            200: GenerationJobSerializer,
+            404: OpenApiResponse(description="Not found."),
+            409: OpenApiResponse(description="`job_finished`."),
+        },
+    )
+    def post(self, request, job_id):
+        job = services.access_job(request.user, job_id)
+        services.cancel_job(request.user, job)
+        job = jobs_for_user(request.user).get(pk=job.pk)
+        return Response(GenerationJobSerializer(job).data)
+
+
+class StoryboardPlanView(APIView):
+    @extend_schema(
+        summary="Plan a prompt or script into shots, without rendering",
+        request=StoryboardPlanRequestSerializer,
+        responses={200: StoryboardPlanSerializer},
+    )
+    def post(self, request):
+        from generation.storyboard import plan_storyboard
+
+        serializer = StoryboardPlanRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        shots = plan_storyboard(data["text"], data["seconds"], seed=data["seed"])
+        return Response({"shots": shots})
+
+
+class QuotaView(APIView):
+    @extend_schema(summary="The caller's daily generation quota", responses={200: QuotaSerializer})
+    def get(self, request):
+        return Response(QuotaSerializer(services.quota_status(request.user)).data)
