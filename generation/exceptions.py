@@ -14,8 +14,10 @@ class QuotaExceeded(exceptions.APIException):
 
     def __init__(self, *, resets_at, retry_after: int, limit: int):
         super().__init__(
-            detail=f"Daily generation limit of {limit} reached; it resets at "
-            f"{resets_at.isoformat()}."
+            detail={
+                "detail": f"Daily generation limit of {limit} reached.",
+                "resets_at": resets_at.isoformat(),
+            }
         )
         self.resets_at = resets_at
         self.wait = retry_after
