@@ -1,1 +1,441 @@
-"""Moderation models (policy registry, reports, actions, strikes, appeals)."""
+"""Moderation models: the policy registry, reports, the review queue, the audit log, strikes
+and appeals.
+
+The registry (BlockedTerm, BlockedConcept, ProtectedEntity, BlockedFrameHash) is edited by
+admins only; moderators read it. Everything a moderator does is written to ModerationAction,
+which is append-only (refused by the model, its queryset and, on PostgreSQL, a trigger).
+"""
+
+import re
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+STRIKE_WINDOW = timedelta(days=90)
+# Repeated as plain lists for the DB check constraints (a nested Meta cannot see the enums).
+ACTIONS = ["remove", "restore", "warn", "suspend", "unsuspend", "dismiss"]
+REPORT_REASONS = [
+    "spam",
+    "harassment",
+    "hate",
+    "violence",
+    "sexual",
+    "minor_safety",
+    "cameo_misuse",
+    "impersonation",
+    "copyright",
+    "other",
+]
+
+
+class TargetType(models.TextChoices):
+    VIDEO = "video"
+    COMMENT = "comment"
+    USER = "user"
+    CAMEO = "cameo"
+
+
+class Decision(models.TextChoices):
+    BLOCK = "block"
+    HOLD = "hold", "hold for review"
+
+
+# --- Policy registry (admin-managed) ---------------------------------------------------
+
+
+class BlockedTerm(models.Model):
+    """A word, phrase or regular expression no prompt may contain (after normalisation)."""
+
+    pattern = models.CharField(max_length=200)
+    is_regex = models.BooleanField(default=False)
+    decision = models.CharField(max_length=8, choices=Decision.choices, default=Decision.BLOCK)
+    reason = models.CharField(max_length=200, help_text="Shown to the user when it matches.")
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["pattern"]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(pattern=""), name="blocked_term_pattern"),
+            models.CheckConstraint(condition=~models.Q(reason=""), name="blocked_term_reason"),
+            models.UniqueConstraint(
+                Lower("pattern"), "is_regex", name="blocked_term_unique_pattern"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"/{self.pattern}/" if self.is_regex else self.pattern
+
+    def clean(self):
+        if self.is_regex:
+            try:
+                re.compile(self.pattern)
+            except re.error as exc:
+                raise ValidationError(
+                    {"pattern": f"Not a valid regular expression: {exc}"}
+                ) from exc
+
+
+class BlockedConcept(models.Model):
+    """A concept described in words; the semantic check catches prompts that paraphrase it."""
+
+    description = models.CharField(max_length=300, help_text="e.g. 'a person being hurt'")
+    examples = models.JSONField(
+        default=list, blank=True, help_text="More phrasings of the same concept (list of text)."
+    )
+    decision = models.CharField(max_length=8, choices=Decision.choices, default=Decision.BLOCK)
+    reason = models.CharField(max_length=200)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["description"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(description=""), name="blocked_concept_description"
+            ),
+            models.CheckConstraint(condition=~models.Q(reason=""), name="blocked_concept_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return self.description
+
+    def clean(self):
+        if not isinstance(self.examples, list) or not all(
+            isinstance(e, str) for e in self.examples
+        ):
+            raise ValidationError({"examples": "A list of text."})
+
+    @property
+    def phrasings(self) -> list[str]:
+        return [self.description, *self.examples]
+
+
+class ProtectedEntity(models.Model):
+    """A public figure, fictional character or brand: blocked unless its rights holder opted in
+    (optionally only for named users)."""
+
+    class Kind(models.TextChoices):
+        PUBLIC_FIGURE = "public_figure", "public figure"
+        CHARACTER = "character"
+        BRAND = "brand"
+
+    name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    aliases = models.JSONField(default=list, blank=True, help_text="Other names (list of text).")
+    rights_holder = models.CharField(max_length=200, blank=True)
+    opted_in = models.BooleanField(
+        default=False, help_text="The rights holder allows generations with it."
+    )
+    allowed_users = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="+",
+        help_text="When opted in: only these users (empty = everyone).",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "protected entities"
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="protected_entity_unique_name"),
+            models.CheckConstraint(condition=~models.Q(name=""), name="protected_entity_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self):
+        if not isinstance(self.aliases, list) or not all(
+            isinstance(a, str) and a.strip() for a in self.aliases
+        ):
+            raise ValidationError({"aliases": "A list of non-empty names."})
+
+    @property
+    def names(self) -> list[str]:
+        return [self.name, *self.aliases]
+
+
+class BlockedFrameHash(models.Model):
+    """The perceptual hash (64-bit dHash, hex) of a known-bad frame."""
+
+    hash = models.CharField(
+        max_length=16,
+        unique=True,
+        validators=[RegexValidator(r"^[0-9a-f]{16}$", "16 lowercase hex digits (64 bits).")],
+    )
+    max_distance = models.PositiveSmallIntegerField(
+        default=6, help_text="Hamming distance (bits of 64) still counted as a match."
+    )
+    reason = models.CharField(max_length=200)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "blocked frame hash"
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(hash=""), name="frame_hash_not_empty"),
+            models.CheckConstraint(
+                condition=models.Q(max_distance__lte=16), name="frame_hash_distance_range"
+            ),
+            models.CheckConstraint(condition=~models.Q(reason=""), name="frame_hash_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return self.hash
+
+
+# --- Reports and the review queue ------------------------------------------------------
+
+
+class ReviewItem(models.Model):
+    """One per target: what the queue shows. Priority is recomputed by services."""
+
+    class Status(models.TextChoices):
+        OPEN = "open"
+        ACTIONED = "actioned"
+        DISMISSED = "dismissed"
+
+    target_type = models.CharField(max_length=8, choices=TargetType.choices)
+    target_id = models.CharField(max_length=64)
+    # Whose content or account this is: the author, the reported user, the cameo owner.
+    target_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="review_items",
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    priority = models.IntegerField(default=0, db_index=True)
+    reasons = models.JSONField(default=dict, blank=True, help_text="reason -> count")
+    report_count = models.PositiveIntegerField(default=0, help_text="Distinct reporters.")
+    held = models.BooleanField(default=False, help_text="A held generation waits for review.")
+    has_open_appeal = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-priority", "created_at"]
+        permissions = [("act_on_reviewitem", "Can take moderation actions")]
+        constraints = [
+            models.UniqueConstraint(fields=["target_type", "target_id"], name="review_item_once"),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["open", "actioned", "dismissed"]),
+                name="review_item_status",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(target_type__in=TargetType.values),
+                name="review_item_target_type",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "-priority", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.target_type} {self.target_id}"
+
+    @property
+    def reasons_summary(self) -> str:
+        return ", ".join(
+            f"{reason} ×{count}" if count > 1 else reason
+            for reason, count in sorted(self.reasons.items(), key=lambda kv: -kv[1])
+        )
+
+
+class Report(models.Model):
+    class Reason(models.TextChoices):
+        SPAM = "spam"
+        HARASSMENT = "harassment"
+        HATE = "hate"
+        VIOLENCE = "violence"
+        SEXUAL = "sexual", "sexual content"
+        MINOR_SAFETY = "minor_safety", "child safety"
+        CAMEO_MISUSE = "cameo_misuse", "misuse of my (or someone's) cameo"
+        IMPERSONATION = "impersonation"
+        COPYRIGHT = "copyright"
+        OTHER = "other"
+
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports_made"
+    )
+    target_type = models.CharField(max_length=8, choices=TargetType.choices)
+    target_id = models.CharField(max_length=64)
+    reason = models.CharField(max_length=16, choices=Reason.choices)
+    details = models.TextField(max_length=1000, blank=True)
+    review_item = models.ForeignKey(ReviewItem, on_delete=models.CASCADE, related_name="reports")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reporter", "target_type", "target_id"], name="report_once_per_reporter"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(reason__in=REPORT_REASONS),
+                name="report_reason_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"report {self.pk} on {self.target_type} {self.target_id}"
+
+
+# --- The audit log, strikes, appeals ---------------------------------------------------
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("ModerationAction is append-only: rows are never updated.")
+
+    def delete(self):
+        raise TypeError("ModerationAction is append-only: rows are never deleted.")
+
+
+class ModerationAction(models.Model):
+    """One line of the append-only audit log. A reversal is a new line pointing at the old one."""
+
+    class Action(models.TextChoices):
+        REMOVE = "remove"
+        RESTORE = "restore"
+        WARN = "warn"
+        SUSPEND = "suspend"
+        UNSUSPEND = "unsuspend"
+        DISMISS = "dismiss"
+
+    STRIKING = (Action.REMOVE, Action.WARN, Action.SUSPEND)
+    APPEALABLE = STRIKING
+
+    # null only for actions the system takes by itself (suspension after three strikes).
+    moderator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="moderation_actions_taken",
+    )
+    action = models.CharField(max_length=10, choices=Action.choices)
+    target_type = models.CharField(max_length=8, choices=TargetType.choices)
+    target_id = models.CharField(max_length=64)
+    reason = models.TextField(max_length=1000)
+    affected_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="moderation_actions",
+    )
+    review_item = models.ForeignKey(
+        ReviewItem, on_delete=models.PROTECT, null=True, blank=True, related_name="actions"
+    )
+    reverses = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(reason=""), name="mod_action_reason"),
+            models.CheckConstraint(condition=models.Q(action__in=ACTIONS), name="mod_action_known"),
+        ]
+        indexes = [
+            models.Index(fields=["affected_user", "-created_at"]),
+            models.Index(fields=["target_type", "target_id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.target_type} {self.target_id}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise TypeError("ModerationAction is append-only: rows are never updated.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("ModerationAction is append-only: rows are never deleted.")
+
+
+class Strike(models.Model):
+    """Counted against a user for STRIKE_WINDOW; removed (not deleted) when an appeal wins."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="strikes"
+    )
+    action = models.OneToOneField(ModerationAction, on_delete=models.PROTECT, related_name="strike")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(expires_at__gt=models.F("created_at")),
+                name="strike_expires_after_created",
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "expires_at"])]
+
+    def __str__(self) -> str:
+        return f"strike on {self.user_id} ({self.action.action})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.removed_at is None and self.expires_at > timezone.now()
+
+
+class Appeal(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open"
+        UPHELD = "upheld", "upheld (action reversed)"
+        DENIED = "denied"
+
+    appellant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="appeals"
+    )
+    action = models.ForeignKey(ModerationAction, on_delete=models.PROTECT, related_name="appeals")
+    text = models.TextField(max_length=2000)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(max_length=1000, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        permissions = [("decide_appeal", "Can uphold or deny appeals")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["action"],
+                condition=models.Q(status="open"),
+                name="appeal_one_open_per_action",
+            ),
+            models.CheckConstraint(condition=~models.Q(text=""), name="appeal_text"),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(status="open", decided_at__isnull=True)
+                    | (
+                        models.Q(status__in=["upheld", "denied"], decided_at__isnull=False)
+                        & ~models.Q(decision_reason="")
+                    )
+                ),
+                name="appeal_decided_iff_closed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"appeal {self.pk} on action {self.action_id} ({self.status})"

@@ -1,0 +1,543 @@
+"""The moderation console (Django admin, customised).
+
+The review queue is the ReviewItem changelist, ordered by priority. Its change view shows the
+video playing inline beside its prompt, storyboard, cameos and policy outcome, with a one-click
+action form that requires a reason. Bulk actions ask for the reason on an intermediate page.
+Items are never edited as rows: every change goes through moderation.services.
+
+Permissions: `moderation.act_on_reviewitem` to act, `moderation.decide_appeal` to decide
+appeals; the registry (terms, concepts, protected entities, frame hashes) needs the model's own
+add/change/delete permissions, which the `moderators` group does not have.
+"""
+
+import json
+from datetime import timedelta
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.timesince import timesince
+from rest_framework.exceptions import APIException, ValidationError
+
+from moderation import services
+from moderation.models import (
+    Appeal,
+    BlockedConcept,
+    BlockedFrameHash,
+    BlockedTerm,
+    ModerationAction,
+    ProtectedEntity,
+    Report,
+    ReviewItem,
+    Strike,
+    TargetType,
+)
+
+Action = ModerationAction.Action
+QUEUE_ACTIONS = [Action.REMOVE, Action.RESTORE, Action.WARN, Action.SUSPEND, Action.DISMISS]
+
+
+def _error_text(exc: APIException) -> str:
+    detail = exc.detail
+    if isinstance(detail, dict):
+        return "; ".join(
+            f"{field}: {' '.join(str(m) for m in (msgs if isinstance(msgs, list) else [msgs]))}"
+            for field, msgs in detail.items()
+        )
+    if isinstance(detail, list):
+        return " ".join(str(m) for m in detail)
+    return str(detail)
+
+
+class ActionForm(forms.Form):
+    action = forms.ChoiceField(choices=[(a.value, a.label) for a in QUEUE_ACTIONS])
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        max_length=1000,
+        help_text="Required. The affected user sees it.",
+    )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        max_length=1000,
+        help_text="Required. The affected users see it.",
+    )
+
+
+class ReasonFilter(admin.SimpleListFilter):
+    title = "reason"
+    parameter_name = "reason"
+
+    def lookups(self, request, model_admin):
+        return [
+            *Report.Reason.choices,
+            ("held_generation", "held generation"),
+            ("appeal", "open appeal"),
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if not value:
+            return queryset
+        if value == "held_generation":
+            return queryset.filter(held=True)
+        if value == "appeal":
+            return queryset.filter(has_open_appeal=True)
+        return queryset.filter(reports__reason=value).distinct()
+
+
+class AgeFilter(admin.SimpleListFilter):
+    title = "age"
+    parameter_name = "age"
+    BUCKETS = {
+        "1h": (None, timedelta(hours=1)),
+        "24h": (timedelta(hours=1), timedelta(hours=24)),
+        "7d": (timedelta(hours=24), timedelta(days=7)),
+        "older": (timedelta(days=7), None),
+    }
+
+    def lookups(self, request, model_admin):
+        return [
+            ("1h", "under an hour"),
+            ("24h", "1–24 hours"),
+            ("7d", "1–7 days"),
+            ("older", "older than a week"),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() not in self.BUCKETS:
+            return queryset
+        now = timezone.now()
+        younger_than, older_than = self.BUCKETS[self.value()][1], self.BUCKETS[self.value()][0]
+        if younger_than is not None:
+            queryset = queryset.filter(created_at__gt=now - younger_than)
+        if older_than is not None:
+            queryset = queryset.filter(created_at__lte=now - older_than)
+        return queryset
+
+
+def _bulk(action_value: str, label: str):
+    """An admin action that asks for a reason on an intermediate page, then acts on each item."""
+
+    def run(modeladmin, request, queryset):
+        form = ReasonForm(request.POST if "apply" in request.POST else None)
+        if "apply" in request.POST and form.is_valid():
+            done, failed = 0, []
+            for item in queryset:
+                try:
+                    services.take_moderation_action(
+                        request.user, item, action_value, form.cleaned_data["reason"]
+                    )
+                    done += 1
+                except APIException as exc:
+                    failed.append(f"{item}: {_error_text(exc)}")
+            if done:
+                modeladmin.message_user(request, f"{label}: {done} item(s).", messages.SUCCESS)
+            for line in failed:
+                modeladmin.message_user(request, line, messages.ERROR)
+            return None
+        context = {
+            **modeladmin.admin_site.each_context(request),
+            "title": f"{label} — give a reason",
+            "opts": modeladmin.model._meta,
+            "items": queryset,
+            "form": form,
+            "action_name": request.POST.get("action"),
+            "action_label": label,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/moderation/reviewitem/action_reason.html", context)
+
+    run.__name__ = f"bulk_{action_value}"
+    return admin.action(description=f"{label} selected items…", permissions=["act"])(run)
+
+
+def _target_context(item: ReviewItem) -> dict:
+    """What the change view shows beside the item: the video and how it was made."""
+    from accounts.models import Cameo, User
+    from config.storage import file_url
+    from feed.models import Comment, Video
+
+    context: dict = {"target_kind": item.target_type}
+    video = None
+    try:
+        if item.target_type == TargetType.VIDEO:
+            video = Video.objects.select_related("job", "author").get(pk=item.target_id)
+        elif item.target_type == TargetType.COMMENT:
+            comment = Comment.objects.select_related("video__job", "author").get(
+                pk=int(item.target_id)
+            )
+            context["comment"] = comment
+            video = comment.video
+        elif item.target_type == TargetType.USER:
+            context["profile"] = User.objects.get(pk=int(item.target_id))
+        elif item.target_type == TargetType.CAMEO:
+            cameo = Cameo.objects.select_related("owner").get(pk=item.target_id)
+            context["cameo"] = cameo
+            context["video_url"] = file_url(cameo.source_clip)
+    except (Video.DoesNotExist, Comment.DoesNotExist, User.DoesNotExist, Cameo.DoesNotExist):
+        context["missing"] = True
+    except (ValueError, TypeError):
+        context["missing"] = True
+    if video is not None:
+        job = video.job
+        context.update(
+            video=video,
+            job=job,
+            video_url=file_url(job.video_file),
+            poster_url=file_url(job.thumbnail_file),
+            storyboard=job.storyboard or [],
+            cameos=[
+                {"handle": jc.cameo.owner.handle, "instructions": jc.cameo.instructions}
+                for jc in job.job_cameos.select_related("cameo__owner")
+            ],
+            policy=job.policy or {},
+            policy_json=json.dumps(job.policy or {}, indent=2, sort_keys=True),
+        )
+    return context
+
+
+@admin.register(ReviewItem)
+class ReviewItemAdmin(admin.ModelAdmin):
+    list_display = (
+        "target",
+        "status",
+        "priority",
+        "reasons_summary",
+        "report_count",
+        "held",
+        "age",
+        "owner",
+    )
+    list_display_links = ("target",)
+    list_filter = ("status", ReasonFilter, AgeFilter, "target_type", "held", "has_open_appeal")
+    search_fields = ("target_id", "target_user__handle")
+    ordering = ("-priority", "created_at")
+    list_select_related = ("target_user",)
+    list_per_page = 50
+    readonly_fields = (
+        "target_type",
+        "target_id",
+        "target_user",
+        "status",
+        "priority",
+        "reasons",
+        "report_count",
+        "held",
+        "has_open_appeal",
+        "created_at",
+        "updated_at",
+    )
+    change_form_template = "admin/moderation/reviewitem/change_form.html"
+    actions = [
+        _bulk(Action.REMOVE, "Remove"),
+        _bulk(Action.RESTORE, "Restore"),
+        _bulk(Action.WARN, "Warn"),
+        _bulk(Action.SUSPEND, "Suspend the owner of"),
+        _bulk(Action.DISMISS, "Dismiss"),
+    ]
+
+    @admin.display(ordering="target_id")
+    def target(self, obj):
+        return f"{obj.target_type} {obj.target_id}"
+
+    @admin.display(description="waiting", ordering="created_at")
+    def age(self, obj):
+        return timesince(obj.created_at)
+
+    @admin.display(description="owner", ordering="target_user__handle")
+    def owner(self, obj):
+        if obj.target_user_id is None:
+            return "—"
+        url = reverse("admin:moderation_user_history", args=[obj.target_user_id])
+        return format_html('<a href="{}">@{}</a>', url, obj.target_user.handle)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_act_permission(self, request):
+        return request.user.has_perm("moderation.act_on_reviewitem")
+
+    def changelist_view(self, request, extra_context=None):
+        # The queue opens on what needs work; the status filter shows the rest.
+        if not request.GET and request.method == "GET":
+            return HttpResponseRedirect(f"{request.path}?status__exact=open")
+        return super().changelist_view(request, extra_context)
+
+    def get_urls(self):
+        urls = [
+            path(
+                "<int:pk>/act/",
+                self.admin_site.admin_view(self.act_view),
+                name="moderation_reviewitem_act",
+            ),
+            path(
+                "history/<int:user_id>/",
+                self.admin_site.admin_view(self.user_history_view),
+                name="moderation_user_history",
+            ),
+        ]
+        return urls + super().get_urls()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        item = self.get_object(request, object_id)
+        extra = dict(extra_context or {})
+        if item is not None:
+            extra.update(_target_context(item))
+            extra.update(
+                item=item,
+                reports=item.reports.select_related("reporter")[:100],
+                actions_log=item.actions.select_related("moderator")[:50],
+                open_appeals=Appeal.objects.filter(
+                    action__review_item=item, status=Appeal.Status.OPEN
+                ).select_related("appellant", "action"),
+                action_form=ActionForm(),
+                can_act=self.has_act_permission(request),
+                act_url=reverse("admin:moderation_reviewitem_act", args=[item.pk]),
+                history_url=(
+                    reverse("admin:moderation_user_history", args=[item.target_user_id])
+                    if item.target_user_id
+                    else None
+                ),
+            )
+        return super().change_view(request, object_id, form_url, extra)
+
+    def act_view(self, request, pk):
+        if request.method != "POST":
+            raise Http404
+        if not self.has_act_permission(request):
+            raise PermissionDenied
+        item = get_object_or_404(ReviewItem, pk=pk)
+        back = reverse("admin:moderation_reviewitem_change", args=[item.pk])
+        form = ActionForm(request.POST)
+        if not form.is_valid():
+            for field, errors in form.errors.items():
+                self.message_user(request, f"{field}: {' '.join(errors)}", messages.ERROR)
+            return HttpResponseRedirect(back)
+        try:
+            logged = services.take_moderation_action(
+                request.user, item, form.cleaned_data["action"], form.cleaned_data["reason"]
+            )
+        except APIException as exc:
+            self.message_user(request, _error_text(exc), messages.ERROR)
+            return HttpResponseRedirect(back)
+        self.message_user(
+            request, f"{logged.get_action_display()}: {item} ({logged.reason})", messages.SUCCESS
+        )
+        return HttpResponseRedirect(reverse("admin:moderation_reviewitem_changelist"))
+
+    def user_history_view(self, request, user_id):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        from accounts.models import User
+
+        subject = get_object_or_404(User, pk=user_id)
+        strikes = Strike.objects.filter(user=subject).select_related("action")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"History of @{subject.handle}",
+            "opts": self.model._meta,
+            "subject": subject,
+            "reports_made": Report.objects.filter(reporter=subject)[:200],
+            "reports_against": Report.objects.filter(review_item__target_user=subject)
+            .select_related("reporter")
+            .order_by("-created_at")[:200],
+            "actions": ModerationAction.objects.filter(affected_user=subject).select_related(
+                "moderator"
+            )[:200],
+            "strikes": strikes,
+            "active_strikes": sum(1 for s in strikes if s.is_active),
+            "appeals": Appeal.objects.filter(appellant=subject).select_related("action"),
+            "items": ReviewItem.objects.filter(target_user=subject),
+        }
+        return TemplateResponse(request, "admin/moderation/user_history.html", context)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ModerationAction)
+class ModerationActionAdmin(ReadOnlyAdmin):
+    """The audit log: append-only, so read-only here too."""
+
+    list_display = (
+        "created_at",
+        "action",
+        "target_type",
+        "target_id",
+        "affected_user",
+        "moderator",
+        "reason",
+        "reverses",
+    )
+    list_filter = ("action", "target_type", "created_at")
+    search_fields = ("target_id", "affected_user__handle", "moderator__handle", "reason")
+    list_select_related = ("affected_user", "moderator")
+    date_hierarchy = "created_at"
+
+
+@admin.register(Report)
+class ReportAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "reporter", "target_type", "target_id", "reason", "review_item")
+    list_filter = ("reason", "target_type")
+    search_fields = ("target_id", "reporter__handle")
+    list_select_related = ("reporter", "review_item")
+
+
+@admin.register(Strike)
+class StrikeAdmin(ReadOnlyAdmin):
+    list_display = ("user", "action", "created_at", "expires_at", "removed_at")
+    list_filter = ("removed_at",)
+    search_fields = ("user__handle",)
+    list_select_related = ("user", "action")
+
+
+class DecideForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), max_length=1000)
+
+
+@admin.register(Appeal)
+class AppealAdmin(ReadOnlyAdmin):
+    list_display = ("id", "appellant", "action", "status", "created_at", "decided_by")
+    list_filter = ("status",)
+    search_fields = ("appellant__handle", "text")
+    list_select_related = ("appellant", "action", "decided_by")
+    readonly_fields = (
+        "appellant",
+        "action",
+        "text",
+        "status",
+        "decided_by",
+        "decided_at",
+        "decision_reason",
+        "created_at",
+    )
+    change_form_template = "admin/moderation/appeal/change_form.html"
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/decide/",
+                self.admin_site.admin_view(self.decide_view),
+                name="moderation_appeal_decide",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        appeal = self.get_object(request, object_id)
+        extra = dict(extra_context or {})
+        if appeal is not None:
+            extra.update(
+                appeal=appeal,
+                decide_form=DecideForm(),
+                can_decide=request.user.has_perm("moderation.decide_appeal")
+                and appeal.status == Appeal.Status.OPEN,
+                decide_url=reverse("admin:moderation_appeal_decide", args=[appeal.pk]),
+            )
+        return super().change_view(request, object_id, form_url, extra)
+
+    def decide_view(self, request, pk):
+        if request.method != "POST":
+            raise Http404
+        if not request.user.has_perm("moderation.decide_appeal"):
+            raise PermissionDenied
+        appeal = get_object_or_404(Appeal, pk=pk)
+        back = reverse("admin:moderation_appeal_change", args=[appeal.pk])
+        form = DecideForm(request.POST)
+        decision = request.POST.get("decision")
+        if decision not in ("uphold", "deny") or not form.is_valid():
+            self.message_user(request, "Choose uphold or deny and give a reason.", messages.ERROR)
+            return HttpResponseRedirect(back)
+        try:
+            services.decide_appeal(
+                request.user, appeal, decision == "uphold", form.cleaned_data["reason"]
+            )
+        except (APIException, ValidationError) as exc:
+            self.message_user(request, _error_text(exc), messages.ERROR)
+            return HttpResponseRedirect(back)
+        self.message_user(request, f"Appeal {appeal.pk}: {decision} done.", messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:moderation_appeal_changelist"))
+
+
+# --- The policy registry (admins edit, moderators read) -----------------------------------
+
+
+@admin.register(BlockedTerm)
+class BlockedTermAdmin(admin.ModelAdmin):
+    list_display = ("pattern", "is_regex", "decision", "reason", "active")
+    list_filter = ("is_regex", "decision", "active")
+    search_fields = ("pattern", "reason")
+
+
+@admin.register(BlockedConcept)
+class BlockedConceptAdmin(admin.ModelAdmin):
+    list_display = ("description", "decision", "reason", "active")
+    list_filter = ("decision", "active")
+    search_fields = ("description", "reason")
+
+
+@admin.register(ProtectedEntity)
+class ProtectedEntityAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "rights_holder", "opted_in")
+    list_filter = ("kind", "opted_in")
+    search_fields = ("name", "rights_holder")
+    raw_id_fields = ("allowed_users",)
+
+
+class BlockedFrameHashForm(forms.ModelForm):
+    image = forms.ImageField(
+        required=False, help_text="Or upload the frame: its hash is computed for you."
+    )
+
+    class Meta:
+        model = BlockedFrameHash
+        fields = ["hash", "image", "max_distance", "reason"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["hash"].required = False
+
+    def clean(self):
+        cleaned = super().clean()
+        image = cleaned.get("image")
+        if image:
+            from PIL import Image
+
+            from moderation.policy import frame_hash
+
+            with Image.open(image) as frame:
+                cleaned["hash"] = frame_hash(frame)
+                self.instance.hash = cleaned["hash"]
+        elif not cleaned.get("hash"):
+            self.add_error("hash", "Give a hash or upload a frame.")
+        return cleaned
+
+
+@admin.register(BlockedFrameHash)
+class BlockedFrameHashAdmin(admin.ModelAdmin):
+    form = BlockedFrameHashForm
+    list_display = ("hash", "max_distance", "reason", "created_at")
+    search_fields = ("hash", "reason")

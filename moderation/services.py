@@ -1,0 +1,569 @@
+"""Moderation operations: reports, the review queue, actions, strikes and appeals.
+
+Moderation acts on other apps' objects only through their services (feed.services.hide_video /
+restore_video, accounts.services.users.suspend_user / unsuspend_user, notify). Every action is
+one transaction: the effect, the audit-log line, the strike, the notification and the queue
+update commit together or not at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count
+from django.utils import timezone
+from rest_framework.exceptions import NotFound, ValidationError
+
+from accounts.models import Notification, User
+from config.exceptions import Conflict
+from moderation.models import (
+    STRIKE_WINDOW,
+    Appeal,
+    ModerationAction,
+    Report,
+    ReviewItem,
+    Strike,
+    TargetType,
+)
+
+Action = ModerationAction.Action
+
+# Queue priority: each distinct reporter counts; some reasons jump the queue.
+PRIORITY_PER_REPORTER = 10
+PRIORITY_CAMEO_MISUSE = 25
+PRIORITY_MINOR_SAFETY = 40
+PRIORITY_HELD = 30
+PRIORITY_APPEAL = 20
+STRIKES_TO_SUSPEND = 3
+
+# What each action may be applied to.
+ALLOWED_ACTIONS = {
+    TargetType.VIDEO: {Action.REMOVE, Action.RESTORE, Action.WARN, Action.SUSPEND, Action.DISMISS},
+    TargetType.COMMENT: {
+        Action.REMOVE,
+        Action.RESTORE,
+        Action.WARN,
+        Action.SUSPEND,
+        Action.DISMISS,
+    },
+    TargetType.USER: {Action.WARN, Action.SUSPEND, Action.UNSUSPEND, Action.DISMISS},
+    TargetType.CAMEO: {Action.WARN, Action.SUSPEND, Action.UNSUSPEND, Action.DISMISS},
+}
+
+
+class OwnTarget(ValidationError):
+    default_code = "own_target"
+
+
+class AppealExists(Conflict):
+    default_detail = "This action already has an appeal."
+    default_code = "appeal_exists"
+
+
+class NothingToReverse(Conflict):
+    default_detail = "There is nothing to reverse on this target."
+    default_code = "nothing_to_reverse"
+
+
+def _suspension_days() -> int:
+    return getattr(settings, "MODERATION_SUSPENSION_DAYS", 30)
+
+
+# --- Targets -------------------------------------------------------------------------------
+
+
+@dataclass
+class Target:
+    type: str
+    id: str  # canonical: video/cameo UUID, comment/user pk
+    obj: object
+    owner: User | None
+
+
+def _load_target(target_type: str, target_id) -> Target | None:
+    """The target as moderators see it (no visibility rules), or None."""
+    from accounts.models import Cameo
+    from feed.models import Comment, Video
+
+    target_id = str(target_id).strip()
+    try:
+        if target_type == TargetType.VIDEO:
+            obj = Video.objects.select_related("author").get(pk=target_id)
+            return Target(target_type, str(obj.pk), obj, obj.author)
+        if target_type == TargetType.COMMENT:
+            obj = Comment.objects.select_related("author").get(pk=int(target_id))
+            return Target(target_type, str(obj.pk), obj, obj.author)
+        if target_type == TargetType.USER:
+            if target_id.isdigit():
+                obj = User.objects.get(pk=int(target_id))
+            else:
+                obj = User.objects.get(handle__iexact=target_id.lstrip("@"))
+            return Target(target_type, str(obj.pk), obj, obj)
+        if target_type == TargetType.CAMEO:
+            try:
+                obj = Cameo.objects.select_related("owner").get(pk=target_id)
+            except (ValueError, Cameo.DoesNotExist, DjangoValidationError):
+                obj = (
+                    Cameo.objects.select_related("owner")
+                    .filter(owner__handle__iexact=target_id.lstrip("@"))
+                    .exclude(status=Cameo.Status.REVOKED)
+                    .get()
+                )
+            return Target(target_type, str(obj.pk), obj, obj.owner)
+    except (ObjectDoesNotExist, DjangoValidationError, ValueError, TypeError, OverflowError):
+        # missing, or a malformed id (Django raises ValidationError for a bad UUID)
+        return None
+    return None
+
+
+def resolve_reported_target(reporter: User, target_type: str, target_id) -> Target:
+    """The target if `reporter` can see it; 400 on `target_id` for unknown, hidden or own."""
+    from accounts.services.users import is_blocked_between
+    from feed.selectors import access_comment, access_video
+
+    if target_type not in TargetType.values:
+        raise ValidationError({"target_type": [f"Must be one of {', '.join(TargetType.values)}."]})
+    not_found = ValidationError({"target_id": [f"No such {target_type}."]}, code="not_found")
+    target = _load_target(target_type, target_id)
+    if target is None:
+        raise not_found
+    try:
+        if target_type == TargetType.VIDEO:
+            access_video(reporter, target.id)
+        elif target_type == TargetType.COMMENT:
+            access_comment(reporter, target.id)
+            if target.obj.is_removed:
+                raise not_found
+    except NotFound:
+        raise not_found from None
+    if target_type == TargetType.USER and not target.obj.is_active:
+        raise not_found
+    if target_type == TargetType.CAMEO and target.obj.status == target.obj.Status.REVOKED:
+        raise not_found
+    if target.owner is not None and target.owner.pk == reporter.pk:
+        raise OwnTarget({"target_id": [f"You cannot report your own {target_type}."]})
+    if target.owner is not None and is_blocked_between(reporter, target.owner):
+        raise not_found
+    return target
+
+
+# --- The queue -------------------------------------------------------------------------------
+
+
+def _item_for(target: Target, *, lock: bool = True) -> ReviewItem:
+    """The target's review item, created if needed. Call inside a transaction (row lock)."""
+    item, _ = ReviewItem.objects.get_or_create(
+        target_type=target.type,
+        target_id=target.id,
+        defaults={"target_user": target.owner},
+    )
+    if lock:
+        item = ReviewItem.objects.select_for_update().get(pk=item.pk)
+    return item
+
+
+def refresh_priority(item: ReviewItem) -> ReviewItem:
+    """Recompute reasons, distinct reporters and priority from the rows (never incremented)."""
+    counts = dict(
+        item.reports.values_list("reason").annotate(n=Count("id")).values_list("reason", "n")
+    )
+    reporters = sum(counts.values())  # one report per reporter per target (DB constraint)
+    reasons = dict(counts)
+    if item.held:
+        reasons["held_generation"] = 1
+    if item.has_open_appeal:
+        reasons["appeal"] = 1
+    priority = PRIORITY_PER_REPORTER * reporters
+    if "cameo_misuse" in counts or (item.target_type == TargetType.CAMEO and reporters):
+        priority += PRIORITY_CAMEO_MISUSE
+    if "minor_safety" in counts:
+        priority += PRIORITY_MINOR_SAFETY
+    if item.held:
+        priority += PRIORITY_HELD
+    if item.has_open_appeal:
+        priority += PRIORITY_APPEAL
+    item.reasons = reasons
+    item.report_count = reporters
+    item.priority = priority
+    item.updated_at = timezone.now()
+    item.save(update_fields=["reasons", "report_count", "priority", "updated_at", "status"])
+    return item
+
+
+def file_report(reporter: User, *, target_type, target_id, reason, details="") -> tuple:
+    """File a report; (report, created). A second report by the same user on the same target
+    returns the first one and changes nothing: twenty reports from one user count once."""
+    if reason not in Report.Reason.values:
+        raise ValidationError({"reason": [f"Must be one of {', '.join(Report.Reason.values)}."]})
+    details = (details or "").strip()
+    if len(details) > 1000:
+        raise ValidationError({"details": ["At most 1000 characters."]})
+    target = resolve_reported_target(reporter, target_type, target_id)
+    existing = Report.objects.filter(
+        reporter=reporter, target_type=target.type, target_id=target.id
+    ).first()
+    if existing is not None:
+        return existing, False
+    with transaction.atomic():
+        item = _item_for(target)
+        try:
+            with transaction.atomic():
+                report = Report.objects.create(
+                    reporter=reporter,
+                    target_type=target.type,
+                    target_id=target.id,
+                    reason=reason,
+                    details=details,
+                    review_item=item,
+                )
+        except IntegrityError:  # the same reporter, concurrently
+            return Report.objects.get(
+                reporter=reporter, target_type=target.type, target_id=target.id
+            ), False
+        # A new voice reopens a decided item: the moderator saw fewer reports.
+        item.status = ReviewItem.Status.OPEN
+        refresh_priority(item)
+    return report, True
+
+
+def enqueue_held_video(video) -> ReviewItem:
+    """A video published as `held` (its job's policy said hold) waits in the queue."""
+    job_policy = getattr(getattr(video, "job", None), "policy", None) or {}
+    target = Target(TargetType.VIDEO, str(video.pk), video, video.author)
+    with transaction.atomic():
+        item = _item_for(target)
+        item.held = True
+        item.status = ReviewItem.Status.OPEN
+        refresh_priority(item)
+        for stage in ("prompt", "output"):
+            verdict = job_policy.get(stage) or {}
+            if verdict.get("decision") == "hold":
+                item.reasons[f"policy:{verdict.get('code') or stage}"] = 1
+        item.save(update_fields=["reasons"])
+    return item
+
+
+# --- Actions -------------------------------------------------------------------------------
+
+
+def _as_target(item_or_target) -> Target:
+    from accounts.models import Cameo
+    from feed.models import Comment, Video
+
+    if isinstance(item_or_target, ReviewItem):
+        target = _load_target(item_or_target.target_type, item_or_target.target_id)
+    elif isinstance(item_or_target, tuple):
+        target = _load_target(*item_or_target)
+    elif isinstance(item_or_target, Video):
+        target = _load_target(TargetType.VIDEO, item_or_target.pk)
+    elif isinstance(item_or_target, Comment):
+        target = _load_target(TargetType.COMMENT, item_or_target.pk)
+    elif isinstance(item_or_target, User):
+        target = _load_target(TargetType.USER, item_or_target.pk)
+    elif isinstance(item_or_target, Cameo):
+        target = _load_target(TargetType.CAMEO, item_or_target.pk)
+    else:
+        raise TypeError(f"cannot moderate {item_or_target!r}")
+    if target is None:
+        raise ValidationError({"target": ["The target no longer exists."]})
+    return target
+
+
+def _clean_reason(reason) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": ["A reason is required."]}, code="required")
+    if len(reason) > 1000:
+        raise ValidationError({"reason": ["At most 1000 characters."]})
+    return reason
+
+
+def _last_unreversed(target: Target, action: str) -> ModerationAction | None:
+    return (
+        ModerationAction.objects.filter(target_type=target.type, target_id=target.id, action=action)
+        .exclude(reversed_by__isnull=False)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def _active_strikes(user: User):
+    now = timezone.now()
+    return Strike.objects.filter(
+        user=user, removed_at__isnull=True, expires_at__gt=now, created_at__gte=now - STRIKE_WINDOW
+    )
+
+
+def _notify_user(user: User | None, action: ModerationAction, **extra) -> None:
+    from accounts.services.notifications import notify
+
+    if user is None:
+        return
+    notify(
+        user,
+        Notification.Kind.MODERATION,
+        data={
+            "action_id": action.pk,
+            "action": action.action,
+            "target_type": action.target_type,
+            "target_id": action.target_id,
+            "reason": action.reason,
+            **extra,
+        },
+    )
+
+
+def _apply_effect(target: Target, action: str, reason: str, moderator) -> None:
+    """Change the target through its owner app's services."""
+    from accounts.services.users import suspend_user, unsuspend_user
+    from feed import services as feed_services
+    from feed.models import Video
+
+    if action == Action.REMOVE:
+        if target.type == TargetType.VIDEO:
+            if target.obj.status in (Video.Status.DELETED,):
+                raise ValidationError({"action": ["The author already deleted this video."]})
+            feed_services.hide_video(
+                target.obj, status=Video.Status.REMOVED, reason=reason, actor=moderator
+            )
+        elif target.type == TargetType.COMMENT:
+            _set_comment_removed(target.obj, True, reason=reason, moderator=moderator)
+    elif action == Action.RESTORE:
+        if target.type == TargetType.VIDEO:
+            if target.obj.status not in (Video.Status.REMOVED, Video.Status.HELD):
+                raise NothingToReverse("Only a removed or held video can be restored.")
+            feed_services.restore_video(target.obj, actor=moderator)
+        elif target.type == TargetType.COMMENT:
+            if not target.obj.is_removed:
+                raise NothingToReverse("This comment is not removed.")
+            _set_comment_removed(target.obj, False, reason=reason, moderator=moderator)
+    elif action == Action.SUSPEND:
+        until = timezone.now() + timedelta(days=_suspension_days())
+        suspend_user(target.owner, until=until, reason=reason, actor=moderator)
+    elif action == Action.UNSUSPEND:
+        if not target.owner.is_suspended:
+            raise NothingToReverse("This account is not suspended.")
+        unsuspend_user(target.owner, actor=moderator)
+
+
+def _set_comment_removed(comment, removed: bool, *, reason: str, moderator) -> None:
+    # feed owns comments; use its moderation service when it has one. Until then the flag
+    # that the feed model keeps for moderation is set directly (feed reads it).
+    from feed import services as feed_services
+
+    service = getattr(feed_services, "hide_comment" if removed else "restore_comment", None)
+    if service is not None:
+        if removed:
+            service(comment, reason=reason, actor=moderator)
+        else:
+            service(comment, actor=moderator)
+        return
+    type(comment).objects.filter(pk=comment.pk).update(is_removed=removed)
+    comment.is_removed = removed
+
+
+def take_moderation_action(moderator, item_or_target, action: str, reason: str, *, _appeal=None):
+    """Apply `action` to a review item or a target (Video, Comment, User, Cameo or a
+    (target_type, target_id) tuple) and log it. Returns the ModerationAction.
+
+    remove/warn/suspend give the affected user a strike; three active strikes within 90 days
+    suspend the account. restore/unsuspend reverse the last unreversed remove/suspend on the
+    target (and lift its strike). dismiss closes the item without touching anyone.
+    """
+    reason = _clean_reason(reason)
+    if action not in Action.values:
+        raise ValidationError({"action": [f"Must be one of {', '.join(Action.values)}."]})
+    target = _as_target(item_or_target)
+    if action not in ALLOWED_ACTIONS[target.type]:
+        raise ValidationError({"action": [f"Cannot {action} a {target.type}."]})
+    with transaction.atomic():
+        item = _item_for(target)
+        reverses = None
+        if action == Action.RESTORE:
+            reverses = _last_unreversed(target, Action.REMOVE)
+        elif action == Action.UNSUSPEND:
+            reverses = _last_unreversed(
+                Target(TargetType.USER, str(target.owner.pk), target.owner, target.owner),
+                Action.SUSPEND,
+            ) or _last_unreversed(target, Action.SUSPEND)
+        _apply_effect(target, action, reason, moderator)
+        logged = ModerationAction.objects.create(
+            moderator=moderator,
+            action=action,
+            target_type=target.type,
+            target_id=target.id,
+            reason=reason,
+            affected_user=target.owner,
+            review_item=item,
+            reverses=reverses,
+        )
+        if reverses is not None:
+            Strike.objects.filter(action=reverses, removed_at__isnull=True).update(
+                removed_at=timezone.now()
+            )
+        if action in ModerationAction.STRIKING and target.owner is not None:
+            _give_strike(target.owner, logged)
+        if action != Action.DISMISS:
+            _notify_user(target.owner, logged)
+        if _appeal is None:
+            item.status = (
+                ReviewItem.Status.DISMISSED
+                if action == Action.DISMISS
+                else ReviewItem.Status.ACTIONED
+            )
+            refresh_priority(item)
+    return logged
+
+
+def _give_strike(user: User, logged: ModerationAction) -> Strike:
+    from accounts.services.users import suspend_user
+
+    now = timezone.now()
+    strike = Strike.objects.create(
+        user=user, action=logged, created_at=now, expires_at=now + STRIKE_WINDOW
+    )
+    if _active_strikes(user).count() >= STRIKES_TO_SUSPEND and logged.action != Action.SUSPEND:
+        user.refresh_from_db(fields=["suspended_until"])
+        if not user.is_suspended:
+            until = now + timedelta(days=_suspension_days())
+            reason = f"{STRIKES_TO_SUSPEND} strikes within {STRIKE_WINDOW.days} days"
+            suspend_user(user, until=until, reason=reason, actor=None)
+            auto = ModerationAction.objects.create(
+                moderator=None,
+                action=Action.SUSPEND,
+                target_type=TargetType.USER,
+                target_id=str(user.pk),
+                reason=reason,
+                affected_user=user,
+            )
+            _notify_user(user, auto, until=until.isoformat())
+    return strike
+
+
+# --- Appeals -------------------------------------------------------------------------------
+
+
+def file_appeal(appellant: User, *, action_id, text) -> Appeal:
+    """Appeal an action taken on the appellant's content or account (404 for any other)."""
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": ["Say why the action was wrong."]})
+    if len(text) > 2000:
+        raise ValidationError({"text": ["At most 2000 characters."]})
+    try:
+        action_pk = int(action_id)
+    except (TypeError, ValueError, OverflowError):
+        raise NotFound("No such action.") from None
+    with transaction.atomic():
+        action = (
+            ModerationAction.objects.select_related("review_item")
+            .filter(pk=action_pk, affected_user=appellant, action__in=ModerationAction.APPEALABLE)
+            .first()
+        )
+        if action is None:
+            raise NotFound("No such action.")
+        if action.reversed_by.exists():
+            raise NothingToReverse("This action was already reversed.")
+        if action.appeals.exclude(status=Appeal.Status.OPEN).exists():
+            raise AppealExists("This action's appeal was already decided.")
+        try:
+            with transaction.atomic():
+                appeal = Appeal.objects.create(appellant=appellant, action=action, text=text)
+        except IntegrityError:
+            raise AppealExists() from None
+        if action.review_item_id:
+            item = ReviewItem.objects.select_for_update().get(pk=action.review_item_id)
+            item.has_open_appeal = True
+            item.status = ReviewItem.Status.OPEN
+            refresh_priority(item)
+    return appeal
+
+
+def decide_appeal(moderator, appeal: Appeal, upheld: bool, reason: str) -> Appeal:
+    """Uphold (reverse the action, lift its strike, lift a strikes suspension that no longer
+    has three strikes behind it) or deny an open appeal; the appellant is told either way."""
+    from accounts.services.notifications import notify
+    from accounts.services.users import unsuspend_user
+
+    reason = _clean_reason(reason)
+    with transaction.atomic():
+        appeal = Appeal.objects.select_for_update().select_related("action").get(pk=appeal.pk)
+        if appeal.status != Appeal.Status.OPEN:
+            raise Conflict("This appeal is already decided.")
+        action = appeal.action
+        user = appeal.appellant
+        if upheld:
+            if action.action == Action.REMOVE and not action.reversed_by.exists():
+                take_moderation_action(
+                    moderator,
+                    (action.target_type, action.target_id),
+                    Action.RESTORE,
+                    f"Appeal upheld: {reason}",
+                    _appeal=appeal,
+                )
+            elif action.action == Action.SUSPEND and not action.reversed_by.exists():
+                user.refresh_from_db(fields=["suspended_until"])
+                if user.is_suspended:
+                    take_moderation_action(
+                        moderator,
+                        user,
+                        Action.UNSUSPEND,
+                        f"Appeal upheld: {reason}",
+                        _appeal=appeal,
+                    )
+            Strike.objects.filter(action=action, removed_at__isnull=True).update(
+                removed_at=timezone.now()
+            )
+            user.refresh_from_db(fields=["suspended_until"])
+            if user.is_suspended and _active_strikes(user).count() < STRIKES_TO_SUSPEND:
+                latest = (
+                    ModerationAction.objects.filter(
+                        affected_user=user, action__in=[Action.SUSPEND, Action.UNSUSPEND]
+                    )
+                    .order_by("-created_at", "-id")
+                    .first()
+                )
+                if (
+                    latest is not None
+                    and latest.action == Action.SUSPEND
+                    and latest.moderator_id is None
+                ):
+                    unsuspend_user(user, actor=moderator)
+                    ModerationAction.objects.create(
+                        moderator=moderator,
+                        action=Action.UNSUSPEND,
+                        target_type=TargetType.USER,
+                        target_id=str(user.pk),
+                        reason=f"Fewer than {STRIKES_TO_SUSPEND} strikes after an upheld appeal",
+                        affected_user=user,
+                        reverses=latest,
+                    )
+        appeal.status = Appeal.Status.UPHELD if upheld else Appeal.Status.DENIED
+        appeal.decided_by = moderator
+        appeal.decided_at = timezone.now()
+        appeal.decision_reason = reason
+        appeal.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
+        if action.review_item_id:
+            item = ReviewItem.objects.select_for_update().get(pk=action.review_item_id)
+            item.has_open_appeal = Appeal.objects.filter(
+                action__review_item=item, status=Appeal.Status.OPEN
+            ).exists()
+            if not item.has_open_appeal:
+                item.status = ReviewItem.Status.ACTIONED
+            refresh_priority(item)
+        notify(
+            user,
+            Notification.Kind.MODERATION,
+            data={
+                "appeal_id": appeal.pk,
+                "action_id": action.pk,
+                "appeal": appeal.status,
+                "reason": reason,
+            },
+        )
+    return appeal
