@@ -9,6 +9,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from accounts.ledger import AppendOnlyError, ConsentEventQuerySet
+
 HANDLE_PATTERN = r"^[a-z0-9_]{3,30}$"
 handle_validator = RegexValidator(
     HANDLE_PATTERN, "3-30 characters: lowercase letters, digits and underscores.", code="invalid"
@@ -218,8 +220,10 @@ class ConsentEvent(models.Model):
         USE_REMOVED = "use_removed"
         REVOKED = "revoked"
 
-    owner = models.ForeignKey(User, on_delete=models.CASCADE, related_name="consent_events")
-    cameo = models.ForeignKey(Cameo, on_delete=models.CASCADE, related_name="events")
+    # PROTECT: the ledger is evidence; an owner with a ledger is deactivated, not deleted
+    # (a cascade would also hit the PostgreSQL append-only trigger). See accounts/ledger.py.
+    owner = models.ForeignKey(User, on_delete=models.PROTECT, related_name="consent_events")
+    cameo = models.ForeignKey(Cameo, on_delete=models.PROTECT, related_name="events")
     seq = models.PositiveIntegerField()
     action = models.CharField(max_length=32, choices=Action.choices)
     actor = models.ForeignKey(
@@ -231,8 +235,23 @@ class ConsentEvent(models.Model):
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
 
+    objects = ConsentEventQuerySet.as_manager()
+
     class Meta:
         ordering = ["owner", "seq"]
         constraints = [
             models.UniqueConstraint(fields=["owner", "seq"], name="consent_event_seq_unique"),
         ]
+
+    def __str__(self) -> str:
+        return f"consent event {self.owner_id}#{self.seq} {self.action}"
+
+    def save(self, *args, **kwargs):
+        """Insert only: append through accounts.services.cameos.append_consent_event."""
+        if not self._state.adding:
+            raise AppendOnlyError("Consent events are append-only; they cannot be updated.")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("Consent events are append-only; they cannot be deleted.")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from feed import views
+from feed import cameo_uses, views
 
 app_name = "feed"
 
@@ -24,4 +24,10 @@ urlpatterns = [
     path("feed/following", views.FollowingFeedView.as_view(), name="following"),
     path("feed/explain/<uuid:video_id>", views.ExplainView.as_view(), name="explain"),
     # cameos/me/uses routes (engineer D, views in feed/cameo_uses.py) go below.
+    path("cameos/me/uses", cameo_uses.CameoUseListView.as_view(), name="cameo-uses"),
+    path(
+        "cameos/me/uses/<uuid:video_id>/remove",
+        cameo_uses.CameoUseRemoveView.as_view(),
+        name="cameo-use-remove",
+    ),
 ]

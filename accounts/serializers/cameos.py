@@ -1,0 +1,79 @@
+"""What clients send and get for cameos, grants, the consent ledger and available cameos."""
+
+from rest_framework import serializers
+
+from accounts.ledger import format_at
+from accounts.models import Cameo, CameoGrant, ConsentEvent
+
+
+class CameoSerializer(serializers.ModelSerializer):
+    """The caller's own cameo. The source clip is private: no URL is ever returned."""
+
+    class Meta:
+        model = Cameo
+        fields = [
+            "id",
+            "status",
+            "permission",
+            "instructions",
+            "rejection_reason",
+            "created_at",
+            "verified_at",
+        ]
+        read_only_fields = fields
+
+
+class CameoCreateSerializer(serializers.Serializer):
+    """Multipart: `video` (the owner's clip, MP4) and `consent=true`."""
+
+    video = serializers.FileField(allow_empty_file=False)
+    consent = serializers.BooleanField()
+
+
+class CameoSettingsSerializer(serializers.Serializer):
+    """PATCH: any of `permission` and `instructions` (at most 1000 characters)."""
+
+    permission = serializers.ChoiceField(choices=Cameo.Permission.choices, required=False)
+    instructions = serializers.CharField(
+        max_length=1000, allow_blank=True, required=False, trim_whitespace=False
+    )
+
+
+class GrantSerializer(serializers.ModelSerializer):
+    handle = serializers.CharField(source="grantee.handle", read_only=True)
+    display_name = serializers.CharField(source="grantee.display_name", read_only=True)
+
+    class Meta:
+        model = CameoGrant
+        fields = ["handle", "display_name", "created_at"]
+        read_only_fields = fields
+
+
+class GrantCreateSerializer(serializers.Serializer):
+    handle = serializers.CharField(max_length=31)
+
+
+class ConsentEventSerializer(serializers.ModelSerializer):
+    """One ledger entry; `at` is in the canonical form the hash covers (accounts/ledger.py)."""
+
+    actor = serializers.CharField(source="actor_handle", read_only=True)
+    at = serializers.SerializerMethodField()
+    cameo = serializers.UUIDField(source="cameo_id", read_only=True)
+
+    class Meta:
+        model = ConsentEvent
+        fields = ["seq", "action", "actor", "at", "data", "cameo", "prev_hash", "hash"]
+        read_only_fields = fields
+
+    def get_at(self, event) -> str:
+        return format_at(event.at)
+
+
+class AvailableCameoSerializer(serializers.ModelSerializer):
+    handle = serializers.CharField(source="owner.handle", read_only=True)
+    display_name = serializers.CharField(source="owner.display_name", read_only=True)
+
+    class Meta:
+        model = Cameo
+        fields = ["handle", "display_name", "instructions"]
+        read_only_fields = fields

@@ -1,0 +1,11 @@
+"""Celery tasks of accounts: thin wrappers around accounts.services."""
+
+from celery import shared_task
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def verify_cameo_task(cameo_id: str) -> None:
+    """Verify an uploaded cameo clip; idempotent (only a pending cameo is touched)."""
+    from accounts.services.cameos import verify_cameo_by_id
+
+    verify_cameo_by_id(cameo_id)

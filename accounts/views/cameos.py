@@ -1,0 +1,152 @@
+"""Cameo endpoints (API.md, "Cameos and consent"). Every one acts on the caller's own cameo,
+grants and ledger (`me`), so another user can never name someone else's; the uses endpoints
+live in feed/cameo_uses.py because they read generation and feed models.
+"""
+
+import json
+
+from django.http import HttpResponse
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.ledger import GENESIS_HASH, format_at, verify_events, verify_ledger
+from accounts.models import CameoGrant, ConsentEvent
+from accounts.serializers.cameos import (
+    AvailableCameoSerializer,
+    CameoCreateSerializer,
+    CameoSerializer,
+    CameoSettingsSerializer,
+    ConsentEventSerializer,
+    GrantCreateSerializer,
+    GrantSerializer,
+)
+from accounts.services import cameos as services
+from config.pagination import CreatedCursorPagination
+
+TRUE_VALUES = {"1", "true", "yes", "on"}
+
+
+class SeqCursorPagination(CreatedCursorPagination):
+    ordering = ("seq",)
+    page_size = 50
+    max_page_size = 500
+
+
+class CameoMeView(APIView):
+    """GET/PATCH/DELETE the caller's cameo; POST creates it from a clip with consent."""
+
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    @extend_schema(responses=CameoSerializer)
+    def get(self, request):
+        return Response(CameoSerializer(services.live_cameo(request.user)).data)
+
+    @extend_schema(request=CameoCreateSerializer, responses={201: CameoSerializer})
+    def post(self, request):
+        serializer = CameoCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        cameo = services.create_cameo(
+            request.user,
+            upload=serializer.validated_data["video"],
+            consent=serializer.validated_data["consent"],
+        )
+        return Response(CameoSerializer(cameo).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=CameoSettingsSerializer, responses=CameoSerializer)
+    def patch(self, request):
+        serializer = CameoSettingsSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        cameo = services.update_cameo_settings(
+            request.user,
+            permission=serializer.validated_data.get("permission"),
+            instructions=serializer.validated_data.get("instructions"),
+        )
+        return Response(CameoSerializer(cameo).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request):
+        services.revoke_cameo_consent(request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CameoGrantListView(generics.ListAPIView):
+    """Who may use my cameo under `approved`; POST `{handle}` grants (idempotent)."""
+
+    serializer_class = GrantSerializer
+
+    def get_queryset(self):
+        cameo = services.live_cameo(self.request.user)
+        return CameoGrant.objects.filter(cameo=cameo).select_related("grantee")
+
+    @extend_schema(request=GrantCreateSerializer, responses={201: GrantSerializer})
+    def post(self, request):
+        serializer = GrantCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        grantee = services.find_grantee(request.user, serializer.validated_data["handle"])
+        grant, created = services.grant_cameo(request.user, grantee)
+        return Response(
+            GrantSerializer(grant).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+class CameoGrantDetailView(APIView):
+    @extend_schema(responses={204: None})
+    def delete(self, request, handle):
+        grantee = services.find_grantee(request.user, handle)
+        services.revoke_cameo_grant(request.user, grantee)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CameoLedgerView(generics.ListAPIView):
+    """My consent events in seq order; `?verify=1` adds `valid` (the whole chain recomputed)."""
+
+    serializer_class = ConsentEventSerializer
+    pagination_class = SeqCursorPagination
+
+    def get_queryset(self):
+        return ConsentEvent.objects.filter(owner=self.request.user)
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        if request.query_params.get("verify", "").lower() in TRUE_VALUES:
+            response.data["valid"] = verify_ledger(request.user)
+        return response
+
+
+class CameoLedgerExportView(APIView):
+    """The whole ledger as a JSON attachment, with what a third party needs to verify it."""
+
+    @extend_schema(responses={200: ConsentEventSerializer(many=True)})
+    def get(self, request):
+        events = list(ConsentEvent.objects.filter(owner=request.user).order_by("seq"))
+        body = {
+            "owner": request.user.handle,
+            "exported_at": format_at(timezone.now()),
+            "hash_algorithm": (
+                "sha256(prev_hash + canonical JSON of {seq, action, actor, at, data, prev_hash, "
+                "cameo}, sort_keys, separators (',', ':'), at in UTC with microseconds)"
+            ),
+            "genesis_prev_hash": GENESIS_HASH,
+            "valid": verify_events(events),
+            "events": ConsentEventSerializer(events, many=True).data,
+        }
+        response = HttpResponse(
+            json.dumps(body, ensure_ascii=False, indent=2), content_type="application/json"
+        )
+        filename = f"cutaway-consent-ledger-{request.user.handle}.json"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+
+class AvailableCameosView(generics.ListAPIView):
+    """Cameos the caller may use right now (same rules as check_cameo_use), one query."""
+
+    serializer_class = AvailableCameoSerializer
+
+    def get_queryset(self):
+        return services.usable_cameos(self.request.user)

@@ -1,0 +1,93 @@
+"""`cameos/me/uses`: the cameo owner's view of every job and video that uses their likeness.
+
+These endpoints belong to the cameo feature (engineer D) but read generation and feed models,
+which accounts must not import, so they live in feed (the app that may see all three).
+`remove_cameo_use` is the one state change here: it takes a video down through
+`feed.services.take_down_video`, appends `use_removed` to the owner's ledger and notifies the
+author, in one transaction.
+"""
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import transaction
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import Notification
+from accounts.services.cameos import record_cameo_use_removed
+from accounts.services.notifications import notify
+from feed.models import Video
+from feed.services import take_down_video
+from generation.models import JobCameo
+
+
+class CameoUseSerializer(serializers.ModelSerializer):
+    """One use: the job (others' drafts included) and, once published, its video."""
+
+    job = serializers.UUIDField(source="job_id", read_only=True)
+    author = serializers.CharField(source="job.user.handle", read_only=True)
+    status = serializers.CharField(source="job.status", read_only=True)
+    prompt = serializers.CharField(source="job.prompt", read_only=True)
+    created_at = serializers.DateTimeField(source="job.created_at", read_only=True)
+    video = serializers.SerializerMethodField()
+
+    class Meta:
+        model = JobCameo
+        fields = ["job", "author", "status", "prompt", "created_at", "video"]
+        read_only_fields = fields
+
+    def get_video(self, use) -> dict | None:
+        try:
+            video = use.job.video
+        except ObjectDoesNotExist:
+            return None
+        return {"id": str(video.pk), "status": video.status}
+
+
+class CameoUseListView(generics.ListAPIView):
+    """GET cameos/me/uses: every job using any of my cameos, newest first."""
+
+    serializer_class = CameoUseSerializer
+
+    def get_queryset(self):
+        return JobCameo.objects.filter(cameo__owner=self.request.user).select_related(
+            "job__user", "job__video"
+        )
+
+
+class CameoUseRemoveView(APIView):
+    """POST cameos/me/uses/{video_id}/remove: take that video down (204)."""
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request, video_id):
+        remove_cameo_use(request.user, video_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def remove_cameo_use(owner, video_id) -> Video:
+    """Take down a video that uses `owner`'s cameo; 404 when it does not (or does not exist).
+
+    Idempotent: a video already taken down is left as it is, without a second ledger event.
+    """
+    with transaction.atomic():
+        use = (
+            JobCameo.objects.filter(cameo__owner=owner, job__video__id=video_id)
+            .select_related("cameo__owner")
+            .first()
+        )
+        if use is None:
+            raise NotFound("No video using your cameo with this id.")
+        video = Video.objects.select_for_update().select_related("author").get(pk=video_id)
+        if video.status in (Video.Status.TAKEN_DOWN, Video.Status.DELETED):
+            return video
+        take_down_video(video, reason=f"cameo use removed by @{owner.handle}", actor=owner)
+        record_cameo_use_removed(use.cameo, actor=owner, video_id=video.pk)
+        notify(
+            video.author,
+            Notification.Kind.CAMEO_USE_REMOVED,
+            actor=owner,
+            data={"video": str(video.pk), "cameo": owner.handle},
+        )
+    return video
