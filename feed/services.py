@@ -71,12 +71,15 @@ def publish_video(user, job, *, caption: str = "", visibility: str = Video.Visib
             raise ValidationError({"generation": ["Only a succeeded generation can be published."]})
         if Video.objects.filter(job=job).exists():
             raise AlreadyPublished()
-        cameos = [jc.cameo for jc in JobCameo.objects.filter(job=job).select_related("cameo")]
+        cameos = [
+            jc.cameo for jc in JobCameo.objects.filter(job=job).select_related("cameo__owner")
+        ]
         if cameos:
             from accounts.services.cameos import check_cameo_use
 
-            for cameo in cameos:
-                check_cameo_use(user, cameo, context="publish", lock=True)
+            cameos = [
+                check_cameo_use(user, cameo, context="publish", lock=True) for cameo in cameos
+            ]
         source = None
         if job.remix_of:
             source = (
