@@ -191,7 +191,17 @@ def refresh_priority(item: ReviewItem) -> ReviewItem:
     item.report_count = reporters
     item.priority = priority
     item.updated_at = timezone.now()
-    item.save(update_fields=["reasons", "report_count", "priority", "updated_at", "status"])
+    item.save(
+        update_fields=[
+            "reasons",
+            "report_count",
+            "priority",
+            "updated_at",
+            "status",
+            "held",
+            "has_open_appeal",
+        ]
+    )
     return item
 
 
