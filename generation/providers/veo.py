@@ -54,19 +54,9 @@ class VeoProvider(VideoProvider):
         self._operations: dict[str, object] = {}
 
     def _call(self, fn, *args, **kwargs):
-        import httpx
-
         errors = self._errors
         try:
             return fn(*args, **kwargs)
-        except (httpx.TimeoutException, TimeoutError):
-            raise ProviderError(
-                "provider_timeout", "The video provider did not answer in time."
-            ) from None
-        except httpx.TransportError:
-            raise ProviderError(
-                "provider_unreachable", "The video provider is unreachable."
-            ) from None
         except errors.APIError as exc:
             if exc.code == 404:
                 raise ProviderJobLost(
@@ -74,6 +64,19 @@ class VeoProvider(VideoProvider):
                 ) from None
             message = exc.message or exc.status or f"HTTP {exc.code}"
             raise ProviderError("provider_error", f"The video provider said: {message}") from None
+        except Exception as exc:
+            # google-genai talks through httpx2 (or requests); match their errors by kind
+            # rather than importing a particular HTTP library.
+            kinds = {cls.__name__ for cls in type(exc).__mro__}
+            if isinstance(exc, TimeoutError) or any("Timeout" in k for k in kinds):
+                raise ProviderError(
+                    "provider_timeout", "The video provider did not answer in time."
+                ) from None
+            if kinds & {"TransportError", "ConnectError", "ConnectionError", "NetworkError"}:
+                raise ProviderError(
+                    "provider_unreachable", "The video provider is unreachable."
+                ) from None
+            raise
 
     def _operation(self, provider_job_id: str):
         return self._types.GenerateVideosOperation(name=provider_job_id)
