@@ -45,13 +45,15 @@ def register_user(*, handle, email, password, display_name="", birth_date=None) 
 
 
 def _adjust_counts(follower_id: int, followee_id: int, delta: int) -> None:
+    """Move both counters in SQL. Rows are updated in primary-key order so that A following B
+    while B follows A cannot deadlock (both transactions lock the lower id first)."""
     # Greatest(…, 0) keeps the unsigned column valid even if a counter was ever off by one.
-    User.objects.filter(pk=follower_id).update(
-        following_count=Greatest(F("following_count") + delta, 0)
-    )
-    User.objects.filter(pk=followee_id).update(
-        follower_count=Greatest(F("follower_count") + delta, 0)
-    )
+    updates = [
+        (follower_id, {"following_count": Greatest(F("following_count") + delta, 0)}),
+        (followee_id, {"follower_count": Greatest(F("follower_count") + delta, 0)}),
+    ]
+    for pk, values in sorted(updates, key=lambda item: item[0]):
+        User.objects.filter(pk=pk).update(**values)
 
 
 def follow_user(follower: User, target: User) -> bool:
