@@ -4,10 +4,12 @@ from django.dispatch import receiver
 
 from accounts.signals import cameo_consent_revoked
 
+REVOKED_MESSAGE = "A cameo in this generation was withdrawn by its owner."
+
 
 @receiver(cameo_consent_revoked, dispatch_uid="generation.cancel_jobs_using_cameo")
-def cancel_jobs_using_cameo(sender, *, cameo, reason="", **kwargs):
+def cancel_jobs_using_cameo(sender, *, cameo, **kwargs):
     """Runs inside the revoking transaction, so the cancellations commit with it."""
-    from generation.services import cancel_jobs_using_cameo as _cancel
+    from generation.services import cancel_jobs_using_cameo as cancel
 
-    _cancel(cameo, reason=reason or "The cameo's owner revoked consent.")
+    cancel(cameo, reason=REVOKED_MESSAGE)

@@ -1,0 +1,300 @@
+"""The worker side: a job runs queued → … → succeeded with a real MP4 stored once; crashes,
+kills, stale heartbeats, cancellations and provider failures end where they should, and the
+quota is charged once and refunded at most once."""
+
+import hashlib
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from config.storage import read_file
+from generation.models import GenerationJob, QuotaEntry
+from generation.providers.local import LocalProvider
+from generation.services import create_job
+from generation.signals import job_succeeded
+from generation.tasks import run_generation_job, sweep_stale_jobs
+from tests.generation.conftest import new_key
+
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+
+PROMPT = "Shot 1: a red kite rises over a beach. Shot 2: close-up of the kite string."
+
+
+def _create(user, prompt=PROMPT, **kwargs):
+    kwargs.setdefault("seconds", 4)
+    kwargs.setdefault("seed", 11)
+    job, created = create_job(user, prompt=prompt, idempotency_key=new_key(), **kwargs)
+    assert created
+    return job
+
+
+def _ledger(job):
+    return sorted(QuotaEntry.objects.filter(job=job).values_list("kind", flat=True))
+
+
+def _stored_names(job):
+    from django.core.files.storage import default_storage
+
+    _, files = default_storage.listdir(f"clips/{job.pk}")
+    return sorted(files)
+
+
+def _assert_playable_with_sound(data: bytes, tmp_path):
+    from media.probe import probe_video
+
+    path = tmp_path / "check.mp4"
+    path.write_bytes(data)
+    probe = probe_video(path, require_audio=True)
+    assert probe.has_audio
+    assert probe.video_codec == "h264"
+    return probe
+
+
+def test_job_runs_end_to_end_with_local_provider(
+    alice_client, user, post_generation, django_capture_on_commit_callbacks, tmp_path
+):
+    received = []
+
+    def on_success(sender, job, **kwargs):
+        received.append(job.pk)
+
+    job_succeeded.connect(on_success)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = post_generation(alice_client, {"prompt": PROMPT, "seconds": 4, "seed": 3})
+    finally:
+        job_succeeded.disconnect(on_success)
+    assert response.status_code == 202
+    job = GenerationJob.objects.get(pk=response.json()["id"])
+    assert job.status == "succeeded", (job.error_code, job.error_message)
+    assert job.progress == 100
+    assert job.attempts == 1
+    assert job.started_at and job.finished_at
+    assert len(job.storyboard) == 2
+    assert job.video_file == f"clips/{job.pk}/video.mp4"
+    assert _stored_names(job) == ["preview.jpg", "thumbnail.jpg", "video.mp4"]
+    data = read_file(job.video_file)
+    assert hashlib.sha256(data).hexdigest() == job.sha256
+    probe = _assert_playable_with_sound(data, tmp_path)
+    assert (probe.width, probe.height) == (720, 1280)
+    assert 3.5 <= probe.duration <= 4.6
+    assert read_file(job.thumbnail_file)[:2] == b"\xff\xd8"  # JPEG
+    assert job.provenance["user"] == "alice"
+    assert job.provenance["provider"] == "local"
+    assert job.provenance["prompt"] == PROMPT
+    assert job.provenance["sha256"] == job.sha256
+    assert job.probe["has_audio"] is True
+    assert received == [job.pk]
+    assert _ledger(job) == ["charge"]
+
+    body = alice_client.get(f"/api/v1/generations/{job.pk}").json()
+    assert body["status"] == "succeeded"
+    assert body["video_url"] and body["thumbnail_url"]
+    assert alice_client.get(body["video_url"]).status_code == 200
+
+
+def test_crash_in_render_is_retried_and_stored_once_charged_once(
+    user, monkeypatch, django_capture_on_commit_callbacks
+):
+    real_submit = LocalProvider.submit
+    calls = []
+
+    def flaky_submit(self, spec):
+        calls.append(spec.job_id)
+        if len(calls) == 1:
+            raise RuntimeError("encoder crashed")
+        return real_submit(self, spec)
+
+    monkeypatch.setattr(LocalProvider, "submit", flaky_submit)
+    with django_capture_on_commit_callbacks(execute=True):
+        job = _create(user)
+    job.refresh_from_db()
+    assert job.status == "succeeded", (job.error_code, job.error_message)
+    assert job.attempts == 2
+    assert len(calls) == 2
+    assert _stored_names(job) == ["preview.jpg", "thumbnail.jpg", "video.mp4"]
+    assert _ledger(job) == ["charge"]
+
+
+class WorkerKilled(BaseException):
+    """Stands in for SIGKILL: nothing in the task may catch it."""
+
+
+def test_killed_worker_leaves_a_job_the_sweep_finishes(
+    user, monkeypatch, django_capture_on_commit_callbacks, settings
+):
+    real_submit = LocalProvider.submit
+    calls = []
+
+    def killed_once(self, spec):
+        calls.append(1)
+        if len(calls) == 1:
+            spec.progress(0.5)
+            raise WorkerKilled()
+        return real_submit(self, spec)
+
+    monkeypatch.setattr(LocalProvider, "submit", killed_once)
+    with pytest.raises(WorkerKilled), django_capture_on_commit_callbacks(execute=True):
+        _create(user)
+    job = GenerationJob.objects.get(user=user)
+    assert job.status == "rendering"
+    assert job.progress > 10
+
+    # A redelivered message while the first worker may still be alive does nothing…
+    assert run_generation_job.delay(str(job.pk)).get() == "skipped"
+    # …and a fresh heartbeat is left alone by the sweep.
+    with django_capture_on_commit_callbacks(execute=True):
+        sweep_stale_jobs.delay()
+    assert GenerationJob.objects.get(pk=job.pk).status == "rendering"
+
+    old = timezone.now() - timedelta(seconds=settings.GENERATION_STALE_AFTER_SECONDS + 5)
+    GenerationJob.objects.filter(pk=job.pk).update(heartbeat_at=old)
+    with django_capture_on_commit_callbacks(execute=True):
+        counts = sweep_stale_jobs.delay().get()
+    assert counts["retried"] == 1
+    job.refresh_from_db()
+    assert job.status == "succeeded", (job.error_code, job.error_message)
+    assert job.attempts == 2
+    assert _stored_names(job) == ["preview.jpg", "thumbnail.jpg", "video.mp4"]
+    assert _ledger(job) == ["charge"]
+
+
+def test_crashing_every_time_fails_after_max_attempts_refunded_once(
+    user, monkeypatch, django_capture_on_commit_callbacks, settings
+):
+    settings.GENERATION_MAX_ATTEMPTS = 3
+
+    def always_crash(self, spec):
+        raise RuntimeError("segfault in the encoder")
+
+    monkeypatch.setattr(LocalProvider, "submit", always_crash)
+    with django_capture_on_commit_callbacks(execute=True):
+        job = _create(user)
+    job.refresh_from_db()
+    assert job.status == "failed"
+    assert job.attempts == 3
+    assert job.error_code == "internal_error"
+    assert job.error_message == "Rendering failed unexpectedly."
+    assert _ledger(job) == ["charge", "refund"]
+    # Running it again (a redelivered message) changes nothing.
+    assert run_generation_job.delay(str(job.pk)).get() == "skipped"
+    assert _ledger(job) == ["charge", "refund"]
+
+
+def test_sweep_enqueues_a_job_whose_enqueue_was_lost(user, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):  # the broker was down
+        job = _create(user)
+    assert GenerationJob.objects.get(pk=job.pk).status == "queued"
+    # Within the first minute the sweep leaves it alone.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sweep_stale_jobs.delay().get()["requeued"] == 0
+    GenerationJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(minutes=5))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sweep_stale_jobs.delay().get()["requeued"] == 1
+    job.refresh_from_db()
+    assert job.status == "succeeded"
+    assert _ledger(job) == ["charge"]
+
+
+def test_sweep_fails_stale_job_out_of_attempts_and_refunds(user, make_job, settings):
+    job = make_job(
+        user,
+        status="rendering",
+        attempts=settings.GENERATION_MAX_ATTEMPTS,
+        heartbeat_at=timezone.now() - timedelta(hours=2),
+    )
+    QuotaEntry.objects.create(user=user, job=job, kind="charge", amount=1, day=timezone.now())
+    assert sweep_stale_jobs.delay().get()["failed"] == 1
+    job.refresh_from_db()
+    assert job.status == "failed"
+    assert job.error_code == "stale"
+    assert job.error_message
+    assert _ledger(job) == ["charge", "refund"]
+    assert sweep_stale_jobs.delay().get() == {"requeued": 0, "retried": 0, "failed": 0}
+    assert _ledger(job) == ["charge", "refund"]
+
+
+def test_cancel_during_render_stops_the_pipeline(
+    alice_client, user, monkeypatch, django_capture_on_commit_callbacks
+):
+    real_submit = LocalProvider.submit
+
+    def cancel_then_render(self, spec):
+        response = alice_client.post(f"/api/v1/generations/{spec.job_id}/cancel")
+        assert response.status_code == 200
+        return real_submit(self, spec)
+
+    monkeypatch.setattr(LocalProvider, "submit", cancel_then_render)
+    with django_capture_on_commit_callbacks(execute=True):
+        job = _create(user)
+    job.refresh_from_db()
+    assert job.status == "cancelled"
+    assert not job.video_file
+    assert _ledger(job) == ["charge", "refund"]
+    from config.storage import file_exists
+
+    assert not file_exists(f"clips/{job.pk}/video.mp4")
+
+
+def test_output_block_ends_blocked_and_refunds(user, settings, django_capture_on_commit_callbacks):
+    settings.GENERATION_OUTPUT_CHECKS = ["tests.generation.policy_checks.block_every_output"]
+    with django_capture_on_commit_callbacks(execute=True):
+        job = _create(user)
+    job.refresh_from_db()
+    assert job.status == "blocked"
+    assert job.error_code == "unsafe_output"
+    assert job.policy["output"]["decision"] == "block"
+    assert not job.video_file
+    assert _ledger(job) == ["charge", "refund"]
+
+
+def test_held_output_succeeds_with_hold_recorded(
+    user, settings, django_capture_on_commit_callbacks
+):
+    settings.GENERATION_PROMPT_CHECKS = ["tests.generation.policy_checks.hold_word_storm"]
+    with django_capture_on_commit_callbacks(execute=True):
+        job = _create(user, prompt="A storm rolls over the harbour")
+    job.refresh_from_db()
+    assert job.status == "succeeded"
+    assert job.policy["prompt"]["decision"] == "hold"
+    assert job.policy["output"]["decision"] == "allow"
+
+
+def test_user_storyboard_is_rendered_as_given(user, django_capture_on_commit_callbacks):
+    shots = [
+        {"seconds": 2, "camera": "pan_left", "subject": "a boat", "action": "drifts"},
+        {"seconds": 2.5, "camera": "zoom_out", "subject": "the bay", "action": "glows"},
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        job = _create(
+            user, prompt="boats", seconds=5, storyboard=[*shots, {**shots[0], "seconds": 0.5}]
+        )
+    job.refresh_from_db()
+    assert job.status == "succeeded", (job.error_code, job.error_message)
+    assert job.user_storyboard
+    assert [s["camera"] for s in job.storyboard] == ["pan_left", "zoom_out", "pan_left"]
+
+
+def test_consent_revocation_cancels_queued_jobs_and_drafts(
+    user, make_user, make_cameo, make_job, django_capture_on_commit_callbacks
+):
+    from accounts.services.cameos import revoke_cameo_consent
+    from generation.models import JobCameo
+
+    carol = make_user("carol")
+    cameo = make_cameo(carol, permission="everyone")
+    with django_capture_on_commit_callbacks(execute=False):
+        queued = _create(user, prompt="A walk with @carol")
+    assert JobCameo.objects.filter(job=queued, cameo=cameo).exists()
+    draft = make_job(user, status="succeeded")
+    JobCameo.objects.create(job=draft, cameo=cameo)
+    with django_capture_on_commit_callbacks(execute=True):
+        revoke_cameo_consent(carol)
+    queued.refresh_from_db()
+    draft.refresh_from_db()
+    assert queued.status == "cancelled"
+    assert queued.error_code == "cameo_consent_revoked"
+    assert _ledger(queued) == ["charge", "refund"]
+    assert draft.status == "cancelled"
+    assert draft.video_file == ""
