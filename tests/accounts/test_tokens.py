@@ -107,3 +107,12 @@ def test_garbage_access_token_is_401(api_client):
 
 def test_anonymous_me_is_401(api_client):
     assert api_client.get("/api/v1/me").status_code == 401
+
+
+@pytest.mark.parametrize("path", ["/api/v1/auth/token", "/api/v1/auth/token/refresh"])
+def test_token_endpoints_are_throttled_under_scope_auth(api_client, user, auth_rate, path):
+    auth_rate("3/min")
+    body = {"handle": "alice", "password": "wrong"} if path.endswith("token") else {"refresh": "x"}
+    codes = [api_client.post(path, body, format="json").status_code for _ in range(4)]
+    assert codes[-1] == 429
+    assert api_client.post(path, body, format="json").json()["code"] == "throttled"
