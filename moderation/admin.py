@@ -487,6 +487,7 @@ class AppealAdmin(ReadOnlyAdmin):
 
 @admin.register(BlockedTerm)
 class BlockedTermAdmin(admin.ModelAdmin):
+    readonly_fields = ("created_at",)
     list_display = ("pattern", "is_regex", "decision", "reason", "active")
     list_filter = ("is_regex", "decision", "active")
     search_fields = ("pattern", "reason")
@@ -494,6 +495,7 @@ class BlockedTermAdmin(admin.ModelAdmin):
 
 @admin.register(BlockedConcept)
 class BlockedConceptAdmin(admin.ModelAdmin):
+    readonly_fields = ("created_at",)
     list_display = ("description", "decision", "reason", "active")
     list_filter = ("decision", "active")
     search_fields = ("description", "reason")
@@ -501,6 +503,7 @@ class BlockedConceptAdmin(admin.ModelAdmin):
 
 @admin.register(ProtectedEntity)
 class ProtectedEntityAdmin(admin.ModelAdmin):
+    readonly_fields = ("created_at",)
     list_display = ("name", "kind", "rights_holder", "opted_in")
     list_filter = ("kind", "opted_in")
     search_fields = ("name", "rights_holder")
