@@ -89,3 +89,35 @@ def make_cameo(db):
         )
 
     return _make
+
+
+@pytest.fixture(scope="session")
+def hosted_mp4(tmp_path_factory) -> bytes:
+    from tests.generation.clips import write_mp4
+
+    path = tmp_path_factory.mktemp("hosted") / "hosted.mp4"
+    return write_mp4(path, seconds=4).read_bytes()
+
+
+@pytest.fixture
+def openai_server(settings, hosted_mp4):
+    from tests.generation.fake_servers import FakeOpenAIVideos
+
+    with FakeOpenAIVideos(hosted_mp4, hang_seconds=2) as server:
+        settings.GENERATION_PROVIDER = "openai"
+        settings.OPENAI_BASE_URL = server.url + "/v1"
+        settings.OPENAI_API_KEY = "sk-test"
+        settings.GENERATION_PROVIDER_HTTP_TIMEOUT = 0.5
+        yield server
+
+
+@pytest.fixture
+def veo_server(settings, hosted_mp4):
+    from tests.generation.fake_servers import FakeVeo
+
+    with FakeVeo(hosted_mp4, hang_seconds=2) as server:
+        settings.GENERATION_PROVIDER = "veo"
+        settings.GEMINI_BASE_URL = server.url + "/"
+        settings.GEMINI_API_KEY = "g-test"
+        settings.GENERATION_PROVIDER_HTTP_TIMEOUT = 0.5
+        yield server

@@ -298,3 +298,94 @@ def test_consent_revocation_cancels_queued_jobs_and_drafts(
     assert _ledger(queued) == ["charge", "refund"]
     assert draft.status == "cancelled"
     assert draft.video_file == ""
+
+
+# --- hosted providers through the whole pipeline ---------------------------------------------
+
+
+@pytest.mark.parametrize("server_fixture", ["openai_server", "veo_server"])
+def test_hosted_provider_job_succeeds(
+    request, user, django_capture_on_commit_callbacks, tmp_path, server_fixture
+):
+    request.getfixturevalue(server_fixture)
+    with django_capture_on_commit_callbacks(execute=True):
+        job = _create(user, prompt="A paper boat on a river")
+    job.refresh_from_db()
+    assert job.status == "succeeded", (job.error_code, job.error_message)
+    assert job.provider == server_fixture.split("_")[0]
+    assert job.provider_job_id
+    _assert_playable_with_sound(read_file(job.video_file), tmp_path)
+    assert _ledger(job) == ["charge"]
+
+
+@pytest.mark.parametrize("server_fixture", ["openai_server", "veo_server"])
+@pytest.mark.parametrize(
+    ("prompt", "code", "message_part"),
+    [
+        ("this will fail", "provider_failed", "upstream"),
+        ("please refuse this", "provider_refused", "refused"),
+        ("hang on", "provider_timeout", "did not answer in time"),
+        ("run forever", "provider_timeout", "did not finish within"),
+    ],
+)
+def test_hosted_provider_failures_end_failed_with_refund(
+    request,
+    settings,
+    user,
+    django_capture_on_commit_callbacks,
+    server_fixture,
+    prompt,
+    code,
+    message_part,
+):
+    request.getfixturevalue(server_fixture)
+    settings.GENERATION_PROVIDER_TIMEOUT_SECONDS = 0.3
+    with django_capture_on_commit_callbacks(execute=True):
+        job = _create(user, prompt=prompt)
+    job.refresh_from_db()
+    assert job.status == "failed"
+    assert job.error_code == code
+    assert message_part in job.error_message
+    assert _ledger(job) == ["charge", "refund"]
+
+
+def test_unplayable_provider_output_fails_with_refund(
+    settings, user, django_capture_on_commit_callbacks
+):
+    from tests.generation.fake_servers import FakeOpenAIVideos
+
+    with FakeOpenAIVideos(b"<html>not a video</html>") as server:
+        settings.GENERATION_PROVIDER = "openai"
+        settings.OPENAI_BASE_URL = server.url + "/v1"
+        with django_capture_on_commit_callbacks(execute=True):
+            job = _create(user, prompt="A paper boat")
+    job.refresh_from_db()
+    assert job.status == "failed"
+    assert job.error_code.startswith("invalid_output")
+    assert _ledger(job) == ["charge", "refund"]
+
+
+def test_clip_is_stored_on_s3(s3_storage, user, django_capture_on_commit_callbacks, tmp_path):
+    import boto3
+
+    with django_capture_on_commit_callbacks(execute=True):
+        job = _create(user)
+    job.refresh_from_db()
+    assert job.status == "succeeded", (job.error_code, job.error_message)
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=s3_storage,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket="cutaway-test")["Contents"])
+    assert keys == [f"clips/{job.pk}/{n}" for n in ("preview.jpg", "thumbnail.jpg", "video.mp4")]
+    body = s3.get_object(Bucket="cutaway-test", Key=job.video_file)["Body"].read()
+    assert hashlib.sha256(body).hexdigest() == job.sha256
+    _assert_playable_with_sound(body, tmp_path)
+
+    from config.storage import file_url
+
+    url = file_url(job.video_file)
+    assert url.startswith(s3_storage) and "X-Amz-Signature" in url
