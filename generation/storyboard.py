@@ -239,7 +239,12 @@ def _absorb_inline_dialogue(beat: _Beat) -> None:
     match = re.search(r"(?P<name>\b[A-Z][A-Z'.-]+(?:\s+[A-Z][A-Z'.-]+)?)\s*:\s*(?P<line>.+)$",
                       beat.text)  # fmt: skip
     if match:
-        beat.dialogue = match.group("line").strip().strip(_QUOTES).strip()
+        line = match.group("line").strip()
+        if line[:1] in _QUOTES:  # NAME: "spoken" and then more description
+            closing = re.search(r"[\"”]", line[1:])
+            if closing:
+                line = line[: closing.start() + 2]
+        beat.dialogue = line.strip(_QUOTES).strip()
         beat.speaker = match.group("name").title()
         beat.text = beat.text[: match.start()].strip()
     else:
@@ -255,25 +260,26 @@ def _clean_heading(heading: str) -> str:
     return ", ".join(p.lower() for p in parts)
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|(?<=[.!?…][\"”’])\s+|\n+")
 _THEN = re.compile(r"\s*(?:;|,?\s+\bthen\b|\band then\b|\bafter that\b|\bfinally\b)\s*", re.I)
 
 
 def _free_text_beats(text: str, seconds: float) -> list[_Beat]:
     sentences = [s.strip(" .") for s in _SENTENCE_END.split(text) if s.strip(" .")]
-    split_on_then = len(sentences) == 1
-    if split_on_then:
-        pieces = [p.strip(" ,.") for p in _THEN.split(sentences[0]) if p.strip(" ,.")]
-        if len(pieces) == 1:
-            commas = [p.strip(" .") for p in sentences[0].split(",") if p.strip(" .")]
+    beats: list[_Beat] = []
+    for number, sentence in enumerate(sentences):
+        pieces = [p.strip(" ,.") for p in _THEN.split(sentence) if p.strip(" ,.")] or [sentence]
+        if len(sentences) == 1 and len(pieces) == 1:
+            commas = [p.strip(" .") for p in sentence.split(",") if p.strip(" .")]
             if len(commas) > 1 and all(len(p.split()) >= 2 for p in commas):
                 pieces = commas
-        sentences = pieces
-    beats = []
-    for number, sentence in enumerate(sentences):
-        beat = _Beat(text=sentence, role="continued" if number and split_on_then else "")
-        _absorb_inline_dialogue(beat)
-        beats.append(beat)
+        remaining = len(sentences) - number - 1
+        if len(beats) + len(pieces) + remaining > MAX_PLANNED_SHOTS:
+            pieces = [sentence]  # no room: keep the sentence whole
+        for part, piece in enumerate(pieces):
+            beat = _Beat(text=piece, role="continued" if part else "")
+            _absorb_inline_dialogue(beat)
+            beats.append(beat)
     if len(beats) == 1 and seconds >= 8:
         only = beats[0]
         beats = [

@@ -1,0 +1,86 @@
+"""The local renderer: a storyboard in, a real multi-shot H.264 + AAC MP4 out, on the CPU.
+
+    render_clip(shots, *, size="720x1280", seed=0, out_path, progress=None) -> Path
+
+Each shot becomes a still canvas (scene.py) that a camera move (camera.py) crops or scales on
+every frame, with its caption and dialogue blended on top, hard cuts (and keyframes) between
+shots, and a synthesised stereo track (sound.py). Same shots, size and seed → the same bytes:
+all randomness is seeded from them, the encoder settings are fixed (encoder.py) and nothing
+time- or machine-dependent is written into the file.
+
+Importing this package is cheap; numpy, Pillow and PyAV load when a clip is rendered.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from generation.render.encoder import FPS
+from generation.storyboard import MAX_SECONDS, MIN_SECONDS, InvalidStoryboard, validate_storyboard
+
+SIZES = ("720x1280", "1280x720", "1024x1792", "1792x1024")
+
+__all__ = ["FPS", "SIZES", "parse_size", "render_clip", "shot_frame_counts"]
+
+
+def parse_size(size: str) -> tuple[int, int]:
+    """ "720x1280" → (720, 1280); only OpenAI's four sizes are accepted."""
+    if size not in SIZES:
+        raise ValueError(f"size must be one of {', '.join(SIZES)}.")
+    width, height = size.split("x")
+    return int(width), int(height)
+
+
+def shot_frame_counts(shots: list[dict]) -> list[int]:
+    """Frames per shot, cutting at the frame nearest each cumulative boundary (≥1 each)."""
+    counts, elapsed, done = [], 0.0, 0
+    for shot in shots:
+        elapsed += float(shot["seconds"])
+        end = max(done + 1, round(elapsed * FPS))
+        counts.append(end - done)
+        done = end
+    return counts
+
+
+def render_clip(
+    shots: list[dict],
+    *,
+    size: str = "720x1280",
+    seed: int = 0,
+    out_path: str | os.PathLike,
+    progress: Callable[[float], None] | None = None,
+    _frame_size: tuple[int, int] | None = None,
+) -> Path:
+    """Render `shots` (a planned or validated storyboard) to `out_path` and return it.
+
+    The total of the shots' seconds must be within MIN_SECONDS..MAX_SECONDS. `progress`
+    receives fractions in [0, 1] as shots finish. The file is written next to `out_path` and
+    moved into place at the end, so a crash never leaves a half-written clip under that name.
+    `_frame_size` is for tests only: a small (width, height), each a multiple of 4.
+    """
+    width, height = parse_size(size)
+    if _frame_size is not None:
+        width, height = _frame_size
+        if width % 4 or height % 4 or width < 32 or height < 32:
+            raise ValueError("_frame_size must be multiples of 4, at least 32.")
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise ValueError("seed must be an integer.")
+    total = sum(float(s.get("seconds", 0)) for s in shots) if isinstance(shots, list) else 0
+    if not MIN_SECONDS - 0.05 <= total <= MAX_SECONDS + 0.05:
+        raise InvalidStoryboard(
+            f"storyboard: shots must last {MIN_SECONDS} to {MAX_SECONDS} seconds in total."
+        )
+    shots = validate_storyboard(shots, total)
+
+    from generation.render.clip import write_clip
+
+    out_path = Path(out_path)
+    partial = out_path.with_name(f".{out_path.name}.partial")
+    try:
+        write_clip(shots, width=width, height=height, seed=seed, path=partial, progress=progress)
+        os.replace(partial, out_path)
+    finally:
+        partial.unlink(missing_ok=True)
+    return out_path

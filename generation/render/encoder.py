@@ -1,0 +1,89 @@
+"""Output settings for every clip the local renderer writes (and for the benchmark's floor run).
+
+Kept in one place so that `bench/render.py` encodes its blank-frame floor with exactly the
+settings the renderer uses. PyAV is imported inside the functions (render path only).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+FPS = 24
+SAMPLE_RATE = 48_000
+SAMPLES_PER_FRAME = SAMPLE_RATE // FPS  # 2000: audio and video cut at the same instants
+AUDIO_BIT_RATE = 128_000
+# ultrafast: the local renderer's pictures are flat shapes and gradients that compress well
+# without the slower presets' tools; crf 26 keeps them clean at phone sizes. scenecut=0 and an
+# explicit keyframe on every shot's first frame put the I-frames exactly at the cuts (and make
+# the GOP structure independent of content). x264 is deterministic with threads unless
+# --non-deterministic is set, so two threads keep byte-identical output.
+X264_OPTIONS = {"preset": "ultrafast", "crf": "26", "x264-params": "scenecut=0"}
+THREADS = 2
+# bitexact: no library version string in the container; faststart: the index first, so phones
+# start playing before the download ends. No creation_time is ever set (it stays zero).
+CONTAINER_OPTIONS = {"movflags": "+faststart", "fflags": "+bitexact"}
+
+
+def open_output(path, *, width: int, height: int, gop: int):
+    """Open an MP4 for writing with the renderer's H.264 + AAC streams; returns (c, v, a)."""
+    import av
+
+    container = av.open(str(path), mode="w", format="mp4", container_options=CONTAINER_OPTIONS)
+    video = container.add_stream("libx264", rate=FPS, options=dict(X264_OPTIONS))
+    video.width, video.height, video.pix_fmt = width, height, "yuv420p"
+    video.time_base = Fraction(1, FPS)
+    context = video.codec_context
+    context.gop_size = max(1, gop)
+    context.thread_count = THREADS
+    # Pictures are converted from sRGB with BT.601 limited-range coefficients (scene.py).
+    context.colorspace = 6  # AVCOL_SPC_SMPTE170M
+    context.color_primaries = 1  # AVCOL_PRI_BT709 (sRGB primaries)
+    context.color_trc = 13  # AVCOL_TRC_IEC61966_2_1 (sRGB)
+    context.color_range = 1  # AVCOL_RANGE_MPEG (limited)
+    # The "fast" AAC coder is several times quicker than the default two-loop search and
+    # transparent enough for synthesised beds and tones.
+    audio = container.add_stream("aac", rate=SAMPLE_RATE, options={"aac_coder": "fast"})
+    audio.layout = "stereo"
+    audio.bit_rate = AUDIO_BIT_RATE
+    return container, video, audio
+
+
+def video_frame(buffer, index: int, *, keyframe: bool = False):
+    """A yuv420p frame from `buffer` (shape (h*3/2, w), uint8; copied) at frame `index`."""
+    import av
+
+    frame = av.VideoFrame.from_ndarray(buffer, format="yuv420p")
+    frame.pts = index
+    frame.time_base = Fraction(1, FPS)
+    if keyframe:
+        frame.pict_type = av.video.frame.PictureType.I
+    return frame
+
+
+class AudioWriter:
+    """Feeds a planar float32 stereo track to the AAC encoder in 1024-sample frames, on demand."""
+
+    def __init__(self, container, stream, samples):
+        self.container, self.stream, self.samples = container, stream, samples
+        self.size = stream.codec_context.frame_size or 1024
+        self.position = 0
+
+    def write_until(self, sample: int) -> None:
+        import av
+
+        end = min(sample, self.samples.shape[1])
+        while self.position + self.size <= end or (
+            end == self.samples.shape[1] and self.position < end
+        ):
+            stop = min(self.position + self.size, end)
+            chunk = self.samples[:, self.position : stop]
+            frame = av.AudioFrame.from_ndarray(chunk, format="fltp", layout="stereo")
+            frame.sample_rate = SAMPLE_RATE
+            frame.pts = self.position
+            frame.time_base = Fraction(1, SAMPLE_RATE)
+            self.container.mux(self.stream.encode(frame))
+            self.position = stop
+
+    def finish(self) -> None:
+        self.write_until(self.samples.shape[1])
+        self.container.mux(self.stream.encode(None))
