@@ -28,7 +28,9 @@ def access_user(viewer: User, handle: str, *, hide_blocked: bool = True) -> User
     `hide_blocked=False` is for the block endpoints themselves: you must be able to unblock
     someone you blocked, and to block someone who blocked you.
     """
-    user = profiles(viewer).filter(handle__iexact=(handle or "").strip()).first()
+    # Handles are stored lowercase (a check constraint), so an exact match on the lowercased
+    # input finds any spelling and uses the unique index.
+    user = profiles(viewer).filter(handle=(handle or "").strip().lower()).first()
     if user is None:
         raise NotFound("No such user.")
     if (

@@ -32,7 +32,7 @@ def register_user(*, handle, email, password, display_name="", birth_date=None) 
         validate_password(password, user=candidate)
     except DjangoValidationError as error:
         raise ValidationError({"password": error.messages}) from None
-    if User.objects.filter(handle__iexact=handle).exists():
+    if User.objects.filter(handle=handle).exists():  # stored lowercase: any case collides
         raise ValidationError({"handle": ["This handle is taken."]}, code="handle_taken")
     try:
         with transaction.atomic():

@@ -110,7 +110,8 @@ class MeView(APIView):
             with transaction.atomic():
                 for field, value in data.items():
                     setattr(user, field, value)
-                user.save(update_fields=list(data) or None)
+                if data:
+                    user.save(update_fields=list(data))
         except Exception:
             if new_avatar:
                 delete_file(new_avatar)  # nothing half-written: the DB kept the old avatar

@@ -219,3 +219,14 @@ def test_patch_me_changes_only_the_caller(auth_client, user, other_user):
     user.refresh_from_db()
     assert user.bio == ""
     assert User.objects.get(handle="bob").bio == "bob's bio"
+
+
+def test_avatar_sent_as_json_string_is_400(auth_client, user):
+    response = auth_client(user).patch(URL, {"avatar": "http://evil/x.png"}, format="json")
+    _assert_avatar_rejected(response, user)
+
+
+def test_empty_patch_changes_nothing(auth_client, user):
+    response = auth_client(user).patch(URL, {}, format="json")
+    assert response.status_code == 200
+    assert response.json()["handle"] == "alice"

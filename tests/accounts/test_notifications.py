@@ -64,3 +64,12 @@ def test_notifications_query_budget(auth_client, user, make_user, django_assert_
     with django_assert_max_num_queries(3):
         response = auth_client(user).get("/api/v1/notifications?page_size=30")
     assert len(response.json()["results"]) == 30
+
+
+def test_system_notifications_stay_visible_when_viewer_blocks_someone(
+    auth_client, user, other_user
+):
+    notify(user, Notification.Kind.MODERATION, data={"action": "warn"})
+    block_user(user, other_user)
+    rows = auth_client(user).get("/api/v1/notifications").json()["results"]
+    assert [(row["kind"], row["actor"]) for row in rows] == [("moderation", None)]
