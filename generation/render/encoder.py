@@ -24,14 +24,14 @@ THREADS = 2
 CONTAINER_OPTIONS = {"movflags": "+faststart", "fflags": "+bitexact"}
 
 
-def open_output(path, *, width: int, height: int, gop: int):
+def open_output(path, *, width: int, height: int, gop: int, fps: Fraction | int = FPS):
     """Open an MP4 for writing with the renderer's H.264 + AAC streams; returns (c, v, a)."""
     import av
 
     container = av.open(str(path), mode="w", format="mp4", container_options=CONTAINER_OPTIONS)
-    video = container.add_stream("libx264", rate=FPS, options=dict(X264_OPTIONS))
+    video = container.add_stream("libx264", rate=fps, options=dict(X264_OPTIONS))
     video.width, video.height, video.pix_fmt = width, height, "yuv420p"
-    video.time_base = Fraction(1, FPS)
+    video.time_base = 1 / Fraction(fps)
     context = video.codec_context
     context.gop_size = max(1, gop)
     context.thread_count = THREADS
@@ -48,13 +48,13 @@ def open_output(path, *, width: int, height: int, gop: int):
     return container, video, audio
 
 
-def video_frame(buffer, index: int, *, keyframe: bool = False):
+def video_frame(buffer, index: int, *, keyframe: bool = False, fps: Fraction | int = FPS):
     """A yuv420p frame from `buffer` (shape (h*3/2, w), uint8; copied) at frame `index`."""
     import av
 
     frame = av.VideoFrame.from_ndarray(buffer, format="yuv420p")
     frame.pts = index
-    frame.time_base = Fraction(1, FPS)
+    frame.time_base = 1 / Fraction(fps)
     if keyframe:
         frame.pict_type = av.video.frame.PictureType.I
     return frame
