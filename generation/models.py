@@ -125,7 +125,14 @@ class QuotaEntry(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quota_entries"
     )
-    job = models.ForeignKey(GenerationJob, on_delete=models.CASCADE, related_name="quota_entries")
+    # SET_NULL: deleting a job (DELETE /v1/videos/{id}) must not hand its charge back.
+    job = models.ForeignKey(
+        GenerationJob,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="quota_entries",
+    )
     kind = models.CharField(max_length=8, choices=Kind.choices)
     amount = models.SmallIntegerField()
     day = models.DateField()

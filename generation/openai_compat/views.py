@@ -14,6 +14,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
@@ -170,7 +171,20 @@ class VideoDetailView(OpenAICompatView):
         return Response({"id": str(job.id), "object": "video.deleted", "deleted": True})
 
 
+class AnyAcceptNegotiation(BaseContentNegotiation):
+    """The SDK asks for `Accept: application/binary`; the bytes are the answer whatever it
+    says, and errors are JSON."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
 class VideoContentView(OpenAICompatView):
+    content_negotiation_class = AnyAcceptNegotiation
+
     @extend_schema(
         tags=TAGS,
         summary="Download a video's bytes (or its thumbnail / spritesheet)",
