@@ -305,7 +305,7 @@ class ReviewItemAdmin(admin.ModelAdmin):
                 open_appeals=Appeal.objects.filter(
                     action__review_item=item, status=Appeal.Status.OPEN
                 ).select_related("appellant", "action"),
-                action_form=ActionForm(),
+                mod_action_form=ActionForm(),
                 can_act=self.has_act_permission(request),
                 act_url=reverse("admin:moderation_reviewitem_act", args=[item.pk]),
                 history_url=(

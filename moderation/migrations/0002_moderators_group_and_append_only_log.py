@@ -60,7 +60,7 @@ def make_log_append_only(apps, schema_editor):
     # PostgreSQL only: row triggers do not fire on TRUNCATE, so test flushes still work. On
     # SQLite (local default) the model and its queryset refuse updates and deletes.
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(APPEND_ONLY_SQL)
+        schema_editor.execute(APPEND_ONLY_SQL, params=None)  # "%" is PL/pgSQL, not a placeholder
 
 
 def drop_append_only(apps, schema_editor):

@@ -94,8 +94,8 @@ def make_video(db, clip_bytes):
 def make_moderator(make_user):
     from django.contrib.auth.models import Group
 
-    def _make_moderator(handle="mod"):
-        moderator = make_user(handle, is_staff=True)
+    def _make_moderator(handle="mod", password="correct-horse-battery"):
+        moderator = make_user(handle, password=password, is_staff=True)
         moderator.groups.add(Group.objects.get(name="moderators"))
         return moderator
 
