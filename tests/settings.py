@@ -6,7 +6,7 @@ DATABASE_URL and REDIS_URL still come from the environment, so CI runs on Postgr
 import os
 import tempfile
 
-os.environ.setdefault("SECRET_KEY", "tests-only-not-a-secret")
+os.environ.setdefault("SECRET_KEY", "tests-only-not-a-secret-" + "x" * 40)
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("CUTAWAY_VAR_DIR", tempfile.mkdtemp(prefix="cutaway-tests-var-"))
 
