@@ -27,7 +27,9 @@ Personal signals (read time, on a bounded candidate set)
 --------------------------------------------------------
 Candidates: the CANDIDATE_TOP_N public videos with the highest hot_score (an index walk on
 (status, visibility, -hot_score, -id)), plus the FOLLOWED_RECENT_N newest videos of followed
-authors (including followers-only ones) and the REMIX_N best remixes of videos the user liked.
+authors (including followers-only ones; at most FOLLOWED_PER_AUTHOR per author, read with a
+LATERAL index walk per author on PostgreSQL) and the REMIX_N best remixes of videos the user
+liked.
 Each candidate gets
 
     score = hot_score
@@ -67,6 +69,8 @@ REMIX_WEIGHT = 3
 
 CANDIDATE_TOP_N = 400
 FOLLOWED_RECENT_N = 100
+FOLLOWED_PER_AUTHOR = 10
+FOLLOWED_AUTHORS_MAX = 2000
 REMIX_N = 50
 LIKED_HISTORY_N = 200
 
@@ -135,6 +139,23 @@ def completion(video) -> float | None:
         return None
     ratio = video.watch_ms_total / (video.view_count * video.duration * 1000)
     return min(max(ratio, 0.0), 1.0)
+
+
+def personal_score(video, signals: Signals) -> float:
+    """score_components' total without building its explanation (the hot path of ranking)."""
+    score = video.hot_score
+    if video.author_id in signals.followed:
+        score += FOLLOWED_BOOST
+    elif video.author_id in signals.liked_authors:
+        score += LIKED_AUTHOR_BOOST
+    if video.remix_of_id is not None and video.remix_of_id in signals.liked_videos:
+        score += REMIX_OF_LIKED_BOOST
+    done = completion(video)
+    if done is not None:
+        score += round(WATCH_WEIGHT * (done - 0.5), 4)
+    if video.id in signals.seen:
+        score += SEEN_PENALTY
+    return round(score, 6)
 
 
 def score_components(video, signals: Signals) -> tuple[float, dict, list[str]]:

@@ -5,9 +5,11 @@ that takes a video id goes through `access_video`, which answers 404 for "does n
 "you may not see it" alike.
 """
 
+from collections import namedtuple
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Q, QuerySet
 from rest_framework.exceptions import NotFound
 
@@ -169,6 +171,14 @@ RANK_FIELDS = (
 )
 
 
+Candidate = namedtuple("Candidate", RANK_FIELDS)
+
+
+def _candidates(qs) -> list:
+    """Rows as light tuples with the attribute names ranking reads (no model instances)."""
+    return [Candidate._make(row) for row in qs.values_list(*RANK_FIELDS)]
+
+
 def feed_signals(user) -> ranking.Signals:
     """The caller's follows and recent likes (two queries, bounded by LIKED_HISTORY_N)."""
     followed = set(Follow.objects.filter(follower=user).values_list("followee_id", flat=True))
@@ -197,20 +207,17 @@ def feed_base(user) -> QuerySet:
 def for_you_candidates(user, signals: ranking.Signals) -> list:
     """Bounded candidate set: global top-N by hot score, followed authors' newest, remixes of
     videos the caller liked. Each is an index walk with a LIMIT; none scans the catalogue."""
-    base = feed_base(user).only(*RANK_FIELDS)
+    base = feed_base(user)
     public = Video.Visibility.PUBLIC
-    candidates = {
-        v.id: v
-        for v in base.filter(visibility=public).order_by("-hot_score", "-id")[
-            : ranking.CANDIDATE_TOP_N
-        ]
-    }
+    top = base.filter(visibility=public).order_by("-hot_score", "-id")[: ranking.CANDIDATE_TOP_N]
+    candidates = {v.id: v for v in _candidates(top)}
     if signals.followed:
         followed_recent = base.filter(
+            pk__in=_followed_recent_ids(signals.followed),
             author_id__in=signals.followed,
             visibility__in=(public, Video.Visibility.FOLLOWERS),
         ).order_by("-published_at", "-id")[: ranking.FOLLOWED_RECENT_N]
-        candidates.update((v.id, v) for v in followed_recent)
+        candidates.update((v.id, v) for v in _candidates(followed_recent))
     if signals.liked_videos:
         audience = Q(visibility=public) | Q(
             visibility=Video.Visibility.FOLLOWERS, author_id__in=signals.followed
@@ -220,8 +227,31 @@ def for_you_candidates(user, signals: ranking.Signals) -> list:
             .exclude(pk__in=signals.liked_videos)
             .order_by("-hot_score", "-id")[: ranking.REMIX_N]
         )
-        candidates.update((v.id, v) for v in remixes)
+        candidates.update((v.id, v) for v in _candidates(remixes))
     return list(candidates.values())
+
+
+def _followed_recent_ids(followed: set):
+    """Ids of the newest videos of each followed author, bounded per author.
+
+    On PostgreSQL a LATERAL join walks the (author, -published_at, -id) index for each author
+    with a LIMIT, so a prolific creator costs FOLLOWED_PER_AUTHOR rows, not their whole
+    catalogue. Elsewhere (SQLite, the embedded default) a plain subquery does.
+    """
+    authors = sorted(followed)[: ranking.FOLLOWED_AUTHORS_MAX]
+    if connection.vendor != "postgresql":
+        return Video.objects.filter(author_id__in=authors).values("pk")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT v.id FROM unnest(%s::bigint[]) AS a(id) CROSS JOIN LATERAL ("
+            " SELECT id, published_at FROM feed_video"
+            " WHERE author_id = a.id AND status = 'published'"
+            " AND visibility IN ('public', 'followers')"
+            " ORDER BY published_at DESC, id DESC LIMIT %s) v"
+            " ORDER BY v.published_at DESC, v.id DESC LIMIT %s",
+            [authors, ranking.FOLLOWED_PER_AUTHOR, ranking.FOLLOWED_RECENT_N],
+        )
+        return [row[0] for row in cursor.fetchall()]
 
 
 def rank_for_you(user) -> list:
@@ -236,7 +266,7 @@ def rank_for_you(user) -> list:
         )
     scored = sorted(
         candidates,
-        key=lambda v: (ranking.score_components(v, signals)[0], str(v.id)),
+        key=lambda v: (ranking.personal_score(v, signals), str(v.id)),
         reverse=True,
     )
     return [v.id for v in ranking.diversify(scored, lambda v: v.author_id)]

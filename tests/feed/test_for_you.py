@@ -223,3 +223,13 @@ def test_well_signed_but_nonsense_cursors(auth_client, user, catalogue):
     assert client.get("/api/v1/feed", {"cursor": bad_offset}).json()["code"] == "invalid_cursor"
     unknown = dumps({"s": "never-issued", "o": 10, "u": user.id}, salt=CURSOR_SALT)
     assert client.get("/api/v1/feed", {"cursor": unknown}).json()["code"] == "cursor_expired"
+
+
+def test_explained_score_is_the_ranking_score(user, make_user, make_video):
+    from feed import selectors
+
+    author = make_user("maker2")
+    follow_user(user, author)
+    video = make_video(author, likes=7, comments=2)
+    signals = selectors.feed_signals(user)
+    assert ranking.personal_score(video, signals) == ranking.score_components(video, signals)[0]

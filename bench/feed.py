@@ -1,0 +1,431 @@
+"""Measure the feed against a seeded catalogue (bench/seed_feed.py) through gunicorn.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/cutaway_bench \\
+        .venv/bin/python bench/feed.py --workers 4 --requests 300 --concurrency 16
+
+Starts gunicorn on 127.0.0.1 (a free port) with the project against the bench database and a
+Redis cache (feed sessions must be shared by the workers), then measures, each phase bounded
+by a request count and --phase-seconds:
+
+- GET feed, first page (ranks a new session) and next pages (slices the cached session),
+  single client and --concurrency clients: p50/p95/p99 latency and requests/s;
+- GET feed/following, single client;
+- POST videos/{id}/like over HTTP (and the like service timed in-process, DB work only);
+- reference (a): a naive ORM feed, `annotate(Count("likes"))` with an HN-style decay computed
+  in the query, the first page of 20, in-process (no HTTP, no serializer);
+- reference (b): the floor, the same page fetched with one hand-written SQL query through
+  psycopg (no ORM, no serializer), in-process.
+Prints a Markdown table; gunicorn is stopped at the end whatever happens.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/cutaway_bench"
+SECRET = "bench-only-secret-key-bench-only-secret-key"
+
+
+def parse_args():
+    p = argparse.ArgumentParser()
+    p.add_argument("--workers", type=int, default=4)
+    p.add_argument("--requests", type=int, default=300, help="per single-client phase")
+    p.add_argument("--concurrency", type=int, default=16)
+    p.add_argument("--concurrent-requests", type=int, default=800)
+    p.add_argument("--likes", type=int, default=300)
+    p.add_argument("--naive-runs", type=int, default=5)
+    p.add_argument("--floor-runs", type=int, default=200)
+    p.add_argument("--page-size", type=int, default=20)
+    p.add_argument("--phase-seconds", type=float, default=90.0)
+    p.add_argument("--redis-url", default="redis://127.0.0.1:6379/9")
+    return p.parse_args()
+
+
+def pct(values, q):
+    values = sorted(values)
+    if not values:
+        return float("nan")
+    k = min(len(values) - 1, max(0, round(q / 100 * len(values) + 0.5) - 1))
+    return values[k]
+
+
+def summary(name, latencies, elapsed):
+    ms = [x * 1000 for x in latencies]
+    return {
+        "name": name,
+        "n": len(ms),
+        "p50": pct(ms, 50),
+        "p95": pct(ms, 95),
+        "p99": pct(ms, 99),
+        "mean": statistics.fmean(ms) if ms else float("nan"),
+        "rps": len(ms) / elapsed if elapsed else float("nan"),
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Client:
+    """One keep-alive HTTP connection (one per thread)."""
+
+    def __init__(self, port):
+        self.port = port
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+
+    def request(self, method, path, token, body=None):
+        headers = {"Authorization": f"Bearer {token}", "Host": "127.0.0.1"}
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+            body = json.dumps(body)
+        started = time.perf_counter()
+        try:
+            self.conn.request(method, path, body=body, headers=headers)
+            response = self.conn.getresponse()
+            data = response.read()
+        except (http.client.HTTPException, OSError):
+            self.conn.close()
+            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+            raise
+        elapsed = time.perf_counter() - started
+        if response.status >= 400:
+            raise RuntimeError(f"{method} {path} -> {response.status}: {data[:300]!r}")
+        return elapsed, (json.loads(data) if data else None)
+
+
+def path_of(url):
+    parts = urlsplit(url)
+    return parts.path + ("?" + parts.query if parts.query else "")
+
+
+def run_single(name, port, tokens, make_request, n, seconds):
+    client = Client(port)
+    lat = []
+    deadline = time.monotonic() + seconds
+    started = time.perf_counter()
+    for i in range(n):
+        if time.monotonic() > deadline:
+            break
+        lat.append(make_request(client, tokens[i % len(tokens)], i))
+    return summary(name, lat, time.perf_counter() - started)
+
+
+def run_concurrent(name, port, tokens, make_request, n, concurrency, seconds):
+    lat, lock = [], threading.Lock()
+    counter = iter(range(n))
+    deadline = time.monotonic() + seconds
+    errors = []
+
+    def worker(index):
+        client = Client(port)
+        while time.monotonic() < deadline:
+            with lock:
+                i = next(counter, None)
+            if i is None:
+                return
+            try:
+                elapsed = make_request(client, tokens[(i * 7 + index) % len(tokens)], i)
+            except Exception as exc:  # noqa: BLE001 - reported, the run continues
+                errors.append(exc)
+                continue
+            with lock:
+                lat.append(elapsed)
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(concurrency)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    result = summary(name, lat, time.perf_counter() - started)
+    result["errors"] = len(errors)
+    if errors:
+        print(f"  {name}: {len(errors)} errors, first: {errors[0]}", flush=True)
+    return result
+
+
+def main():
+    args = parse_args()
+    url = os.environ.get("DATABASE_URL", DEFAULT_DB)
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "SECRET_KEY": SECRET,
+        "DEBUG": "0",
+        "SECURE_SSL_REDIRECT": "0",
+        "REDIS_URL": args.redis_url,
+        "CELERY_BROKER_URL": args.redis_url,
+        "DB_CONN_MAX_AGE": "600",
+        "THROTTLE_USER": "10000000/min",
+        "THROTTLE_LIKES": "10000000/min",
+        "LOG_LEVEL": "WARNING",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+    }
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    from django.db import connection
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    from accounts.models import User
+    from feed.models import Video
+
+    rng = random.Random(11)
+    # Users who follow someone (the feed then has personal candidates too).
+    users = list(
+        User.objects.filter(following_count__gt=0).order_by("?")[:200]
+        or User.objects.order_by("?")[:200]
+    )
+    tokens = [str(RefreshToken.for_user(u).access_token) for u in users]
+    n_videos = Video.objects.count()
+    public_ids = list(
+        Video.objects.filter(status="published", visibility="public")
+        .order_by("?")
+        .values_list("id", flat=True)[:5000]
+    )
+    print(f"catalogue: {n_videos} videos; {len(users)} bench users", flush=True)
+
+    port = free_port()
+    gunicorn = subprocess.Popen(  # noqa: S603
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "config.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(args.workers),
+            "--log-level",
+            "warning",
+            "--timeout",
+            "120",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    results = []
+    try:
+        client = Client(port)
+        for _ in range(100):
+            try:
+                client.request("GET", "/api/v1/feed/following", tokens[0])
+                break
+            except (OSError, http.client.HTTPException, RuntimeError):
+                time.sleep(0.3)
+                client = Client(port)
+        size = args.page_size
+        first_path = f"/api/v1/feed?page_size={size}"
+
+        def feed_first(c, token, i):
+            return c.request("GET", first_path, token)[0]
+
+        # Next pages: each token scrolls its own session; a session is restarted at its end.
+        cursors: dict = {}
+        cursor_lock = threading.Lock()
+
+        def feed_next(c, token, i):
+            with cursor_lock:
+                nxt = cursors.pop(token, None)
+            if nxt is None:
+                _, body = c.request("GET", first_path, token)
+                nxt = body["next"]
+            elapsed, body = c.request("GET", path_of(nxt), token)
+            with cursor_lock:
+                if body["next"]:
+                    cursors[token] = body["next"]
+            return elapsed
+
+        def following(c, token, i):
+            return c.request("GET", f"/api/v1/feed/following?page_size={size}", token)[0]
+
+        def like(c, token, i):
+            video = rng.choice(public_ids)
+            try:
+                elapsed = c.request("POST", f"/api/v1/videos/{video}/like", token)[0]
+            except RuntimeError as exc:  # a followers-only/blocked mismatch is a 404: skip
+                if "404" not in str(exc):
+                    raise
+                return 0.0
+            c.request("DELETE", f"/api/v1/videos/{video}/like", token)
+            return elapsed
+
+        # Warm up every worker's connection and code paths.
+        run_concurrent("warmup", port, tokens, feed_first, 40, 8, 30)
+
+        n, secs = args.requests, args.phase_seconds
+        conc, cn = args.concurrency, args.concurrent_requests
+        print("measuring …", flush=True)
+        results.append(run_single("feed first page, 1 client", port, tokens, feed_first, n, secs))
+        results.append(run_single("feed next page, 1 client", port, tokens, feed_next, n, secs))
+        results.append(
+            run_concurrent(
+                f"feed first page, {conc} clients", port, tokens, feed_first, cn, conc, secs
+            )
+        )
+        results.append(
+            run_concurrent(
+                f"feed next page, {conc} clients", port, tokens, feed_next, cn, conc, secs
+            )
+        )
+        results.append(run_single("feed/following, 1 client", port, tokens, following, n, secs))
+        like_result = run_single("POST like (HTTP), 1 client", port, tokens, like, args.likes, secs)
+        results.append(like_result)
+    finally:
+        os.killpg(gunicorn.pid, signal.SIGTERM)
+        try:
+            gunicorn.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(gunicorn.pid, signal.SIGKILL)
+
+    # In-process references ---------------------------------------------------------------
+    from feed.services import like_video, unlike_video
+
+    lat = []
+    started = time.perf_counter()
+    for i in range(args.likes):
+        user, video = users[i % len(users)], rng.choice(public_ids)
+        t0 = time.perf_counter()
+        try:
+            like_video(user, video)
+        except Exception:  # noqa: BLE001, S112 - a video this user may not see
+            continue
+        lat.append(time.perf_counter() - t0)
+        unlike_video(user, video)
+    results.append(summary("like_video service (in-process)", lat, time.perf_counter() - started))
+
+    from feed import selectors
+
+    def ours_inprocess(user):
+        ids = selectors.rank_for_you(user)[:size]
+        page = list(
+            selectors.page_videos(
+                selectors.feed_base(user).filter(pk__in=ids) & selectors.visible_videos(user)
+            )
+        )
+        return selectors.with_page_data(page, user)
+
+    lat = []
+    started = time.perf_counter()
+    for i in range(min(args.requests, 100)):
+        t0 = time.perf_counter()
+        ours_inprocess(users[i % len(users)])
+        lat.append(time.perf_counter() - t0)
+    results.append(summary("ours: rank + page, in-process", lat, time.perf_counter() - started))
+
+    results.append(naive(users, args, size))
+    results.append(floor(url, users, args, size))
+    connection.close()
+
+    print()
+    print("| measurement | n | p50 ms | p95 ms | p99 ms | req/s |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    for r in results:
+        print(
+            f"| {r['name']} | {r['n']} | {r['p50']:.1f} | {r['p95']:.1f} | {r['p99']:.1f} "
+            f"| {r['rps']:.1f} |"
+        )
+    by = {r["name"]: r for r in results}
+    naive_p50 = by["(a) naive ORM feed (in-process)"]["p50"]
+    floor_p50 = by["(b) raw SQL floor (in-process)"]["p50"]
+    for name in ("feed first page, 1 client", "feed next page, 1 client"):
+        print(
+            f"\n{name}: {naive_p50 / by[name]['p50']:.1f}× faster than naive, "
+            f"{by[name]['p50'] / floor_p50:.1f}× the floor (p50)"
+        )
+    ours = by["ours: rank + page, in-process"]["p50"]
+    print(f"in-process ranking: {naive_p50 / ours:.1f}× faster than naive, {ours / floor_p50:.1f}×")
+
+
+def naive(users, args, size):
+    """Reference (a): what a first version would write — count likes and decay per query."""
+    from django.db.models import Count, F, FloatField, Func, Value
+    from django.db.models.functions import Cast, Power
+    from django.utils import timezone
+
+    from feed.models import Video
+
+    lat = []
+    started = time.perf_counter()
+    deadline = time.monotonic() + args.phase_seconds
+    for _ in range(args.naive_runs):
+        if time.monotonic() > deadline:
+            break
+        t0 = time.perf_counter()
+        age_hours = Func(
+            Value(timezone.now()) - F("published_at"),
+            template="(EXTRACT(EPOCH FROM %(expressions)s) / 3600.0)",
+            output_field=FloatField(),
+        )
+        page = list(
+            Video.objects.filter(status="published", visibility="public")
+            .annotate(likes_n=Count("likes"))
+            .annotate(
+                score=Cast(F("likes_n"), FloatField()) / Power(age_hours + Value(2.0), Value(1.8))
+            )
+            .select_related("author", "job")
+            .order_by("-score", "-id")[:size]
+        )
+        assert len(page) == size
+        lat.append(time.perf_counter() - t0)
+    return summary("(a) naive ORM feed (in-process)", lat, time.perf_counter() - started)
+
+
+FLOOR_SQL = """
+SELECT v.id, v.caption, v.visibility, v.duration, v.width, v.height, v.like_count,
+       v.comment_count, v.remix_count, v.view_count, v.remix_of_id, v.published_at,
+       u.id, u.handle, u.display_name, u.avatar, j.video_file, j.thumbnail_file,
+       EXISTS (SELECT 1 FROM feed_like l WHERE l.video_id = v.id AND l.user_id = %(me)s),
+       (SELECT array_agg(o.handle) FROM generation_jobcameo jc
+          JOIN accounts_cameo c ON c.id = jc.cameo_id
+          JOIN accounts_user o ON o.id = c.owner_id WHERE jc.job_id = v.job_id)
+FROM feed_video v
+JOIN accounts_user u ON u.id = v.author_id
+JOIN generation_generationjob j ON j.id = v.job_id
+WHERE v.status = 'published' AND v.visibility = 'public' AND v.author_id <> %(me)s
+  AND v.author_id NOT IN (SELECT blocked_id FROM accounts_block WHERE blocker_id = %(me)s)
+  AND v.author_id NOT IN (SELECT blocker_id FROM accounts_block WHERE blocked_id = %(me)s)
+  AND v.id NOT IN (SELECT video_id FROM feed_notinterested WHERE user_id = %(me)s)
+ORDER BY v.hot_score DESC, v.id DESC
+LIMIT %(size)s
+"""
+
+
+def floor(url, users, args, size):
+    """Reference (b): the same page with one hand-written query, no ORM, no serializer."""
+    import psycopg
+
+    lat = []
+    with psycopg.connect(url) as conn, conn.cursor() as cur:
+        cur.execute(FLOOR_SQL, {"me": users[0].id, "size": size})
+        cur.fetchall()
+        started = time.perf_counter()
+        deadline = time.monotonic() + args.phase_seconds
+        for i in range(args.floor_runs):
+            if time.monotonic() > deadline:
+                break
+            t0 = time.perf_counter()
+            cur.execute(FLOOR_SQL, {"me": users[i % len(users)].id, "size": size})
+            rows = cur.fetchall()
+            lat.append(time.perf_counter() - t0)
+            assert len(rows) == size
+    return summary("(b) raw SQL floor (in-process)", lat, time.perf_counter() - started)
+
+
+if __name__ == "__main__":
+    main()
