@@ -56,6 +56,14 @@ class CameoExists(exceptions.APIException):
     default_code = "cameo_exists"
 
 
+class CameoBusy(exceptions.APIException):
+    """A revocation (or other change) of the cameo is in progress; retry the request."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The cameo is being changed right now; try again."
+    default_code = "cameo_busy"
+
+
 class NoCameo(exceptions.NotFound):
     default_detail = "You have no cameo."
     default_code = "no_cameo"

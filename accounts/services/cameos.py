@@ -5,7 +5,7 @@ Every use of a cameo anywhere (job creation, publishing, remixing) goes through
 (`append_consent_event`, accounts/ledger.py).
 
 Lock order, kept everywhere so concurrent revoke/publish cannot deadlock on our rows: the
-cameo row first (select_for_update), then the owner's user row (taken by
+cameo row first (select_for_update), then the owner's ledger lock (taken by
 `append_consent_event` to serialise the ledger's seq).
 """
 
@@ -14,16 +14,17 @@ import logging
 import re
 import shutil
 import tempfile
+import time
 import uuid
 from pathlib import Path
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
-from accounts.exceptions import CameoExists, CameoUseRefused, NoCameo
+from accounts.exceptions import CameoBusy, CameoExists, CameoUseRefused, NoCameo
 from accounts.ledger import GENESIS_HASH, canonical_json, chain_hash, normalize_data
 from accounts.models import Block, Cameo, CameoGrant, ConsentEvent, Follow, Notification, User
 from accounts.services.notifications import notify
@@ -37,6 +38,8 @@ Status = Cameo.Status
 Permission = Cameo.Permission
 
 LIVE = ~Q(status=Status.REVOKED)
+# How long a use check waits for a cameo row another transaction holds (see _lock_cameo_for_use).
+CAMEO_LOCK_WAIT_SECONDS = 2.0
 CLIP_MIN_SECONDS = 3
 CLIP_MAX_SECONDS = 30
 # A face in a selfie clip covers well over 5% of the frame; the motion check asks for at
@@ -57,12 +60,17 @@ def append_consent_event(
 ) -> ConsentEvent:
     """Append one event to `owner`'s ledger, chained to the previous one.
 
-    Takes a lock on the owner's user row, so concurrent appends get consecutive seq numbers
-    with no gaps or duplicates (UniqueConstraint(owner, seq) backs it up). On SQLite the
-    IMMEDIATE transaction mode serialises writers instead.
+    Serialised per owner by a lock held until the caller's transaction ends, so concurrent
+    appends get consecutive seq numbers with no gaps or duplicates (UniqueConstraint(owner,
+    seq) backs it up). On PostgreSQL that lock is a transaction-level advisory lock keyed by
+    the owner, not the owner's user row: generation locks the *acting* user's row for its
+    quota before it records a use, and two people using each other's cameos at the same
+    moment would otherwise deadlock on each other's user rows. Elsewhere the owner's row is
+    locked with SELECT FOR UPDATE (a no-op on SQLite, whose IMMEDIATE transactions serialise
+    writers anyway).
     """
     with transaction.atomic():
-        list(User.objects.select_for_update().filter(pk=owner.pk).values_list("pk", flat=True))
+        _lock_ledger(owner)
         last = (
             ConsentEvent.objects.filter(owner_id=owner.pk)
             .order_by("-seq")
@@ -95,6 +103,20 @@ def append_consent_event(
             prev_hash=prev_hash,
             hash=chain_hash(prev_hash, canonical),
         )
+
+
+_LEDGER_LOCK_CLASS = 0x4C454447  # "LEDG": the advisory-lock namespace of consent ledgers
+
+
+def _lock_ledger(owner: User) -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, %s)",
+                [_LEDGER_LOCK_CLASS, owner.pk % 2_147_483_647],
+            )
+    else:
+        list(User.objects.select_for_update().filter(pk=owner.pk).values_list("pk", flat=True))
 
 
 # --- Reading ------------------------------------------------------------------------------
@@ -180,7 +202,8 @@ def create_cameo(owner: User, *, upload, consent) -> Cameo:
     stored = save_file(f"cameos/{owner.pk}/{uuid.uuid4().hex}.mp4", upload)
     try:
         with transaction.atomic():
-            list(User.objects.select_for_update().filter(pk=owner.pk).values_list("pk"))
+            # Lock order as everywhere: the cameo row, then the ledger. Two concurrent first
+            # uploads both find nothing to lock; the one-live-cameo constraint makes one 409.
             existing = Cameo.objects.select_for_update().filter(LIVE, owner=owner).first()
             if existing is not None:
                 if existing.status != Status.REJECTED:
@@ -514,12 +537,12 @@ def check_cameo_use(actor: User, cameo: Cameo, *, context: str, lock: bool = Fal
 
     With lock=True the cameo is re-read with SELECT FOR UPDATE: call it inside the caller's
     transaction (e.g. publishing), which then holds the lock until it commits, so a
-    concurrent revocation waits for it or is seen by it.
+    concurrent revocation waits for it or is seen by it. If a revocation holds the cameo
+    for longer than CAMEO_LOCK_WAIT_SECONDS, CameoBusy (409 `cameo_busy`) is raised instead
+    of waiting (that wait could deadlock with the revocation's takedowns).
     """
     if lock:
-        cameo = (
-            Cameo.objects.select_for_update(of=("self",)).select_related("owner").get(pk=cameo.pk)
-        )
+        cameo = _lock_cameo_for_use(cameo.pk)
     refusal = _refusal(actor, cameo)
     if refusal is None:
         return cameo
@@ -527,6 +550,32 @@ def check_cameo_use(actor: User, cameo: Cameo, *, context: str, lock: bool = Fal
     exc = CameoUseRefused(message, cameo=cameo, actor=actor, context=context, reason=reason)
     exc.event = _append_refusal(exc)
     raise exc
+
+
+def _lock_cameo_for_use(cameo_id) -> Cameo:
+    """Re-read the cameo under a row lock, without ever queueing behind a revocation.
+
+    Callers already hold other locks when they check (publishing holds the job row, job
+    creation the actor's user row), while a revocation holds the cameo and then, through its
+    receivers, locks those jobs: waiting here could close a deadlock cycle. So the lock is
+    taken with NOWAIT and retried with short sleeps for up to CAMEO_LOCK_WAIT_SECONDS; if it
+    is still held, CameoBusy (409, retryable) rolls the caller back, which lets the
+    revocation finish. Two uses of one cameo only ever hold it for milliseconds.
+    """
+    qs = Cameo.objects.select_related("owner")
+    if not connection.features.has_select_for_update_nowait:
+        return qs.select_for_update(of=("self",)).get(pk=cameo_id)
+    deadline = time.monotonic() + CAMEO_LOCK_WAIT_SECONDS
+    delay = 0.005
+    while True:
+        try:
+            with transaction.atomic():
+                return qs.select_for_update(nowait=True, of=("self",)).get(pk=cameo_id)
+        except OperationalError:
+            if time.monotonic() >= deadline:
+                raise CameoBusy() from None
+            time.sleep(delay)
+            delay = min(delay * 2, 0.1)
 
 
 def _append_refusal(exc: CameoUseRefused) -> ConsentEvent:
