@@ -1,7 +1,7 @@
 """take_moderation_action: effects through the owning apps, audit log, strikes, suspension."""
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from rest_framework.exceptions import ValidationError
 
 from accounts.models import Notification
@@ -225,3 +225,18 @@ def test_publishing_a_held_job_queues_it(django_capture_on_commit_callbacks, aut
     assert response.status_code == 201, response.content
     item = ReviewItem.objects.get(target_type="video")
     assert item.held and item.target_user == user
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
+def test_database_itself_refuses_to_rewrite_the_audit_log(moderator, other_user):
+    from django.db import DatabaseError
+
+    logged = take_moderation_action(moderator, other_user, "warn", "Be nice")
+    table = ModerationAction._meta.db_table
+    for sql in (
+        f"UPDATE {table} SET reason = 'x' WHERE id = %s",
+        f"DELETE FROM {table} WHERE id = %s",
+    ):
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, [logged.pk])
+    assert ModerationAction.objects.get(pk=logged.pk).reason == "Be nice"
