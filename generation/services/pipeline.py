@@ -348,7 +348,12 @@ def _post_process(job: GenerationJob, source: Path, workdir: Path) -> None:
         "preview_file": _store(names["preview"], processed.preview_path),
     }
     probe = processed.probe if isinstance(processed.probe, dict) else processed.probe.as_dict()
-    record = {**job.provenance, **provenance, "sha256": processed.sha256}
+    record = {
+        **job.provenance,
+        **provenance,
+        "sha256": processed.sha256,
+        "source_sha256": getattr(processed, "source_sha256", ""),
+    }
     with transaction.atomic():
         updated = GenerationJob.objects.filter(pk=job.pk, status=Status.POST_PROCESSING).update(
             status=Status.SUCCEEDED,
