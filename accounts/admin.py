@@ -5,10 +5,12 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from django.db.models import Q
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Block, Follow, Notification, User
+from accounts.models import Block, Cameo, CameoGrant, ConsentEvent, Follow, Notification, User
 
 # --- Users and the social graph ------------------------------------------------------------
 
@@ -123,3 +125,145 @@ class NotificationAdmin(admin.ModelAdmin):
 
 
 # --- Cameos and consent ledger (engineer D) ------------------------------------------------
+# Cameos are changed only through accounts.services.cameos (every change is a ledger event),
+# so the console shows them read-only; the one action, revoking consent, goes through the
+# service. The ledger can never be added to, changed or deleted from here.
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class CameoGrantInline(ReadOnlyInline):
+    model = CameoGrant
+    fields = readonly_fields = ("grantee", "created_at")
+
+
+class ConsentEventInline(ReadOnlyInline):
+    model = ConsentEvent
+    fk_name = "cameo"
+    ordering = ("seq",)
+    fields = readonly_fields = ("seq", "action", "actor_handle", "at", "data", "prev_hash", "hash")
+
+
+def _job_admin_url(job_id) -> str:
+    try:
+        return reverse("admin:generation_generationjob_change", args=[job_id])
+    except NoReverseMatch:
+        return "#"
+
+
+@admin.register(Cameo)
+class CameoAdmin(admin.ModelAdmin):
+    list_display = ("owner", "status", "permission", "created_at", "verified_at", "revoked_at")
+    list_filter = ("status", "permission")
+    search_fields = ("owner__handle",)
+    list_select_related = ("owner",)
+    date_hierarchy = "created_at"
+    readonly_fields = (
+        "id",
+        "owner",
+        "status",
+        "permission",
+        "instructions",
+        "rejection_reason",
+        "source_sha256",
+        "created_at",
+        "verified_at",
+        "revoked_at",
+        "ledger_valid",
+        "uses",
+    )
+    exclude = ("source_clip",)
+    inlines = (CameoGrantInline, ConsentEventInline)
+    actions = ("revoke_consent",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("owner's ledger verifies"), boolean=True)
+    def ledger_valid(self, obj):
+        from accounts.ledger import verify_ledger
+
+        return verify_ledger(obj.owner)
+
+    @admin.display(description=_("uses (jobs; video if published)"))
+    def uses(self, obj):
+        # JobCameo is generation's model: reached through the reverse relation, not imported.
+        rows = obj.job_uses.select_related("job__user").order_by("-created_at")[:200]
+        if not rows:
+            return "—"
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join(
+                "",
+                '<li><a href="{}">{}</a> by @{} ({})</li>',
+                (
+                    (_job_admin_url(use.job_id), use.job_id, use.job.user.handle, use.job.status)
+                    for use in rows
+                ),
+            ),
+        )
+
+    @admin.action(description=_("Revoke consent (takes down every use)"))
+    def revoke_consent(self, request, queryset):
+        from accounts.exceptions import NoCameo
+        from accounts.services.cameos import revoke_cameo_consent
+
+        done = 0
+        for cameo in queryset.exclude(status=Cameo.Status.REVOKED).select_related("owner"):
+            try:
+                revoke_cameo_consent(cameo.owner, actor=request.user, reason="moderation")
+                done += 1
+            except NoCameo:
+                continue
+        self.message_user(request, _("%(n)d cameo(s) revoked.") % {"n": done})
+
+
+@admin.register(ConsentEvent)
+class ConsentEventAdmin(admin.ModelAdmin):
+    """The ledger, read-only: append-only in the model and, on PostgreSQL, in the database."""
+
+    list_display = ("owner", "seq", "action", "actor_handle", "at")
+    list_filter = ("action",)
+    search_fields = ("owner__handle", "actor_handle")
+    list_select_related = ("owner",)
+    ordering = ("owner", "seq")
+    readonly_fields = (
+        "owner",
+        "cameo",
+        "seq",
+        "action",
+        "actor",
+        "actor_handle",
+        "at",
+        "data",
+        "prev_hash",
+        "hash",
+    )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
