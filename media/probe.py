@@ -46,6 +46,9 @@ DEFAULT_MAX_BYTES = 512 * 1024 * 1024
 DEFAULT_TIMEOUT = 10.0
 # How many packets we are willing to read while looking for the first decodable frames.
 _MAX_PACKETS_FOR_FIRST_FRAMES = 600
+# How much shorter than its stated length (last frame's start + one frame) a video may be
+# before it is reported as truncated.
+_TAIL_SLACK_SECONDS = 0.15
 
 
 @dataclass(frozen=True)
@@ -197,6 +200,7 @@ def _inspect(
     frame_count = video.frames or (round(duration * fps) if fps else 0)
 
     _decode_first_frames(container, video, audio if require_audio else None, deadline)
+    _check_tail(container, video, duration, deadline)
 
     return VideoProbe(
         width=int(width),
@@ -234,6 +238,42 @@ def _duration_seconds(container, video) -> float | None:
     if video.duration and video.time_base:
         return float(video.duration * video.time_base)
     return None
+
+
+def _check_tail(container, video, duration: float, deadline: float) -> None:
+    """Decode a frame near the end, so a file cut short after its index is caught.
+
+    An MP4 written with the index first ("faststart", as phones and our renderer do) still
+    opens and decodes its first frames when the end of the file is missing.
+    """
+    import av
+
+    if duration <= 1.0 or not video.time_base:
+        return
+    target = int((duration - 0.5) / video.time_base) + (video.start_time or 0)
+    try:
+        container.seek(target, stream=video, backward=True, any_frame=False)
+    except av.FFmpegError:
+        return  # not seekable (rare for MP4/WebM): the first-frame check stands alone
+    last_pts = None
+    for count, packet in enumerate(container.demux(video)):
+        if time.monotonic() > deadline:
+            raise InvalidMedia(PROBE_TIMEOUT, "Decoding the video took too long.")
+        if packet.pts is not None:
+            last_pts = packet.pts if last_pts is None else max(last_pts, packet.pts)
+        if packet.size:
+            packet.decode()
+        if count >= _MAX_PACKETS_FOR_FIRST_FRAMES:
+            break
+    # Compare with the video stream's own length when the container states it (the audio may
+    # run a little longer); allow a few frames of slack.
+    expected = float(video.duration * video.time_base) if video.duration else duration
+    start = float((video.start_time or 0) * video.time_base)
+    rate = video.average_rate or video.guessed_rate
+    frame = 1 / float(rate) if rate else 0.0
+    end = float(last_pts * video.time_base) - start + frame if last_pts is not None else 0.0
+    if end < expected - _TAIL_SLACK_SECONDS:
+        raise InvalidMedia(NOT_A_VIDEO, "The video ends early (truncated file?).")
 
 
 def _decode_first_frames(container, video, audio, deadline: float) -> None:

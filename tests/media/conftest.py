@@ -13,12 +13,14 @@ def write_clip(
     audio_codec="aac",
     audio=True,
     container_format=None,
+    faststart=False,
 ):
     import av
     import numpy as np
 
     fps = 24
-    with av.open(str(path), "w", format=container_format) as container:
+    options = {"movflags": "+faststart"} if faststart else {}
+    with av.open(str(path), "w", format=container_format, container_options=options) as container:
         video = container.add_stream(video_codec, rate=fps)
         video.width, video.height, video.pix_fmt = width, height, "yuv420p"
         if audio:

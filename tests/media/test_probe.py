@@ -66,6 +66,27 @@ def test_truncated_file_is_not_a_video(make_clip, tmp_path):
         assert probe_error(path) == "not_a_video"
 
 
+def test_truncated_file_with_index_first_is_not_a_video(make_clip, tmp_path):
+    # "faststart" MP4s (phones, our renderer) still open when their end is missing.
+    data = make_clip(seconds=4, faststart=True).read_bytes()
+    assert probe_video(make_clip("whole.mp4", seconds=4, faststart=True)).duration > 3.9
+    for fraction in (0.5, 0.8):
+        path = tmp_path / f"cut{fraction}.mp4"
+        path.write_bytes(data[: int(len(data) * fraction)])
+        assert probe_error(path) == "not_a_video"
+
+
+def test_longer_webm_passes_the_tail_check(make_clip):
+    path = make_clip(
+        "long.webm",
+        seconds=3,
+        video_codec="libvpx-vp9",
+        audio_codec="libopus",
+        container_format="webm",
+    )
+    assert probe_video(path).duration == pytest.approx(3, abs=0.1)
+
+
 def test_mp4_header_with_garbage_body_is_not_a_video(make_clip, tmp_path):
     data = make_clip(seconds=1).read_bytes()
     path = tmp_path / "broken.mp4"
