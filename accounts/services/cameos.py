@@ -610,10 +610,11 @@ def resolve_cameos(
 ) -> list[Cameo]:
     """The cameos a generation asks for, each checked with `check_cameo_use`.
 
-    `handles` (the request's `cameos` list) must each name a user with a live cameo, else a
-    ValidationError on `cameos`. `@handle` mentions in the prompt of users who have a live
-    cameo are checked as well (a mention must not smuggle a likeness past consent); mentions
-    of users without a cameo (or unknown handles) are ordinary text and are ignored.
+    `handles` (the request's `cameos` list) must each name a user with a cameo, else a
+    ValidationError on `cameos` (a revoked one is refused with the usual 403). `@handle`
+    mentions in the prompt of users who have a live cameo are checked as well (a mention must
+    not smuggle a likeness past consent); mentions of users without a live cameo (or unknown
+    handles) are ordinary text and are ignored.
     """
     if handles is None:
         handles = []
@@ -628,7 +629,16 @@ def resolve_cameos(
         c.owner.handle.lower(): c
         for c in Cameo.objects.filter(LIVE, owner__handle__in=wanted).select_related("owner")
     }
-    unknown = [h for h in dict.fromkeys(explicit) if h not in found]
+    missing = [h for h in dict.fromkeys(explicit) if h not in found]
+    if missing:
+        # Asked for by name, but revoked: a 403 naming the cameo says more than "unknown".
+        for cameo in (
+            Cameo.objects.filter(status=Status.REVOKED, owner__handle__in=missing)
+            .select_related("owner")
+            .order_by("owner_id", "-revoked_at")
+        ):
+            found.setdefault(cameo.owner.handle.lower(), cameo)
+    unknown = [h for h in missing if h not in found]
     if unknown:
         raise ValidationError({"cameos": [f"No cameo for @{h}." for h in unknown]})
     return [check_cameo_use(actor, found[h], context=context) for h in wanted if h in found]

@@ -160,6 +160,15 @@ def test_resolve_unknown_explicit_handle_is_a_validation_error_on_cameos(user, o
     assert "cameos" in caught.value.detail
 
 
+def test_resolve_a_revoked_cameo_by_name_is_refused_naming_it(user, other_user, make_cameo):
+    make_cameo(user, permission="everyone")
+    cameos.revoke_cameo_consent(user)
+    with pytest.raises(CameoUseRefused) as caught:
+        cameos.resolve_cameos(other_user, handles=["alice"], prompt="")
+    assert "@alice" in str(caught.value.detail)
+    assert cameos.resolve_cameos(other_user, handles=[], prompt="@alice on a bike") == []
+
+
 def test_resolve_bad_handles_type_is_a_validation_error(other_user):
     with pytest.raises(ValidationError) as caught:
         cameos.resolve_cameos(other_user, handles="alice", prompt="")
