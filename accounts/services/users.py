@@ -5,6 +5,7 @@ as the edge they count, and only when an edge was really created or deleted, so 
 under retries and concurrent requests (the unique constraints decide who wins).
 """
 
+import uuid
 from datetime import UTC, datetime
 
 from django.contrib.auth.password_validation import validate_password
@@ -42,6 +43,43 @@ def register_user(*, handle, email, password, display_name="", birth_date=None) 
     except IntegrityError:
         # Lost a race with a concurrent registration of the same handle.
         raise ValidationError({"handle": ["This handle is taken."]}, code="handle_taken") from None
+
+
+_UNCHANGED = object()
+
+
+def update_profile(user: User, *, avatar=_UNCHANGED, **fields) -> User:
+    """Change the caller's own profile fields; `avatar` is sanitized image bytes, b"" removes it.
+
+    The new avatar file is stored first and deleted again if the row update fails, and the old
+    one is deleted only after commit, so the row never points at a missing file.
+    """
+    from config.storage import delete_file, save_file
+    from media.images import image_extension
+
+    old_avatar = user.avatar
+    new_avatar = None
+    if avatar is not _UNCHANGED:
+        if avatar:
+            name = f"avatars/{user.pk}/{uuid.uuid4().hex}.{image_extension(avatar)}"
+            new_avatar = save_file(name, avatar)
+            fields["avatar"] = new_avatar
+        else:
+            fields["avatar"] = ""
+    if not fields:
+        return user
+    try:
+        with transaction.atomic():
+            for field, value in fields.items():
+                setattr(user, field, value)
+            user.save(update_fields=list(fields))
+    except Exception:
+        if new_avatar:
+            delete_file(new_avatar)
+        raise
+    if "avatar" in fields and old_avatar and old_avatar != user.avatar:
+        transaction.on_commit(lambda: delete_file(old_avatar))
+    return user
 
 
 def _adjust_counts(follower_id: int, followee_id: int, delta: int) -> None:

@@ -1,6 +1,5 @@
 """Accounts endpoints: parse the request, call a service, shape the response."""
 
-from django.db import transaction
 from django.db.models import Exists, OuterRef
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
@@ -27,7 +26,6 @@ from accounts.serializers.users import (
 )
 from accounts.services import users as user_services
 from accounts.services.notifications import mark_notifications_read
-from config.storage import delete_file, save_file
 
 ERRORS = {
     400: OpenApiResponse(description="Invalid input; the body names each bad field."),
@@ -93,31 +91,7 @@ class MeView(APIView):
     def patch(self, request):
         serializer = MeUpdateSerializer(request.user, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        user = request.user
-        old_avatar = user.avatar
-        new_avatar = None
-        if "avatar" in data:
-            image = data.pop("avatar")
-            if image:
-                from media.images import image_extension
-
-                new_avatar = save_file(f"avatars/{user.pk}/avatar.{image_extension(image)}", image)
-                data["avatar"] = new_avatar
-            else:
-                data["avatar"] = ""
-        try:
-            with transaction.atomic():
-                for field, value in data.items():
-                    setattr(user, field, value)
-                if data:
-                    user.save(update_fields=list(data))
-        except Exception:
-            if new_avatar:
-                delete_file(new_avatar)  # nothing half-written: the DB kept the old avatar
-            raise
-        if "avatar" in data and old_avatar and old_avatar != user.avatar:
-            transaction.on_commit(lambda: delete_file(old_avatar))
+        user_services.update_profile(request.user, **serializer.validated_data)
         return Response(MeSerializer(self._me(request)).data)
 
 

@@ -239,3 +239,24 @@ def test_request_body_over_the_upload_limit_is_400_json(auth_client, user, fmt):
     assert response.json()["code"] == "bad_request"
     user.refresh_from_db()
     assert user.bio == ""
+
+
+def test_failed_row_update_leaves_no_orphan_avatar(user, monkeypatch, png_bytes):
+    from django.core.files.storage import default_storage
+
+    from accounts.services.users import update_profile
+    from media.images import sanitize_image
+
+    clean = sanitize_image(png_bytes, max_bytes=10**7, max_pixels=10**7, size=64)
+
+    def broken_save(self, *args, **kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(User, "save", broken_save)
+    with pytest.raises(RuntimeError):
+        update_profile(user, avatar=clean, bio="new")
+    assert (
+        not default_storage.exists(f"avatars/{user.pk}")
+        or not default_storage.listdir(f"avatars/{user.pk}")[1]
+    )
+    assert User.objects.get(pk=user.pk).avatar == ""
