@@ -290,6 +290,11 @@ class ReviewItemAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(self.user_history_view),
                 name="moderation_user_history",
             ),
+            path(
+                "history/<int:user_id>/act/",
+                self.admin_site.admin_view(self.user_act_view),
+                name="moderation_user_act",
+            ),
         ]
         return urls + super().get_urls()
 
@@ -363,8 +368,36 @@ class ReviewItemAdmin(admin.ModelAdmin):
             "active_strikes": sum(1 for s in strikes if s.is_active),
             "appeals": Appeal.objects.filter(appellant=subject).select_related("action"),
             "items": ReviewItem.objects.filter(target_user=subject),
+            "can_act": self.has_act_permission(request),
+            "act_url": reverse("admin:moderation_user_act", args=[subject.pk]),
+            "reason_form": ReasonForm(),
         }
         return TemplateResponse(request, "admin/moderation/user_history.html", context)
+
+    def user_act_view(self, request, user_id):
+        """Warn, suspend or unsuspend an account straight from its history page."""
+        from accounts.models import User
+
+        if request.method != "POST":
+            raise Http404
+        if not self.has_act_permission(request):
+            raise PermissionDenied
+        subject = get_object_or_404(User, pk=user_id)
+        back = reverse("admin:moderation_user_history", args=[subject.pk])
+        form = ReasonForm(request.POST)
+        action = request.POST.get("action")
+        if action not in (Action.WARN, Action.SUSPEND, Action.UNSUSPEND) or not form.is_valid():
+            self.message_user(request, "Choose an action and give a reason.", messages.ERROR)
+            return HttpResponseRedirect(back)
+        try:
+            services.take_moderation_action(
+                request.user, subject, action, form.cleaned_data["reason"]
+            )
+        except APIException as exc:
+            self.message_user(request, _error_text(exc), messages.ERROR)
+        else:
+            self.message_user(request, f"{action}: @{subject.handle}", messages.SUCCESS)
+        return HttpResponseRedirect(back)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

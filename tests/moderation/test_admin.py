@@ -261,3 +261,14 @@ def test_invalid_regex_is_rejected_by_the_admin(client, superuser):
     )
     assert response.status_code == 200
     assert not BlockedTerm.objects.exists()
+
+
+def test_suspend_from_the_history_page_requires_a_reason(mod_client, other_user):
+    url = reverse("admin:moderation_user_act", args=[other_user.pk])
+    mod_client.post(url, {"action": "suspend", "reason": ""})
+    other_user.refresh_from_db()
+    assert not other_user.is_suspended and not ModerationAction.objects.exists()
+    mod_client.post(url, {"action": "suspend", "reason": "Spam ring"})
+    other_user.refresh_from_db()
+    assert other_user.is_suspended
+    assert ModerationAction.objects.get().action == "suspend"
