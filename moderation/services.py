@@ -509,13 +509,18 @@ def decide_appeal(moderator, appeal: Appeal, upheld: bool, reason: str) -> Appea
         user = appeal.appellant
         if upheld:
             if action.action == Action.REMOVE and not action.reversed_by.exists():
-                take_moderation_action(
-                    moderator,
-                    (action.target_type, action.target_id),
-                    Action.RESTORE,
-                    f"Appeal upheld: {reason}",
-                    _appeal=appeal,
-                )
+                try:
+                    with transaction.atomic():
+                        take_moderation_action(
+                            moderator,
+                            (action.target_type, action.target_id),
+                            Action.RESTORE,
+                            f"Appeal upheld: {reason}",
+                            _appeal=appeal,
+                        )
+                except (NothingToReverse, ValidationError):
+                    # The author deleted it meanwhile: nothing to put back, the strike still goes.
+                    pass
             elif action.action == Action.SUSPEND and not action.reversed_by.exists():
                 user.refresh_from_db(fields=["suspended_until"])
                 if user.is_suspended:

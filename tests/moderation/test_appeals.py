@@ -145,3 +145,17 @@ def test_upheld_appeal_of_a_suspension_unsuspends(moderator, other_user):
     other_user.refresh_from_db()
     assert not other_user.is_suspended
     assert not Strike.objects.filter(user=other_user, removed_at__isnull=True).exists()
+
+
+def test_upheld_appeal_of_a_since_deleted_video_still_lifts_the_strike(
+    moderator, other_user, removal
+):
+    from feed.models import Video
+
+    Video.objects.filter(pk=removal.target_id).update(status="deleted")
+    appeal = Appeal.objects.create(appellant=other_user, action=removal, text="not spam")
+    decide_appeal(moderator, appeal, True, "Fair enough")
+    assert Video.objects.get(pk=removal.target_id).status == "deleted"
+    assert Strike.objects.get(action=removal).removed_at is not None
+    appeal.refresh_from_db()
+    assert appeal.status == "upheld"

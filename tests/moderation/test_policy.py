@@ -274,3 +274,29 @@ def test_frame_hash_of_uploaded_image_matches_video_frame_hash():
     gray = (np.arange(160 * 160) % 251).reshape(160, 160).astype(np.uint8)
     assert policy.frame_hash(gray) == policy.frame_hash(Image.fromarray(gray))
     assert policy.hamming(policy.frame_hash(gray), policy.frame_hash(gray)) == 0
+
+
+class HashingEmbedder:
+    """A tiny deterministic stand-in for the MiniLM model (bag of hashed word stems, unit
+    length), to exercise the embedding code path where the `semantic` extra is not installed."""
+
+    def encode(self, texts, normalize_embeddings=True, convert_to_numpy=True):
+        import zlib
+
+        import numpy as np
+
+        vectors = np.zeros((len(texts), 64), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for stem in policy._stems(text):
+                vectors[row, zlib.crc32(stem.encode()) % 64] += 1.0
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return vectors / np.where(norms == 0, 1, norms)
+
+
+def test_embedding_path_scores_paraphrases_by_cosine(user, monkeypatch):
+    monkeypatch.setattr(policy, "_embedding_model", lambda: HashingEmbedder())
+    BlockedConcept.objects.create(description="a person being hurt badly", reason="violence")
+    assert policy.semantic_backend() == "embedding"
+    verdict = check(user, "badly hurting a person")
+    assert verdict.decision == BLOCK and verdict.check == "semantic:embedding"
+    assert check(user, "a golden retriever chasing a frisbee").decision == "allow"
