@@ -109,9 +109,10 @@ def probe_video(
             timeout=(timeout, timeout),
             options={"protocol_whitelist": "file"},
         )
-    except av.ExitError as exc:
-        raise InvalidMedia(PROBE_TIMEOUT, "Opening the file took too long.") from exc
     except (av.FFmpegError, UnicodeDecodeError, ValueError) as exc:
+        # An interrupted demuxer often reports "invalid data" rather than ExitError.
+        if isinstance(exc, av.ExitError) or time.monotonic() >= deadline:
+            raise InvalidMedia(PROBE_TIMEOUT, "Opening the file took too long.") from exc
         raise InvalidMedia(NOT_A_VIDEO, "The file is not a video we can read.") from exc
 
     try:
@@ -127,9 +128,9 @@ def probe_video(
             )
     except InvalidMedia:
         raise
-    except av.ExitError as exc:
-        raise InvalidMedia(PROBE_TIMEOUT, "Reading the file took too long.") from exc
     except (av.FFmpegError, ValueError, OverflowError, ZeroDivisionError) as exc:
+        if isinstance(exc, av.ExitError) or time.monotonic() >= deadline:
+            raise InvalidMedia(PROBE_TIMEOUT, "Reading the file took too long.") from exc
         raise InvalidMedia(NOT_A_VIDEO, "The video could not be decoded.") from exc
 
 

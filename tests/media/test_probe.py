@@ -131,3 +131,25 @@ def test_error_carries_code_and_message(tmp_path):
     assert caught.value.code == "not_a_video"
     assert caught.value.message
     assert caught.value.as_dict() == {"code": "not_a_video", "message": caught.value.message}
+
+
+def test_exhausted_time_budget_is_a_timeout(make_clip):
+    assert probe_error(make_clip(), timeout=1e-6) == "probe_timeout"
+
+
+def test_too_many_streams_is_too_large(tmp_path):
+    import av
+    import numpy as np
+
+    path = tmp_path / "many.mp4"
+    with av.open(str(path), "w") as container:
+        streams = []
+        for _ in range(9):
+            stream = container.add_stream("libx264", rate=24)
+            stream.width, stream.height, stream.pix_fmt = 32, 32, "yuv420p"
+            streams.append(stream)
+        frame = av.VideoFrame.from_ndarray(np.zeros((32, 32, 3), np.uint8), format="rgb24")
+        for stream in streams:
+            container.mux(stream.encode(frame))
+            container.mux(stream.encode())
+    assert probe_error(path, require_audio=False) == "too_large"
