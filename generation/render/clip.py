@@ -80,6 +80,8 @@ def write_clip(shots, *, width: int, height: int, seed: int, path, progress=None
                     overlay.apply(y, u, v)
                 index = done + offset
                 container.mux(video.encode(video_frame(buffer, index, keyframe=offset == 0)))
+                if progress is not None and offset and offset % FPS == 0:
+                    progress(round(index / total_frames * 0.98, 4))
             done += count
             sound.write_until(done * SAMPLES_PER_FRAME)
             if progress is not None:
