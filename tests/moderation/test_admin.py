@@ -272,3 +272,16 @@ def test_suspend_from_the_history_page_requires_a_reason(mod_client, other_user)
     other_user.refresh_from_db()
     assert other_user.is_suspended
     assert ModerationAction.objects.get().action == "suspend"
+
+
+def test_seed_moderation_is_idempotent_and_its_moderator_can_act():
+    from django.core.management import call_command
+
+    from accounts.models import User
+
+    call_command("seed_moderation", verbosity=0)
+    call_command("seed_moderation", verbosity=0)
+    moderator = User.objects.get(handle="moderator")
+    assert moderator.is_staff and moderator.has_perm("moderation.act_on_reviewitem")
+    assert not moderator.has_perm("moderation.change_blockedterm")
+    assert BlockedTerm.objects.count() == 3 and ProtectedEntity.objects.count() == 2
