@@ -298,7 +298,8 @@ def cancel_jobs_using_cameo(cameo, *, reason: str) -> int:
         count += _finish(
             job, GenerationJob.Status.CANCELLED, code="cameo_consent_revoked", message=reason
         )
-    drafts = GenerationJob.objects.select_for_update().filter(
+    # of=("self",): PostgreSQL cannot lock the nullable side of the outer join to feed_video.
+    drafts = GenerationJob.objects.select_for_update(of=("self",)).filter(
         pk__in=job_ids, status=GenerationJob.Status.SUCCEEDED, video__isnull=True
     )
     for job in drafts:
