@@ -4,10 +4,10 @@ A shot is a dict::
 
     {index, seconds, camera, subject, action, dialogue, caption, constraints, notes}
 
-`index` counts from 1; `seconds` are floats with one decimal that add up exactly to the clip's
-length; `camera` is one of CAMERA_MOVES; `constraints` are the cameo owners' instructions
-(repeated on every shot so a provider sees them whatever shot it renders); `notes` is a
-caption-free, self-contained description of the shot for hosted video models.
+`index` counts from 1; `seconds` are floats with one decimal (two if the total needs them)
+that add up to the clip's length; `camera` is one of CAMERA_MOVES; `constraints` are the cameo
+owners' instructions (repeated on every shot so a provider sees them whatever shot it renders);
+`notes` is a caption-free, self-contained description of the shot for hosted video models.
 
 How the planner reads text (simple heuristics, on purpose — predictable beats clever):
 
@@ -316,19 +316,21 @@ def _weight(beat: _Beat) -> float:
 
 
 def _split_seconds(total: float, weights: list[float], min_shot: float) -> list[float]:
-    """Tenths of a second per shot: a floor each, the rest by weight, summing exactly."""
-    tenths = round(total * 10)
-    floor = max(1, math.floor(min_shot * 10 + 1e-9))
+    """Tenths of a second per shot (hundredths if `total` needs them): a floor each, the rest
+    by weight with largest-remainder rounding, so the shots sum exactly to `total`."""
+    scale = 10 if abs(total * 10 - round(total * 10)) < 1e-9 else 100
+    units = round(total * scale)
+    floor = max(1, math.floor(min_shot * scale + 1e-9))
     n = len(weights)
-    floor = min(floor, tenths // n)
-    spare = tenths - floor * n
+    floor = min(floor, units // n)
+    spare = units - floor * n
     share = [spare * w / sum(weights) for w in weights]
     whole = [math.floor(s) for s in share]
     leftover = spare - sum(whole)
     by_remainder = sorted(range(n), key=lambda i: (-(share[i] - whole[i]), i))
     for i in by_remainder[:leftover]:
         whole[i] += 1
-    return [(floor + w) / 10 for w in whole]
+    return [(floor + w) / scale for w in whole]
 
 
 _CAMERA_CUES = (
