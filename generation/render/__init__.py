@@ -4,9 +4,10 @@
 
 Each shot becomes a still canvas (scene.py) that a camera move (camera.py) crops or scales on
 every frame, with its caption and dialogue blended on top, hard cuts (and keyframes) between
-shots, and a synthesised stereo track (sound.py). Same shots, size and seed → the same bytes:
-all randomness is seeded from them, the encoder settings are fixed (encoder.py) and nothing
-time- or machine-dependent is written into the file.
+shots, and a synthesised stereo track (sound.py). Same shots, size and seed → the same bytes
+(with the same library versions): all randomness is seeded from them, the encoder settings are
+fixed (encoder.py; x264 stays deterministic with its two threads) and nothing time-dependent
+(creation time, library version string) is written into the file.
 
 Importing this package is cheap; numpy, Pillow and PyAV load when a clip is rendered.
 """

@@ -93,7 +93,8 @@ def test_each_shot_sounds_different(two_shot_clip):
     rms = [float(np.sqrt(np.mean(s**2))) for s in (first, second)]
     centroids = [_centroid(s, rate) for s in (first, second)]
     assert min(rms) > 0.01  # there is sound in both shots
-    assert abs(rms[0] - rms[1]) / max(rms) > 0.2 or abs(centroids[0] - centroids[1]) > 300
+    # Rain in the city is loud and bright; a quiet night with a voice is softer and darker.
+    assert abs(rms[0] - rms[1]) / max(rms) > 0.2
     assert abs(centroids[0] - centroids[1]) > 300
 
 
