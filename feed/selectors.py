@@ -49,14 +49,17 @@ def visible_videos(user) -> QuerySet:
     return Video.objects.filter((published & audience) | own).exclude(blocked_authors_q(user))
 
 
-def access_video(user, video_id, *, for_update: bool = False) -> Video:
+def access_video(user, video_id, *, for_update: bool = False, with_author: bool = False) -> Video:
     """The video if `user` may see it, else NotFound (same answer for missing and hidden).
 
-    With for_update the row is locked (SELECT … FOR UPDATE); call it inside a transaction.
+    With for_update the row is locked (SELECT … FOR UPDATE OF the video only); call it inside
+    a transaction. with_author joins the author (who gets notified) into the same query.
     """
     qs = visible_videos(user)
     if for_update:
-        qs = Video.objects.select_for_update().filter(pk__in=qs.values("pk"))
+        qs = Video.objects.select_for_update(of=("self",)).filter(pk__in=qs.values("pk"))
+    if with_author:
+        qs = qs.select_related("author")
     try:
         return qs.get(pk=video_id)
     except (Video.DoesNotExist, ValidationError, ValueError, TypeError):

@@ -31,7 +31,7 @@ def _notify(recipient, kind, *, actor=None, data=None) -> None:
 
 def _live_video(user, video_id, *, for_update: bool = False) -> Video:
     """A video the user may see *and* interact with (published); 404 / 409 otherwise."""
-    video = access_video(user, video_id, for_update=for_update)
+    video = access_video(user, video_id, for_update=for_update, with_author=True)
     if video.status != Video.Status.PUBLISHED:
         raise VideoNotLive()
     return video
