@@ -77,3 +77,30 @@ def test_block_racing_follow_leaves_counts_matching_rows(make_user):
     alice.refresh_from_db()
     assert bob.follower_count == Follow.objects.filter(followee=bob).count()
     assert alice.following_count == Follow.objects.filter(follower=alice).count()
+
+
+def test_same_handle_registered_at_once_creates_one_user():
+    from rest_framework.exceptions import ValidationError
+
+    from accounts.services.users import register_user
+
+    outcomes = []
+
+    def register(i):
+        def run():
+            try:
+                register_user(
+                    handle="Racer" if i % 2 else "racer",
+                    email=f"r{i}@example.com",
+                    password="correct-horse-battery",
+                )
+                outcomes.append("created")
+            except ValidationError as error:
+                assert "handle" in error.detail
+                outcomes.append("taken")
+
+        return run
+
+    run_concurrently([register(i) for i in range(8)])
+    assert sorted(outcomes) == ["created"] + ["taken"] * 7
+    assert User.objects.filter(handle="racer").count() == 1

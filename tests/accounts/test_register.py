@@ -105,3 +105,15 @@ def test_register_is_throttled_under_scope_auth(api_client, auth_rate):
     ]
     assert codes == [201, 201, 429]
     assert User.objects.count() == 2
+
+
+def test_handle_uniqueness_is_a_database_constraint(make_user):
+    from django.db import IntegrityError, transaction
+
+    make_user("dave")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.create(handle="dave", email="d2@example.com")
+    # Uppercase never reaches the table (check constraint), so case-insensitive = exact.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.create(handle="Dave", email="d3@example.com")
+    assert User.objects.count() == 1
