@@ -388,7 +388,14 @@ def take_moderation_action(moderator, item_or_target, action: str, reason: str, 
     reason = _clean_reason(reason)
     if action not in Action.values:
         raise ValidationError({"action": [f"Must be one of {', '.join(Action.values)}."]})
-    target = _as_target(item_or_target)
+    if isinstance(item_or_target, ReviewItem) and action == Action.DISMISS:
+        # A vanished target (a deleted account, say) can still be cleared from the queue.
+        item = item_or_target
+        target = _load_target(item.target_type, item.target_id) or Target(
+            item.target_type, item.target_id, None, item.target_user
+        )
+    else:
+        target = _as_target(item_or_target)
     if action not in ALLOWED_ACTIONS[target.type]:
         raise ValidationError({"action": [f"Cannot {action} a {target.type}."]})
     with transaction.atomic():

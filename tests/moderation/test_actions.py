@@ -240,3 +240,12 @@ def test_database_itself_refuses_to_rewrite_the_audit_log(moderator, other_user)
         with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(sql, [logged.pk])
     assert ModerationAction.objects.get(pk=logged.pk).reason == "Be nice"
+
+
+def test_item_whose_target_vanished_can_be_dismissed_but_not_actioned(moderator, user):
+    item = ReviewItem.objects.create(target_type="comment", target_id="424242", target_user=user)
+    with pytest.raises(ValidationError):
+        take_moderation_action(moderator, item, "remove", "gone anyway")
+    take_moderation_action(moderator, item, "dismiss", "Comment no longer exists")
+    item.refresh_from_db()
+    assert item.status == "dismissed"
