@@ -14,6 +14,7 @@ Importing this package is cheap; numpy, Pillow and PyAV load when a clip is rend
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -68,7 +69,11 @@ def render_clip(
             raise ValueError("_frame_size must be multiples of 4, at least 32.")
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise ValueError("seed must be an integer.")
-    total = sum(float(s.get("seconds", 0)) for s in shots) if isinstance(shots, list) else 0
+    try:
+        total = math.fsum(float(shot["seconds"]) for shot in shots)
+    except (TypeError, KeyError, ValueError, AttributeError):
+        validate_storyboard(shots, MIN_SECONDS)  # raises, naming the shot and field
+        raise InvalidStoryboard("storyboard: shots are malformed.") from None
     if not MIN_SECONDS - 0.05 <= total <= MAX_SECONDS + 0.05:
         raise InvalidStoryboard(
             f"storyboard: shots must last {MIN_SECONDS} to {MAX_SECONDS} seconds in total."

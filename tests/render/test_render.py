@@ -130,3 +130,17 @@ def test_bad_shot_is_refused_before_rendering(tmp_path):
     shots = [{"seconds": 4, "camera": "orbit", "subject": "x", "action": "y"}]
     with pytest.raises(InvalidStoryboard, match="shot 1: camera"):
         render_clip(shots, out_path=tmp_path / "x.mp4")
+
+
+@pytest.mark.parametrize(
+    ("shots", "fragment"),
+    [
+        ("not a list", "1 to 12"),
+        ([["seconds", 4]], "shot 1: must be an object"),
+        ([{"camera": "static", "subject": "x", "action": "y"}], "shot 1: seconds is required"),
+        ([{"seconds": "4", "camera": "static", "subject": "x", "action": "y"}], "shot 1: seconds"),
+    ],
+)
+def test_malformed_shots_are_refused_naming_the_field(shots, fragment, tmp_path):
+    with pytest.raises(InvalidStoryboard, match=fragment):
+        render_clip(shots, out_path=tmp_path / "x.mp4")
