@@ -472,7 +472,12 @@ def validate_storyboard(shots, seconds) -> list[dict]:
 
     Raises InvalidStoryboard naming the shot (1-based) and field at the first problem.
     """
-    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds <= 0:
+    if (
+        isinstance(seconds, bool)
+        or not isinstance(seconds, int | float)
+        or not math.isfinite(seconds)
+        or seconds <= 0
+    ):
         raise InvalidStoryboard("seconds must be a positive number.")
     if not isinstance(shots, list) or not 1 <= len(shots) <= MAX_SHOTS:
         raise InvalidStoryboard(f"storyboard must be a list of 1 to {MAX_SHOTS} shots.")

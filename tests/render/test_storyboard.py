@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -196,6 +198,8 @@ def test_valid_user_storyboard_is_normalised():
         ([good_shot(constraints="x")], 2, "shot 1: constraints"),
         ([good_shot(), good_shot()], 5, "add up to 4"),
         ([good_shot()], -1, "seconds must be a positive"),
+        ([good_shot()], float("nan"), "seconds must be a positive"),
+        ([good_shot()], float("inf"), "seconds must be a positive"),
     ],
 )
 def test_invalid_user_storyboards_name_the_problem(shots, seconds, fragment):
@@ -208,3 +212,53 @@ def test_sum_tolerance_is_five_hundredths():
     validate_storyboard([good_shot(seconds=2.03), good_shot(seconds=2)], 4)
     with pytest.raises(InvalidStoryboard):
         validate_storyboard([good_shot(seconds=2.1), good_shot(seconds=2)], 4)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=5)
+    ),
+    max_leaves=20,
+)
+shot_like = st.fixed_dictionaries(
+    {},
+    optional={
+        "seconds": json_values,
+        "camera": st.sampled_from(["static", "pan_left", "spin"]) | json_values,
+        "subject": json_values,
+        "action": json_values,
+        "dialogue": json_values,
+        "caption": json_values,
+        "constraints": json_values,
+        "extra": json_values,
+    },
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    shots=st.lists(shot_like, max_size=14) | json_values,
+    seconds=st.integers(-1, 30) | st.floats() | json_values,
+)
+def test_any_json_is_either_a_storyboard_or_invalid_storyboard(shots, seconds):
+    try:
+        clean = validate_storyboard(shots, seconds)
+    except InvalidStoryboard as error:
+        assert error.message
+    else:
+        assert abs(sum(s["seconds"] for s in clean) - seconds) <= 0.05
+
+
+def test_importing_the_render_path_does_not_load_heavy_libraries():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, generation.storyboard, generation.render, generation.postprocess, "
+        "media.probe, media.errors; "
+        "heavy = {'av', 'numpy', 'PIL'} & set(sys.modules); "
+        "assert not heavy, heavy"
+    )
+    root = Path(__file__).resolve().parents[2]
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=root)
