@@ -354,6 +354,8 @@ def _apply_effect(target: Target, action: str, reason: str, moderator) -> None:
             _set_comment_removed(target.obj, False, reason=reason, moderator=moderator)
     elif action == Action.SUSPEND:
         until = timezone.now() + timedelta(days=_suspension_days())
+        if target.owner.is_suspended and target.owner.suspended_until > until:
+            until = target.owner.suspended_until  # never shorten a longer suspension
         suspend_user(target.owner, until=until, reason=reason, actor=moderator)
     elif action == Action.UNSUSPEND:
         if not target.owner.is_suspended:
@@ -404,10 +406,13 @@ def take_moderation_action(moderator, item_or_target, action: str, reason: str, 
         if action == Action.RESTORE:
             reverses = _last_unreversed(target, Action.REMOVE)
         elif action == Action.UNSUSPEND:
-            reverses = _last_unreversed(
-                Target(TargetType.USER, str(target.owner.pk), target.owner, target.owner),
-                Action.SUSPEND,
-            ) or _last_unreversed(target, Action.SUSPEND)
+            # The suspension may have been taken from any of the user's items (a video…).
+            reverses = (
+                ModerationAction.objects.filter(affected_user=target.owner, action=Action.SUSPEND)
+                .exclude(reversed_by__isnull=False)
+                .order_by("-created_at", "-id")
+                .first()
+            )
         _apply_effect(target, action, reason, moderator)
         logged = ModerationAction.objects.create(
             moderator=moderator,

@@ -249,3 +249,30 @@ def test_item_whose_target_vanished_can_be_dismissed_but_not_actioned(moderator,
     take_moderation_action(moderator, item, "dismiss", "Comment no longer exists")
     item.refresh_from_db()
     assert item.status == "dismissed"
+
+
+def test_unsuspend_reverses_a_suspension_taken_from_a_video(moderator, other_user, make_video):
+    video = make_video(other_user)
+    suspension = take_moderation_action(moderator, video, "suspend", "Serial spam uploads")
+    other_user.refresh_from_db()
+    assert other_user.is_suspended
+    undo = take_moderation_action(moderator, other_user, "unsuspend", "Wrong account")
+    assert undo.reverses == suspension
+    other_user.refresh_from_db()
+    assert not other_user.is_suspended
+
+
+def test_suspending_again_never_shortens_a_longer_suspension(moderator, other_user):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts.services.users import suspend_user
+
+    suspend_user(other_user, until=None, reason="permanent ban")
+    other_user.refresh_from_db()
+    forever = other_user.suspended_until
+    take_moderation_action(moderator, other_user, "suspend", "also this")
+    other_user.refresh_from_db()
+    assert other_user.suspended_until == forever
+    assert other_user.suspended_until > timezone.now() + timedelta(days=365)
