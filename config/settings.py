@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "generation",
     "feed",
     "moderation",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -260,6 +261,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Generic 4xx responses (with the `code` body) on every operation: config/schema.py.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.schema.add_error_responses",
+    ],
 }
 
 # --- Product settings ----------------------------------------------------------------

@@ -7,9 +7,10 @@ PORT="${PORT:-8000}"
 BIN=.venv/bin
 
 $BIN/python manage.py migrate --noinput
-$BIN/python manage.py seed_demo || true
+$BIN/python manage.py seed_demo
 
-$BIN/celery -A config worker --loglevel=INFO --concurrency=1 --pool=prefork &
+$BIN/celery -A config worker --beat --loglevel=WARNING --concurrency=1 --pool=prefork \
+  --schedule "${CUTAWAY_VAR_DIR:-var}/celerybeat-schedule" &
 WORKER=$!
 trap 'kill $WORKER 2>/dev/null; wait $WORKER 2>/dev/null' EXIT INT TERM
 
