@@ -7,7 +7,7 @@ from PIL import Image
 from generation.postprocess import postprocess_clip, read_provenance
 from media.errors import InvalidMedia
 from media.probe import probe_video
-from tests.media.conftest import write_clip
+from tests.media.clips import write_clip
 from tests.render.conftest import SMALL, decode_luma
 
 PROVENANCE = {
