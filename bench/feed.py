@@ -315,7 +315,8 @@ def main():
         ids = selectors.rank_for_you(user)[:size]
         page = list(
             selectors.page_videos(
-                selectors.feed_base(user).filter(pk__in=ids) & selectors.visible_videos(user)
+                selectors.feed_base(user).filter(pk__in=ids) & selectors.visible_videos(user),
+                user,
             )
         )
         return selectors.with_page_data(page, user)

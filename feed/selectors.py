@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from rest_framework.exceptions import NotFound
 
 from accounts.models import Block, Follow
@@ -99,13 +100,14 @@ def resolve_remix_source(user, video_id) -> RemixSource | None:
 
 
 def with_page_data(videos: list, user) -> list:
-    """Attach liked_by_me and cameos to a page of videos in two queries, whatever its size.
+    """Attach liked_by_me (unless page_videos annotated it) and cameos to a page of videos,
+    in one query each, whatever the page holds.
 
     The videos must come from `page_videos()` (author and job already joined).
     """
     ids = [video.id for video in videos]
     liked: set = set()
-    if ids and user is not None and user.is_authenticated:
+    if any(not hasattr(video, "liked_by_me") for video in videos) and user.is_authenticated:
         liked = set(
             Like.objects.filter(user=user, video_id__in=ids).values_list("video_id", flat=True)
         )
@@ -117,16 +119,21 @@ def with_page_data(videos: list, user) -> list:
         for job_id, cameo_id, handle in rows:
             cameos_by_job.setdefault(job_id, []).append({"id": str(cameo_id), "handle": handle})
     for video in videos:
-        video.liked_by_me = video.id in liked
+        if not hasattr(video, "liked_by_me"):
+            video.liked_by_me = video.id in liked
         video.cameo_list = cameos_by_job.get(video.job_id, [])
     return videos
 
 
-def page_videos(qs: QuerySet) -> QuerySet:
-    """The joins every serialized video needs (author for the byline, job for file names)."""
-    return qs.select_related("author", "job").only(
-        *PAGE_FIELDS,
-    )
+def page_videos(qs: QuerySet, user=None) -> QuerySet:
+    """The joins every serialized video needs (author for the byline, job for file names),
+    and, given the caller, `liked_by_me` as an EXISTS in the same query."""
+    qs = qs.select_related("author", "job").only(*PAGE_FIELDS)
+    if user is not None and user.is_authenticated:
+        qs = qs.annotate(
+            liked_by_me=Exists(Like.objects.filter(user=user, video_id=OuterRef("pk")))
+        )
+    return qs
 
 
 PAGE_FIELDS = (
@@ -244,17 +251,16 @@ def _followed_recent_ids(followed: set):
     authors = sorted(followed)[: ranking.FOLLOWED_AUTHORS_MAX]
     if connection.vendor != "postgresql":
         return Video.objects.filter(author_id__in=authors).values("pk")
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT v.id FROM unnest(%s::bigint[]) AS a(id) CROSS JOIN LATERAL ("
-            " SELECT id, published_at FROM feed_video"
-            " WHERE author_id = a.id AND status = 'published'"
-            " AND visibility IN ('public', 'followers')"
-            " ORDER BY published_at DESC, id DESC LIMIT %s) v"
-            " ORDER BY v.published_at DESC, v.id DESC LIMIT %s",
-            [authors, ranking.FOLLOWED_PER_AUTHOR, ranking.FOLLOWED_RECENT_N],
-        )
-        return [row[0] for row in cursor.fetchall()]
+    # A subquery of the caller's query (no extra round trip); only parameters vary.
+    return RawSQL(  # noqa: S611
+        "SELECT v.id FROM unnest(%s::bigint[]) AS a(id) CROSS JOIN LATERAL ("
+        " SELECT id, published_at FROM feed_video"
+        " WHERE author_id = a.id AND status = 'published'"
+        " AND visibility IN ('public', 'followers')"
+        " ORDER BY published_at DESC, id DESC LIMIT %s) v"
+        " ORDER BY v.published_at DESC, v.id DESC LIMIT %s",
+        [authors, ranking.FOLLOWED_PER_AUTHOR, ranking.FOLLOWED_RECENT_N],
+    )
 
 
 def rank_for_you(user) -> list:

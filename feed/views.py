@@ -25,7 +25,9 @@ from generation.models import GenerationJob
 
 
 def _video_response(request, video, status_code=status.HTTP_200_OK, headers=None):
-    video = selectors.page_videos(selectors.visible_videos(request.user)).filter(pk=video.pk)
+    video = selectors.page_videos(selectors.visible_videos(request.user), request.user).filter(
+        pk=video.pk
+    )
     video = selectors.with_page_data(list(video), request.user)
     if not video:
         raise NotFound("No such video.")
@@ -39,7 +41,7 @@ class VideoListView(GenericAPIView):
     pagination_class = PublishedCursorPagination
 
     def list_videos(self, queryset):
-        page = self.paginate_queryset(selectors.page_videos(queryset))
+        page = self.paginate_queryset(selectors.page_videos(queryset, self.request.user))
         page = selectors.with_page_data(list(page), self.request.user)
         return self.get_paginated_response(VideoSerializer(page, many=True).data)
 
@@ -206,7 +208,8 @@ class ForYouFeedView(APIView):
             str(v.id): v
             for v in selectors.page_videos(
                 selectors.feed_base(request.user).filter(pk__in=wanted)
-                & selectors.visible_videos(request.user)
+                & selectors.visible_videos(request.user),
+                request.user,
             )
         }
         page = selectors.with_page_data([found[i] for i in wanted if i in found], request.user)
