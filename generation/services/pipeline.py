@@ -253,7 +253,7 @@ def _render(job: GenerationJob, shots: list[dict], workdir: Path) -> Path:
 
     spec = JobSpec(
         job_id=str(job.pk),
-        prompt=job.prompt,
+        prompt=_provider_prompt(job),
         seconds=job.seconds,
         size=job.size,
         seed=job.seed,
@@ -291,6 +291,20 @@ def _render(job: GenerationJob, shots: list[dict], workdir: Path) -> Path:
             )
         time.sleep(interval)
     return provider.download(provider_job_id, workdir / "source.mp4")
+
+
+def _provider_prompt(job: GenerationJob) -> str:
+    """The prompt a hosted model sees: the user's, plus the cameo owners' instructions, which
+    every generation with their likeness must respect (the local renderer gets them through
+    the storyboard's shots)."""
+    instructions = job.provenance.get("instructions") or []
+    if not instructions:
+        return job.prompt
+    return (
+        job.prompt
+        + "\n\nInstructions that must be respected:\n"
+        + "\n".join(f"- {line}" for line in instructions)
+    )
 
 
 def _cancel_at_provider(job: GenerationJob) -> None:

@@ -389,3 +389,20 @@ def test_clip_is_stored_on_s3(s3_storage, user, django_capture_on_commit_callbac
 
     url = file_url(job.video_file)
     assert url.startswith(s3_storage) and "X-Amz-Signature" in url
+
+
+def test_hosted_provider_gets_cameo_instructions_in_the_prompt(
+    openai_server, user, make_user, make_cameo, django_capture_on_commit_callbacks
+):
+    from tests.generation.fake_servers import parse_multipart
+
+    carol = make_user("carol")
+    make_cameo(carol, permission="everyone", instructions="Never show me eating.")
+    with django_capture_on_commit_callbacks(execute=True):
+        job = _create(user, prompt="A picnic with @carol")
+    job.refresh_from_db()
+    assert job.status == "succeeded", (job.error_code, job.error_message)
+    create = openai_server.requests[0]
+    prompt = parse_multipart(create["headers"]["content-type"], create["body"])["prompt"]
+    assert prompt.startswith("A picnic with @carol")
+    assert "@carol: Never show me eating." in prompt
