@@ -14,8 +14,9 @@ by a request count and --phase-seconds:
 - reference (a): a naive ORM feed, `annotate(Count("likes"))` with an HN-style decay computed
   in the query, the first page of 20, in-process (no HTTP, no serializer);
 - reference (b): the floor, the same page fetched with one hand-written SQL query through
-  psycopg (no ORM, no serializer), in-process.
-Prints a Markdown table; gunicorn is stopped at the end whatever happens.
+  psycopg (no ORM, no serializer): in-process, and over HTTP from a bare WSGI app
+  (bench/floor_app.py) served by gunicorn with the same worker count.
+Prints a Markdown table and the load average; the servers are stopped whatever happens.
 """
 
 import argparse
@@ -200,6 +201,7 @@ def main():
         .values_list("id", flat=True)[:5000]
     )
     print(f"catalogue: {n_videos} videos; {len(users)} bench users", flush=True)
+    print(f"load average at start: {os.getloadavg()}", flush=True)
 
     port = free_port()
     gunicorn = subprocess.Popen(  # noqa: S603
@@ -214,6 +216,24 @@ def main():
             "warning",
             "--timeout",
             "120",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    floor_port = free_port()
+    floor_server = subprocess.Popen(  # noqa: S603
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "floor_app:application",
+            "--pythonpath",
+            str(ROOT / "bench"),
+            "--bind",
+            f"127.0.0.1:{floor_port}",
+            "--workers",
+            str(args.workers),
+            "--log-level",
+            "warning",
         ],
         cwd=ROOT,
         env=env,
@@ -286,12 +306,34 @@ def main():
         results.append(run_single("feed/following, 1 client", port, tokens, following, n, secs))
         like_result = run_single("POST like (HTTP), 1 client", port, tokens, like, args.likes, secs)
         results.append(like_result)
+
+        def floor_page(c, token, i):
+            return c.request("GET", "/feed", token)[0]
+
+        run_concurrent("warmup", floor_port, tokens, floor_page, 40, 8, 30)
+        results.append(
+            run_single(
+                "(b) raw SQL floor over HTTP, 1 client", floor_port, tokens, floor_page, n, secs
+            )
+        )
+        results.append(
+            run_concurrent(
+                f"(b) raw SQL floor over HTTP, {conc} clients",
+                floor_port,
+                tokens,
+                floor_page,
+                cn,
+                conc,
+                secs,
+            )
+        )
     finally:
-        os.killpg(gunicorn.pid, signal.SIGTERM)
-        try:
-            gunicorn.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(gunicorn.pid, signal.SIGKILL)
+        for server in (gunicorn, floor_server):
+            os.killpg(server.pid, signal.SIGTERM)
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
 
     # In-process references ---------------------------------------------------------------
     from feed.services import like_video, unlike_video
@@ -333,7 +375,7 @@ def main():
     results.append(floor(url, users, args, size))
     connection.close()
 
-    print()
+    print(f"\nload average at end: {os.getloadavg()}")
     print("| measurement | n | p50 ms | p95 ms | p99 ms | req/s |")
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
     for r in results:
@@ -344,13 +386,19 @@ def main():
     by = {r["name"]: r for r in results}
     naive_p50 = by["(a) naive ORM feed (in-process)"]["p50"]
     floor_p50 = by["(b) raw SQL floor (in-process)"]["p50"]
+    http_floor = by["(b) raw SQL floor over HTTP, 1 client"]["p50"]
+    print()
     for name in ("feed first page, 1 client", "feed next page, 1 client"):
         print(
-            f"\n{name}: {naive_p50 / by[name]['p50']:.1f}× faster than naive, "
-            f"{by[name]['p50'] / floor_p50:.1f}× the floor (p50)"
+            f"- {name}: {naive_p50 / by[name]['p50']:.0f}× faster than naive (p50); "
+            f"{by[name]['p50'] / http_floor:.1f}× the HTTP floor, "
+            f"{by[name]['p50'] / floor_p50:.1f}× the in-process floor"
         )
     ours = by["ours: rank + page, in-process"]["p50"]
-    print(f"in-process ranking: {naive_p50 / ours:.1f}× faster than naive, {ours / floor_p50:.1f}×")
+    print(
+        f"- in-process rank + page: {naive_p50 / ours:.0f}× faster than naive, "
+        f"{ours / floor_p50:.1f}× the in-process floor"
+    )
 
 
 def naive(users, args, size):
@@ -387,29 +435,10 @@ def naive(users, args, size):
     return summary("(a) naive ORM feed (in-process)", lat, time.perf_counter() - started)
 
 
-FLOOR_SQL = """
-SELECT v.id, v.caption, v.visibility, v.duration, v.width, v.height, v.like_count,
-       v.comment_count, v.remix_count, v.view_count, v.remix_of_id, v.published_at,
-       u.id, u.handle, u.display_name, u.avatar, j.video_file, j.thumbnail_file,
-       EXISTS (SELECT 1 FROM feed_like l WHERE l.video_id = v.id AND l.user_id = %(me)s),
-       (SELECT array_agg(o.handle) FROM generation_jobcameo jc
-          JOIN accounts_cameo c ON c.id = jc.cameo_id
-          JOIN accounts_user o ON o.id = c.owner_id WHERE jc.job_id = v.job_id)
-FROM feed_video v
-JOIN accounts_user u ON u.id = v.author_id
-JOIN generation_generationjob j ON j.id = v.job_id
-WHERE v.status = 'published' AND v.visibility = 'public' AND v.author_id <> %(me)s
-  AND v.author_id NOT IN (SELECT blocked_id FROM accounts_block WHERE blocker_id = %(me)s)
-  AND v.author_id NOT IN (SELECT blocker_id FROM accounts_block WHERE blocked_id = %(me)s)
-  AND v.id NOT IN (SELECT video_id FROM feed_notinterested WHERE user_id = %(me)s)
-ORDER BY v.hot_score DESC, v.id DESC
-LIMIT %(size)s
-"""
-
-
 def floor(url, users, args, size):
     """Reference (b): the same page with one hand-written query, no ORM, no serializer."""
     import psycopg
+    from floor_app import FLOOR_SQL
 
     lat = []
     with psycopg.connect(url) as conn, conn.cursor() as cur:
