@@ -45,6 +45,8 @@ CLIP_MAX_SECONDS = 30
 # A face in a selfie clip covers well over 5% of the frame; the motion check asks for at
 # least that much of the frame to change between sampled frames.
 MIN_MOTION_AREA = 0.05
+# What a handle can look like (case-insensitive): anything else is unknown without a query.
+_HANDLE_RE = re.compile(r"[A-Za-z0-9_]{1,30}")
 # `@handle` in free text; not the middle of an e-mail address or of another word.
 MENTION_RE = re.compile(r"(?<![\w.@])@([A-Za-z0-9_]{3,30})(?![A-Za-z0-9_])")
 # Bytes 4..8 of an ISO-BMFF (MP4/MOV) file, or the EBML magic of Matroska/WebM.
@@ -413,17 +415,23 @@ def update_cameo_settings(
     return cameo
 
 
-def find_grantee(owner: User, handle) -> User:
+def find_grantee(owner: User, handle, *, for_revoke: bool = False) -> User:
     """The user `handle` names, as `owner` may grant to; 400 on `handle` otherwise.
 
-    Blocked users (either way) and deactivated accounts look exactly like unknown handles.
+    Blocked users (either way) and deactivated accounts look exactly like unknown handles
+    when granting; a grant given before a block can still be withdrawn (for_revoke).
     """
     if not isinstance(handle, str) or not handle.strip():
         raise ValidationError({"handle": ["This field is required."]})
-    grantee = User.objects.filter(handle__iexact=handle.strip().lstrip("@")).first()
+    handle = handle.strip().lstrip("@")
+    if not _HANDLE_RE.fullmatch(handle):
+        raise ValidationError({"handle": ["No user with this handle."]})
+    grantee = User.objects.filter(handle__iexact=handle).first()
     if grantee is not None and grantee.pk == owner.pk:
         raise ValidationError({"handle": ["You cannot grant your cameo to yourself."]})
-    if grantee is None or not grantee.is_active or is_blocked_between(owner, grantee):
+    if grantee is None or (
+        not for_revoke and (not grantee.is_active or is_blocked_between(owner, grantee))
+    ):
         raise ValidationError({"handle": ["No user with this handle."]})
     return grantee
 
@@ -622,8 +630,8 @@ def resolve_cameos(
         raise ValidationError({"cameos": ["A list of handles is expected."]})
     explicit = [h.strip().lstrip("@").lower() for h in handles]
     mentioned = [m.lower() for m in MENTION_RE.findall(prompt or "")]
-    wanted = list(dict.fromkeys(h for h in explicit + mentioned if h))
-    if not wanted:
+    wanted = list(dict.fromkeys(h for h in explicit + mentioned if _HANDLE_RE.fullmatch(h)))
+    if not wanted and not explicit:
         return []
     found = {
         c.owner.handle.lower(): c
@@ -633,7 +641,10 @@ def resolve_cameos(
     if missing:
         # Asked for by name, but revoked: a 403 naming the cameo says more than "unknown".
         for cameo in (
-            Cameo.objects.filter(status=Status.REVOKED, owner__handle__in=missing)
+            Cameo.objects.filter(
+                status=Status.REVOKED,
+                owner__handle__in=[h for h in missing if _HANDLE_RE.fullmatch(h)],
+            )
             .select_related("owner")
             .order_by("owner_id", "-revoked_at")
         ):

@@ -97,7 +97,7 @@ class CameoGrantListView(generics.ListAPIView):
 class CameoGrantDetailView(APIView):
     @extend_schema(responses={204: None})
     def delete(self, request, handle):
-        grantee = services.find_grantee(request.user, handle)
+        grantee = services.find_grantee(request.user, handle, for_revoke=True)
         services.revoke_cameo_grant(request.user, grantee)
         return Response(status=status.HTTP_204_NO_CONTENT)
 

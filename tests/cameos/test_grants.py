@@ -91,3 +91,23 @@ def test_grant_list_query_budget(
     with django_assert_max_num_queries(4):
         response = client.get(URL)
     assert len(response.json()["results"]) == 10
+
+
+def test_a_grant_given_before_a_block_can_still_be_withdrawn(
+    user, other_user, auth_client, make_cameo
+):
+    make_cameo(user, permission="approved")
+    client = auth_client(user)
+    client.post(URL, {"handle": "bob"}, format="json")
+    block_user(user, other_user)
+    assert client.delete(f"{URL}/bob").status_code == 204
+    assert not CameoGrant.objects.exists()
+
+
+@pytest.mark.parametrize("handle", ["bob\x00", "no such user", "a" * 40])
+def test_malformed_handles_are_400_not_500(user, other_user, auth_client, make_cameo, handle):
+    make_cameo(user)
+    client = auth_client(user)
+    response = client.post(URL, {"handle": handle}, format="json")
+    assert response.status_code == 400
+    assert "handle" in response.json()

@@ -169,6 +169,12 @@ def test_resolve_a_revoked_cameo_by_name_is_refused_naming_it(user, other_user, 
     assert cameos.resolve_cameos(other_user, handles=[], prompt="@alice on a bike") == []
 
 
+def test_resolve_malformed_handles_are_unknown_not_a_database_error(other_user):
+    with pytest.raises(ValidationError) as caught:
+        cameos.resolve_cameos(other_user, handles=["al\x00ice", "x" * 64], prompt="")
+    assert "cameos" in caught.value.detail
+
+
 def test_resolve_bad_handles_type_is_a_validation_error(other_user):
     with pytest.raises(ValidationError) as caught:
         cameos.resolve_cameos(other_user, handles="alice", prompt="")
