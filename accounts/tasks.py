@@ -9,3 +9,11 @@ def verify_cameo_task(cameo_id: str) -> None:
     from accounts.services.cameos import verify_cameo_by_id
 
     verify_cameo_by_id(cameo_id)
+
+
+@shared_task(ignore_result=True)
+def requeue_pending_cameo_verifications() -> int:
+    """Periodic: verification messages lost to a broker outage are sent again."""
+    from accounts.services.cameos import requeue_pending_verifications
+
+    return requeue_pending_verifications()

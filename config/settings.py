@@ -175,6 +175,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "generation.tasks.sweep_stale_jobs",
         "schedule": 60.0,
     },
+    # Re-send cameo verifications lost to a broker outage (accounts).
+    "accounts-requeue-pending-cameo-verifications": {
+        "task": "accounts.tasks.requeue_pending_cameo_verifications",
+        "schedule": 300.0,
+    },
 }
 
 # --- Storage -------------------------------------------------------------------------

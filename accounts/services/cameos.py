@@ -16,6 +16,7 @@ import shutil
 import tempfile
 import time
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -281,6 +282,24 @@ def verify_cameo_by_id(cameo_id) -> Cameo | None:
     return verify_cameo(cameo) if cameo is not None else None
 
 
+def requeue_pending_verifications(*, older_than_seconds: int = 600) -> int:
+    """Enqueue verification again for cameos pending longer than `older_than_seconds`.
+
+    The enqueue happens on commit; if the broker was down at that moment the message is
+    lost while the row exists. This periodic sweep closes that gap (verification is
+    idempotent, so a duplicate message is harmless).
+    """
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    ids = list(
+        Cameo.objects.filter(status=Status.PENDING_VERIFICATION, created_at__lt=cutoff).values_list(
+            "pk", flat=True
+        )[:500]
+    )
+    for cameo_id in ids:
+        _enqueue_verification(cameo_id)
+    return len(ids)
+
+
 def _inspect_clip(name: str) -> dict:
     """{ok, data} or {ok: False, code, reason} for the stored clip `name`."""
     from config.storage import open_file
@@ -305,6 +324,15 @@ def _inspect_clip(name: str) -> dict:
             motion = measure_motion_area(path)
         except InvalidMedia as exc:
             return {"ok": False, "code": exc.code, "reason": exc.message}
+        except Exception:
+            # Attacker-controlled input to a C library: whatever else goes wrong, the clip
+            # is not verified (the owner may try another), and the task does not crash-loop.
+            logger.exception("cameo clip %s could not be verified", name)
+            return {
+                "ok": False,
+                "code": "verification_error",
+                "reason": "The clip could not be verified; record it again.",
+            }
     if motion < MIN_MOTION_AREA:
         return {
             "ok": False,

@@ -189,3 +189,42 @@ def test_get_without_a_cameo_is_404(user, auth_client):
 def test_anonymous_cannot_create(api_client, db, clip_upload):
     response = api_client.post(URL, {"video": clip_upload(), "consent": "true"}, format="multipart")
     assert response.status_code == 401
+
+
+def test_a_refused_upload_leaves_no_file_behind(user, auth_client, clip_upload, make_cameo):
+    make_cameo(user)
+    client = auth_client(user)
+    assert _post(client, video=clip_upload(), consent="true").status_code == 409
+    _, files = default_storage.listdir(f"cameos/{user.pk}")
+    assert len(files) == 1
+
+
+def test_an_unexpected_verifier_error_rejects_instead_of_crashing(user, make_cameo, monkeypatch):
+    from accounts.services import cameos
+
+    def explode(path, **kwargs):
+        raise RuntimeError("decoder bug")
+
+    monkeypatch.setattr(cameos, "measure_motion_area", explode)
+    cameo = make_cameo(user)
+    assert cameo.status == "rejected"
+    assert ConsentEvent.objects.get(owner=user, action="rejected").data["code"] == (
+        "verification_error"
+    )
+
+
+def test_the_sweep_resends_verifications_lost_to_a_broker_outage(user, make_cameo):
+    import datetime
+
+    from django.utils import timezone
+
+    from accounts.tasks import requeue_pending_cameo_verifications
+
+    cameo = make_cameo(user, verify=False)
+    assert requeue_pending_cameo_verifications() == 0
+    Cameo.objects.filter(pk=cameo.pk).update(
+        created_at=timezone.now() - datetime.timedelta(hours=1)
+    )
+    assert requeue_pending_cameo_verifications() == 1
+    cameo.refresh_from_db()
+    assert cameo.status == "active"
