@@ -279,6 +279,10 @@ GENERATION_PROVIDER = env("GENERATION_PROVIDER", "local")
 GENERATION_DAILY_LIMIT = env_int("GENERATION_DAILY_LIMIT", 30)
 GENERATION_MAX_ATTEMPTS = env_int("GENERATION_MAX_ATTEMPTS", 3)
 GENERATION_STALE_AFTER_SECONDS = env_int("GENERATION_STALE_AFTER_SECONDS", 1800)
+# Storage down while uploading a finished clip: retry the upload (not the render) this many
+# times, waiting BACKOFF, 2×, 4×… seconds between tries, then fail the job and refund it.
+GENERATION_STORAGE_ATTEMPTS = env_int("GENERATION_STORAGE_ATTEMPTS", 4)
+GENERATION_STORAGE_BACKOFF_SECONDS = float(env("GENERATION_STORAGE_BACKOFF_SECONDS", "2"))
 # Hosted providers: how long a job may take there, how often we poll, per-request timeout.
 GENERATION_PROVIDER_TIMEOUT_SECONDS = env_int("GENERATION_PROVIDER_TIMEOUT_SECONDS", 900)
 GENERATION_POLL_INTERVAL_SECONDS = float(env("GENERATION_POLL_INTERVAL_SECONDS", "5"))

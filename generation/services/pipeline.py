@@ -45,6 +45,10 @@ class JobLost(Exception):
     """Another worker (or the sweep) owns the job now."""
 
 
+class StorageUnavailable(Exception):
+    """The file storage kept refusing the finished clip after every retry."""
+
+
 def _setting(name: str, default):
     return getattr(settings, name, default)
 
@@ -192,6 +196,14 @@ def run_job(job_id) -> str:
         return "failed"
     except _storyboard_error() as exc:
         fail_job(job, "invalid_storyboard", str(exc))
+        return "failed"
+    except StorageUnavailable:
+        fail_job(
+            job,
+            "storage_unavailable",
+            "The finished clip could not be saved because file storage is unreachable; "
+            "nothing was published and your quota was refunded. Try again later.",
+        )
         return "failed"
     except SoftTimeLimitExceeded:
         return requeue_or_fail(job, "timeout", "Rendering took too long and was stopped.")
@@ -355,12 +367,7 @@ def _post_process(job: GenerationJob, source: Path, workdir: Path) -> None:
         return
 
     _touch(job, UPLOADING)
-    names = clip_names(job.pk)
-    stored = {
-        "video_file": _store(names["video"], processed.video_path),
-        "thumbnail_file": _store(names["thumbnail"], processed.thumbnail_path),
-        "preview_file": _store(names["preview"], processed.preview_path),
-    }
+    stored = _store_clip(job, processed)
     probe = processed.probe if isinstance(processed.probe, dict) else processed.probe.as_dict()
     record = {
         **job.provenance,
@@ -387,6 +394,61 @@ def _post_process(job: GenerationJob, source: Path, workdir: Path) -> None:
             _raise_lost(job)
         job.refresh_from_db()
         transaction.on_commit(lambda: job_succeeded.send(sender=GenerationJob, job=job))
+
+
+def _storage_errors() -> tuple[type[BaseException], ...]:
+    errors: tuple[type[BaseException], ...] = (OSError,)
+    try:
+        from botocore.exceptions import BotoCoreError, ClientError
+    except ImportError:  # pragma: no cover - boto3 is a dependency
+        return errors
+    return (*errors, BotoCoreError, ClientError)
+
+
+def _store_clip(job: GenerationJob, processed) -> dict[str, str]:
+    """Upload the three files, retrying the whole set with exponential backoff while storage
+    is unreachable (the render is kept: only the upload is redone). A failed try removes what
+    it stored, so a job that gives up leaves no half-published objects behind."""
+    names = clip_names(job.pk)
+    files = {
+        "video_file": (names["video"], processed.video_path),
+        "thumbnail_file": (names["thumbnail"], processed.thumbnail_path),
+        "preview_file": (names["preview"], processed.preview_path),
+    }
+    tries = max(int(_setting("GENERATION_STORAGE_ATTEMPTS", 4)), 1)
+    delay = float(_setting("GENERATION_STORAGE_BACKOFF_SECONDS", 2))
+    errors = _storage_errors()
+    for attempt in range(1, tries + 1):
+        stored: dict[str, str] = {}
+        try:
+            for field, (name, path) in files.items():
+                stored[field] = _store(name, path)
+            return stored
+        except errors as exc:
+            _remove_quietly(stored.values())
+            if attempt == tries:
+                logger.warning("job %s: storage unavailable, giving up: %s", job.pk, exc)
+                raise StorageUnavailable() from exc
+            logger.warning(
+                "job %s: storage unavailable (try %d of %d), retrying in %.1f s: %s",
+                job.pk,
+                attempt,
+                tries,
+                delay,
+                exc,
+            )
+            time.sleep(delay)
+            delay *= 2
+            _touch(job, UPLOADING)  # heartbeat, and stop here if cancelled meanwhile
+    raise StorageUnavailable()  # pragma: no cover - the loop returns or raises
+
+
+def _remove_quietly(names) -> None:
+    for name in names:
+        try:
+            delete_file(name)
+        except Exception:  # storage is down: nothing more we can do now
+            logger.warning("could not remove partial upload %s", name, exc_info=True)
 
 
 def _store(name: str, path) -> str:
