@@ -1,13 +1,13 @@
 # Two commands: `make run` (the whole thing, embedded defaults) and `make test` (the suite).
 SHELL := /bin/bash
 # Django 6 needs Python >= 3.12: take the first interpreter on this machine that is new enough.
-PYTHON ?= $(shell for c in python3.13 python3.12 $(wildcard /root/.pyenv/versions/3.1[2-9]*/bin/python3) $(wildcard /usr/local/bin/python3.1[2-9]) python3; do \
+PYTHON ?= $(shell for c in python3.12 python3.13 $(wildcard /root/.pyenv/versions/3.12*/bin/python3) $(wildcard /root/.pyenv/versions/3.1[3-9]*/bin/python3) $(wildcard /usr/local/bin/python3.1[2-9]) python3; do \
 	if command -v $$c >/dev/null 2>&1 && $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then echo $$c; break; fi; done)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format migrate demo bench-render clean
+.PHONY: run test lint format browser-deps clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Cutaway needs Python 3.12 or newer"; exit 1; }
@@ -19,7 +19,17 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	bash scripts/run_local.sh
 
-test: $(STAMP)
+# The moderation console's browser test drives Debian's chromium through chromedriver.
+browser-deps:
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	  else \
+	    echo "make test needs chromium and chromium-driver: sudo apt-get install chromium chromium-driver"; exit 1; \
+	  fi; \
+	fi
+
+test: $(STAMP) browser-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	DJANGO_SETTINGS_MODULE=tests.settings $(BIN)/python manage.py makemigrations --check --dry-run
