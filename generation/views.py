@@ -32,6 +32,10 @@ ERRORS = {
     403: OpenApiResponse(description="`account_suspended` or `cameo_permission_denied`."),
     409: OpenApiResponse(description="`idempotency_key_reused`."),
     429: OpenApiResponse(description="`quota_exceeded` (with `resets_at`) or throttled."),
+    503: OpenApiResponse(
+        description="`service_unavailable`: the job queue is unreachable; nothing was created "
+        "or charged (Retry-After)."
+    ),
 }
 
 
