@@ -13,6 +13,8 @@ Bad cursors: a tampered or malformed cursor, or one minted for another user, is 
 """
 
 import secrets
+import uuid
+from datetime import datetime
 
 from django.conf import settings
 from django.core import signing
@@ -31,6 +33,45 @@ class PublishedCursorPagination(CreatedCursorPagination):
     """Newest published first (following feed, a user's videos, remixes)."""
 
     ordering = ("-published_at", "-id")
+
+
+class FollowingPagination:
+    """Keyset pagination on (published_at, id), newest first, behind a signed cursor.
+
+    Forward only (`previous` is always null): the client scrolls down a timeline.
+    """
+
+    page_size = 20
+    max_page_size = 100
+    salt = "cutaway.feed.following-cursor"
+
+    def __init__(self, request):
+        self.request = request
+
+    def get_page_size(self) -> int:
+        raw = self.request.query_params.get("page_size")
+        try:
+            size = int(raw) if raw is not None else self.page_size
+        except ValueError:
+            size = self.page_size
+        return min(max(size, 1), self.max_page_size)
+
+    def position(self):
+        raw = self.request.query_params.get("cursor")
+        if raw is None:
+            return None
+        try:
+            payload = signing.loads(raw, salt=self.salt)
+            return datetime.fromisoformat(payload["t"]), uuid.UUID(payload["i"])
+        except (signing.BadSignature, KeyError, TypeError, ValueError):
+            raise InvalidCursor() from None
+
+    def response(self, results, *, last) -> Response:
+        nxt = None
+        if last is not None:
+            token = signing.dumps({"t": last[1].isoformat(), "i": str(last[0])}, salt=self.salt)
+            nxt = replace_query_param(self.request.build_absolute_uri(), "cursor", token)
+        return Response({"next": nxt, "previous": None, "results": results})
 
 
 class ForYouPagination:

@@ -263,6 +263,41 @@ def _followed_recent_ids(followed: set):
     )
 
 
+def following_ids(user, *, before=None, limit: int) -> list[tuple]:
+    """(id, published_at) of the newest published videos of the authors `user` follows,
+    older than `before` (a (published_at, id) pair) — at most `limit`, newest first.
+
+    On PostgreSQL a LATERAL join reads at most `limit` rows per followed author from the
+    (author, -published_at, -id) index, so following a prolific creator stays cheap; the
+    ORM fallback (SQLite) sorts the followed authors' videos.
+    """
+    if connection.vendor != "postgresql":
+        qs = Video.objects.filter(
+            author__in=followed_ids_query(user),
+            status=Video.Status.PUBLISHED,
+            visibility__in=(Video.Visibility.PUBLIC, Video.Visibility.FOLLOWERS),
+        )
+        if before is not None:
+            qs = qs.filter(
+                Q(published_at__lt=before[0]) | Q(published_at=before[0], id__lt=before[1])
+            )
+        return list(qs.order_by("-published_at", "-id").values_list("id", "published_at")[:limit])
+    # Only constant fragments are concatenated; every value is a parameter.
+    keyset = " AND (published_at, id) < (%s, %s)" if before is not None else ""
+    sql = (
+        "SELECT v.id, v.published_at FROM accounts_follow f CROSS JOIN LATERAL ("  # noqa: S608
+        " SELECT id, published_at FROM feed_video"
+        " WHERE author_id = f.followee_id AND status = 'published'"
+        " AND visibility IN ('public', 'followers')"
+        + keyset
+        + " ORDER BY published_at DESC, id DESC LIMIT %s) v"
+        " WHERE f.follower_id = %s ORDER BY v.published_at DESC, v.id DESC LIMIT %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*(before or ()), limit, user.id, limit])
+        return cursor.fetchall()
+
+
 def rank_for_you(user) -> list:
     """The caller's ranked, diversified list of video ids for one feed session."""
     signals = feed_signals(user)

@@ -1,8 +1,8 @@
 """Feed endpoints: parse the request, call a service or selector, shape the response."""
 
 from django.urls import reverse
-from drf_spectacular.utils import extend_schema
-from rest_framework import status
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 from accounts.models import User
 from feed import selectors, services
 from feed.models import Comment
-from feed.pagination import ForYouPagination, PublishedCursorPagination
+from feed.pagination import FollowingPagination, ForYouPagination, PublishedCursorPagination
 from feed.serializers import (
     CommentCreateSerializer,
     CommentSerializer,
@@ -108,6 +108,7 @@ class VideoCommentsView(GenericAPIView):
         self.throttle_scope = "comments" if self.request.method == "POST" else None
         return super().get_throttles()
 
+    @extend_schema(responses={200: CommentSerializer(many=True)})
     def get(self, request, video_id):
         video = selectors.access_video(request.user, video_id)
         comments = (
@@ -148,6 +149,7 @@ class CommentDetailView(APIView):
 
 
 class VideoRemixesView(VideoListView):
+    @extend_schema(responses={200: VideoSerializer(many=True)})
     def get(self, request, video_id):
         source = selectors.access_video(request.user, video_id)
         return self.list_videos(selectors.visible_videos(request.user).filter(remix_of=source))
@@ -170,6 +172,7 @@ class NotInterestedView(APIView):
 
 
 class UserVideosView(VideoListView):
+    @extend_schema(responses={200: VideoSerializer(many=True)})
     def get(self, request, handle):
         author = User.objects.filter(handle__iexact=handle, is_active=True).first()
         if author is None or (
@@ -182,21 +185,39 @@ class UserVideosView(VideoListView):
         return self.list_videos(selectors.visible_videos(request.user).filter(author=author))
 
 
-class FollowingFeedView(VideoListView):
-    """Newest first from the people the caller follows."""
+class FollowingFeedView(APIView):
+    """Newest first from the people the caller follows (keyset cursor, forward only)."""
 
+    @extend_schema(responses={200: VideoSerializer(many=True)})
     def get(self, request):
-        return self.list_videos(
-            selectors.visible_videos(request.user).filter(
-                author__in=selectors.followed_ids_query(request.user)
-            )
-        )
+        paginator = FollowingPagination(request)
+        size = paginator.get_page_size()
+        rows = selectors.following_ids(request.user, before=paginator.position(), limit=size + 1)
+        page_rows = rows[:size]
+        videos = selectors.page_videos(
+            selectors.visible_videos(request.user).filter(pk__in=[r[0] for r in page_rows]),
+            request.user,
+        ).order_by("-published_at", "-id")
+        page = selectors.with_page_data(list(videos), request.user)
+        last = page_rows[-1] if len(rows) > size else None
+        return paginator.response(VideoSerializer(page, many=True).data, last=last)
 
 
 class ForYouFeedView(APIView):
     """The ranked "for you" feed; see feed/pagination.py for the session cursor."""
 
-    @extend_schema(responses={200: VideoSerializer(many=True)})
+    @extend_schema(
+        responses={
+            200: inline_serializer(
+                "ForYouPage",
+                {
+                    "next": serializers.CharField(allow_null=True),
+                    "previous": serializers.CharField(allow_null=True),
+                    "results": VideoSerializer(many=True),
+                },
+            )
+        }
+    )
     def get(self, request):
         paginator = ForYouPagination(request)
         size = paginator.get_page_size()

@@ -233,3 +233,24 @@ def test_explained_score_is_the_ranking_score(user, make_user, make_video):
     video = make_video(author, likes=7, comments=2)
     signals = selectors.feed_signals(user)
     assert ranking.personal_score(video, signals) == ranking.score_components(video, signals)[0]
+
+
+def test_following_feed_pages_through_everything_once(auth_client, user, make_user, make_video):
+    authors = [make_user(f"prolific{i}") for i in range(3)]
+    for author in authors:
+        follow_user(user, author)
+    made = [
+        make_video(authors[i % 3], age=timedelta(minutes=i % 7), visibility="public")
+        for i in range(25)
+    ]
+    ids = all_pages(auth_client(user), "/api/v1/feed/following?page_size=4")
+    assert len(ids) == len(set(ids)) == 25
+    assert set(ids) == {str(v.id) for v in made}
+    published = {str(v.id): (v.published_at, str(v.id)) for v in made}
+    assert [published[i] for i in ids] == sorted(published.values(), reverse=True)
+
+
+def test_following_feed_rejects_tampered_cursor(auth_client, user, make_user, make_video):
+    response = auth_client(user).get("/api/v1/feed/following", {"cursor": "nope"})
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_cursor"
