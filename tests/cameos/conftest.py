@@ -8,13 +8,15 @@ from tests.cameos.clips import write_clip
 
 @pytest.fixture(scope="session")
 def clips(tmp_path_factory):
-    """Paths of real clips: good (sound + motion), silent, static, short."""
+    """Paths of real clips: good (sound + motion), silent, static, short, fast (30 fps)."""
     folder = tmp_path_factory.mktemp("cameo-clips")
     return {
         "good": write_clip(folder / "good.mp4"),
         "silent": write_clip(folder / "silent.mp4", audio=False),
         "static": write_clip(folder / "static.mp4", motion=False),
         "short": write_clip(folder / "short.mp4", seconds=1.5),
+        # 30 fps, movement repeating every 4 frames: in step with a naive 4-per-second sampler.
+        "fast": write_clip(folder / "fast.mp4", fps=30),
     }
 
 

@@ -228,3 +228,9 @@ def test_the_sweep_resends_verifications_lost_to_a_broker_outage(user, make_came
     assert requeue_pending_cameo_verifications() == 1
     cameo.refresh_from_db()
     assert cameo.status == "active"
+
+
+def test_motion_in_step_with_the_sampling_is_still_found(user, make_cameo):
+    cameo = make_cameo(user, clip="fast")
+    assert cameo.status == "active"
+    assert ConsentEvent.objects.get(owner=user, action="verified").data["motion_area"] >= 0.05
