@@ -58,6 +58,13 @@ class Video(models.Model):
             models.Index(fields=["status", "visibility", "-hot_score", "-id"]),
             models.Index(fields=["author", "-published_at", "-id"]),
             models.Index(fields=["remix_of", "-published_at"]),
+            # Following feeds: the newest live videos of one author, read index-only by a
+            # LATERAL walk per followed author (feed.selectors.following_ids).
+            models.Index(
+                fields=["author", "-published_at", "-id"],
+                condition=models.Q(status="published", visibility__in=["public", "followers"]),
+                name="video_author_live_recent",
+            ),
         ]
 
     def __str__(self) -> str:
