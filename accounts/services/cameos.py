@@ -201,6 +201,9 @@ def create_cameo(owner: User, *, upload, consent) -> Cameo:
     if consent is not True:
         raise ValidationError({"consent": ["Explicit consent (consent=true) is required."]})
     _check_upload(upload)
+    # Cheap early answer before storing anything; re-checked under the lock below.
+    if Cameo.objects.filter(LIVE, owner=owner).exclude(status=Status.REJECTED).exists():
+        raise CameoExists()
     sha256 = _sha256_of(upload)
     stored = save_file(f"cameos/{owner.pk}/{uuid.uuid4().hex}.mp4", upload)
     try:
@@ -217,6 +220,8 @@ def create_cameo(owner: User, *, upload, consent) -> Cameo:
                 append_consent_event(
                     owner, existing, Action.REVOKED, actor=owner, data={"reason": "replaced"}
                 )
+                old_clip = existing.source_clip
+                transaction.on_commit(lambda: _delete_clip(old_clip))
             cameo = Cameo.objects.create(owner=owner, source_clip=stored, source_sha256=sha256)
             append_consent_event(
                 owner,
@@ -267,6 +272,9 @@ def verify_cameo(cameo: Cameo) -> Cameo:
             cameo.status = Status.REJECTED
             cameo.rejection_reason = outcome["reason"][:255]
             cameo.save(update_fields=["status", "rejection_reason"])
+            # A likeness we will not use is not kept: the sha256 stays as evidence.
+            clip = cameo.source_clip
+            transaction.on_commit(lambda: _delete_clip(clip))
             append_consent_event(
                 cameo.owner,
                 cameo,

@@ -234,3 +234,14 @@ def test_motion_in_step_with_the_sampling_is_still_found(user, make_cameo):
     cameo = make_cameo(user, clip="fast")
     assert cameo.status == "active"
     assert ConsentEvent.objects.get(owner=user, action="verified").data["motion_area"] >= 0.05
+
+
+def test_a_rejected_clip_is_deleted_but_its_hash_kept(
+    user, auth_client, clip_upload, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        _post(auth_client(user), video=clip_upload("static"), consent="true")
+    cameo = Cameo.objects.get(owner=user)
+    assert cameo.status == "rejected"
+    assert not default_storage.exists(cameo.source_clip)
+    assert len(cameo.source_sha256) == 64
