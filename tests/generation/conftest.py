@@ -28,11 +28,6 @@ def _generation_settings(settings):
 
 
 @pytest.fixture
-def client_for(auth_client):
-    return auth_client
-
-
-@pytest.fixture
 def alice_client(auth_client, user):
     return auth_client(user)
 
