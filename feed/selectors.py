@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from rest_framework.exceptions import NotFound
 
@@ -223,8 +223,7 @@ def for_you_candidates(user, signals: ranking.Signals) -> list:
     candidates = {v.id: v for v in _candidates(top)}
     if signals.followed:
         followed_recent = base.filter(
-            pk__in=_followed_recent_ids(signals.followed),
-            author_id__in=signals.followed,
+            _newest_of_authors(signals.followed),
             visibility__in=(public, Video.Visibility.FOLLOWERS),
         ).order_by("-published_at", "-id")[: ranking.FOLLOWED_RECENT_N]
         candidates.update((v.id, v) for v in _candidates(followed_recent))
@@ -241,25 +240,29 @@ def for_you_candidates(user, signals: ranking.Signals) -> list:
     return list(candidates.values())
 
 
-def _followed_recent_ids(followed: set):
-    """Ids of the newest videos of each followed author, bounded per author.
+def _newest_of_authors(followed: set):
+    """A filter: the newest videos of each followed author, bounded per author.
 
-    On PostgreSQL a LATERAL join walks the (author, -published_at, -id) index for each author
-    with a LIMIT, so a prolific creator costs FOLLOWED_PER_AUTHOR rows, not their whole
-    catalogue. Elsewhere (SQLite, the embedded default) a plain subquery does.
+    On PostgreSQL a LATERAL join walks the partial (author, -published_at, -id) index for each
+    author with a LIMIT, so a prolific creator costs FOLLOWED_PER_AUTHOR rows, not their whole
+    catalogue; `id = ANY(ARRAY(…))` makes it an InitPlan evaluated once, then primary-key
+    lookups (as `id IN (…)` the planner preferred hashing every video of those authors).
+    Elsewhere (SQLite, the embedded default) a plain author filter does.
     """
     authors = sorted(followed)[: ranking.FOLLOWED_AUTHORS_MAX]
     if connection.vendor != "postgresql":
-        return Video.objects.filter(author_id__in=authors).values("pk")
-    # A subquery of the caller's query (no extra round trip); only parameters vary.
+        return Q(author_id__in=authors)
+    # Only parameters vary.
     return RawSQL(  # noqa: S611
+        "feed_video.id = ANY(ARRAY("
         "SELECT v.id FROM unnest(%s::bigint[]) AS a(id) CROSS JOIN LATERAL ("
         " SELECT id, published_at FROM feed_video"
         " WHERE author_id = a.id AND status = 'published'"
         " AND visibility IN ('public', 'followers')"
         " ORDER BY published_at DESC, id DESC LIMIT %s) v"
-        " ORDER BY v.published_at DESC, v.id DESC LIMIT %s",
+        " ORDER BY v.published_at DESC, v.id DESC LIMIT %s))",
         [authors, ranking.FOLLOWED_PER_AUTHOR, ranking.FOLLOWED_RECENT_N],
+        output_field=BooleanField(),
     )
 
 
