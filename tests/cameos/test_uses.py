@@ -132,3 +132,25 @@ def test_another_user_cannot_remove_a_use_of_my_cameo(
 def test_uses_need_authentication(api_client, db):
     assert api_client.get(USES).status_code == 401
     assert api_client.post(f"{USES}/{uuid.uuid4()}/remove").status_code == 401
+
+
+def test_publishing_after_the_grant_was_withdrawn_is_403_and_the_refusal_is_on_the_ledger(
+    user, other_user, shared, job_with, auth_client
+):
+    """publish_video rolls its transaction back on the refusal; the API exception handler
+    writes the `use_refused` event again, so the owner's ledger still shows the attempt."""
+    job = job_with(other_user, shared)
+    cameos.revoke_cameo_grant(user, other_user)
+    response = auth_client(other_user).post(
+        "/api/v1/videos", {"generation": str(job.id)}, format="json"
+    )
+    assert response.status_code == 403
+    assert response.json()["code"] == "cameo_permission_denied"
+    assert "@alice" in response.json()["detail"]
+    assert not Video.objects.filter(job=job).exists()
+    refused = ConsentEvent.objects.get(owner=user, action="use_refused")
+    assert refused.data == {"context": "publish", "reason": "not_approved"}
+    assert refused.actor_handle == "bob"
+    from accounts.ledger import verify_ledger
+
+    assert verify_ledger(user)
