@@ -188,7 +188,18 @@ class UserVideosView(VideoListView):
 class FollowingFeedView(APIView):
     """Newest first from the people the caller follows (keyset cursor, forward only)."""
 
-    @extend_schema(responses={200: VideoSerializer(many=True)})
+    @extend_schema(
+        responses={
+            200: inline_serializer(
+                "FollowingPage",
+                {
+                    "next": serializers.CharField(allow_null=True),
+                    "previous": serializers.CharField(allow_null=True),
+                    "results": VideoSerializer(many=True),
+                },
+            )
+        }
+    )
     def get(self, request):
         paginator = FollowingPagination(request)
         size = paginator.get_page_size()

@@ -1,6 +1,5 @@
 """What clients send to and get from the generation endpoints (API.md, "Generation")."""
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -113,15 +112,15 @@ class GenerationJobSerializer(serializers.ModelSerializer):
             return None
         return {"code": job.error_code, "message": job.error_message}
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field({"type": "string", "format": "uri-reference", "nullable": True})
     def get_video_url(self, job) -> str | None:
         return file_url(job.video_file)
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field({"type": "string", "format": "uri-reference", "nullable": True})
     def get_thumbnail_url(self, job) -> str | None:
         return file_url(job.thumbnail_file)
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field({"type": "string", "format": "uri-reference", "nullable": True})
     def get_preview_url(self, job) -> str | None:
         return file_url(job.preview_file)
 

@@ -4,7 +4,6 @@ import re
 
 from django.conf import settings
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -40,7 +39,7 @@ class RegisterSerializer(serializers.Serializer):
 class AvatarURLMixin(serializers.Serializer):
     avatar_url = serializers.SerializerMethodField()
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field({"type": "string", "format": "uri-reference", "nullable": True})
     def get_avatar_url(self, obj) -> str | None:
         return file_url(obj.avatar) if obj.avatar else None
 
@@ -162,7 +161,7 @@ class FollowEdgeSerializer(serializers.Serializer):
     def get_display_name(self, edge) -> str:
         return self._user(edge).display_name
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field({"type": "string", "format": "uri-reference", "nullable": True})
     def get_avatar_url(self, edge) -> str | None:
         avatar = self._user(edge).avatar
         return file_url(avatar) if avatar else None

@@ -7,8 +7,8 @@ import json
 
 from django.http import HttpResponse
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
-from rest_framework import generics, status
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import generics, serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -121,7 +121,21 @@ class CameoLedgerView(generics.ListAPIView):
 class CameoLedgerExportView(APIView):
     """The whole ledger as a JSON attachment, with what a third party needs to verify it."""
 
-    @extend_schema(responses={200: ConsentEventSerializer(many=True)})
+    @extend_schema(
+        responses={
+            200: inline_serializer(
+                "ConsentLedgerExport",
+                {
+                    "owner": serializers.CharField(),
+                    "exported_at": serializers.DateTimeField(),
+                    "hash_algorithm": serializers.CharField(),
+                    "genesis_prev_hash": serializers.CharField(),
+                    "valid": serializers.BooleanField(),
+                    "events": ConsentEventSerializer(many=True),
+                },
+            )
+        }
+    )
     def get(self, request):
         events = list(ConsentEvent.objects.filter(owner=request.user).order_by("seq"))
         body = {
