@@ -285,3 +285,20 @@ def test_seed_moderation_is_idempotent_and_its_moderator_can_act():
     assert moderator.is_staff and moderator.has_perm("moderation.act_on_reviewitem")
     assert not moderator.has_perm("moderation.change_blockedterm")
     assert BlockedTerm.objects.count() == 3 and ProtectedEntity.objects.count() == 2
+
+
+def test_queue_and_history_query_budgets(
+    mod_client, make_user, other_user, make_video, moderator, django_assert_max_num_queries
+):
+    for n in range(8):
+        video = make_video(other_user)
+        file_report(
+            make_user(f"qrep{n}"), target_type="video", target_id=str(video.id), reason="spam"
+        )
+        take_moderation_action(moderator, video, "warn", f"w{n}")
+    url = reverse("admin:moderation_reviewitem_changelist") + "?status__exact=actioned"
+    with django_assert_max_num_queries(12):
+        assert mod_client.get(url).status_code == 200
+    with django_assert_max_num_queries(16):
+        page = mod_client.get(reverse("admin:moderation_user_history", args=[other_user.pk]))
+    assert page.status_code == 200
