@@ -211,8 +211,8 @@ class ReviewItemAdmin(admin.ModelAdmin):
         "target",
         "status",
         "priority",
-        "reasons_summary",
-        "report_count",
+        "reasons_col",
+        "reporters",
         "held",
         "age",
         "owner",
@@ -248,6 +248,14 @@ class ReviewItemAdmin(admin.ModelAdmin):
     @admin.display(ordering="target_id")
     def target(self, obj):
         return f"{obj.target_type} {obj.target_id}"
+
+    @admin.display(description="reasons")
+    def reasons_col(self, obj):
+        return obj.reasons_summary
+
+    @admin.display(description="reporters", ordering="report_count")
+    def reporters(self, obj):
+        return obj.report_count
 
     @admin.display(description="waiting", ordering="created_at")
     def age(self, obj):

@@ -89,6 +89,7 @@ def test_moderator_removes_a_reported_video_from_the_console(
     # the queue, open items first
     wait.until(ec.presence_of_element_located((By.ID, "result_list")))
     assert "status__exact=open" in browser.current_url
+    browser.save_screenshot(str(tmp_path / "queue.png"))
     browser.find_element(By.PARTIAL_LINK_TEXT, str(video.id)).click()
     # the video element loads inline
     wait.until(ec.presence_of_element_located((By.ID, "review-video")))
@@ -110,6 +111,12 @@ def test_moderator_removes_a_reported_video_from_the_console(
     assert "Remove" in log and "Spam: repeated link farm video" in log
     screenshot = tmp_path / "audit-log.png"
     assert browser.save_screenshot(str(screenshot)) and screenshot.stat().st_size > 0
+
+    # the owner's history page shows it too
+    browser.get(f"{live_server.url}/admin/moderation/reviewitem/history/{author.pk}/")
+    wait.until(ec.presence_of_element_located((By.ID, "history-actions")))
+    assert "Spam: repeated link farm video" in browser.find_element(By.ID, "history-actions").text
+    browser.save_screenshot(str(tmp_path / "history.png"))
 
     logged = ModerationAction.objects.get()
     assert logged.action == "remove" and logged.review_item_id == item.pk
