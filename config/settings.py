@@ -254,6 +254,9 @@ REST_FRAMEWORK = {
         "comments": env("THROTTLE_COMMENTS", "60/min"),
         "reports": env("THROTTLE_REPORTS", "30/min"),
     },
+    # Per-IP throttles key on REMOTE_ADDR; X-Forwarded-For is trusted only as far as this many
+    # proxies (set 1 behind one reverse proxy). Unset, DRF would trust any client's header.
+    "NUM_PROXIES": env_int("THROTTLE_NUM_PROXIES", 0),
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SIMPLE_JWT = {

@@ -215,6 +215,8 @@ class VideoContentView(OpenAICompatView):
 
 
 class VideoRemixView(OpenAICompatView):
+    throttle_scope = "generation"  # a remix is a new job, like POST /v1/videos
+
     @extend_schema(
         tags=TAGS,
         summary="Remix a completed video with a new prompt",

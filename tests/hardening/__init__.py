@@ -1,0 +1,1 @@
+"""Hardening (issue 7): fuzzing, object-level authorization, resource limits, deployment."""
