@@ -1,0 +1,344 @@
+"""Object-level authorization matrix: bob tries alice's objects with every method.
+
+One row per (method, path, body, expectation); a new endpoint is one new row. Paths and
+bodies are templates filled from the `world` fixture (tests/hardening/conftest.py), where
+alice owns one of everything and bob owns nothing.
+
+Expectations:
+- "hidden": 404 with code `not_found` — the object is private to alice, so bob must not even
+  learn that it exists (403 would leak it).
+- "refused": any 4xx — the object is public (bob may know it exists) but is not his to change.
+- ("like_absent", other_body): bob gets exactly the answer he gets for an id that does not
+  exist (reports name the bad `target_id` with a 400 either way).
+- "scoped": the endpoint is the caller's own ("me") view: a 2xx (or 404 when bob has no
+  such thing, e.g. no cameo) is right, but nothing of alice's may appear in the body.
+
+After every request, nothing in the database may have changed.
+"""
+
+import json
+
+import pytest
+from django.apps import apps
+
+NO_SUCH_UUID = "00000000-0000-4000-8000-000000000000"
+
+# (id, method, path, body, expectation)
+CASES = [
+    # --- videos: private and followers-only ------------------------------------------
+    ("video-private-get", "get", "/api/v1/videos/{private_video.id}", None, "hidden"),
+    (
+        "video-private-patch",
+        "patch",
+        "/api/v1/videos/{private_video.id}",
+        {"caption": "x"},
+        "hidden",
+    ),
+    ("video-private-delete", "delete", "/api/v1/videos/{private_video.id}", None, "hidden"),
+    ("video-followers-get", "get", "/api/v1/videos/{followers_video.id}", None, "hidden"),
+    (
+        "video-followers-patch",
+        "patch",
+        "/api/v1/videos/{followers_video.id}",
+        {"visibility": "public"},
+        "hidden",
+    ),
+    ("video-followers-delete", "delete", "/api/v1/videos/{followers_video.id}", None, "hidden"),
+    ("video-public-patch", "patch", "/api/v1/videos/{video.id}", {"caption": "pwned"}, "refused"),
+    ("video-public-delete", "delete", "/api/v1/videos/{video.id}", None, "refused"),
+    ("like-private", "post", "/api/v1/videos/{private_video.id}/like", None, "hidden"),
+    ("unlike-private", "delete", "/api/v1/videos/{private_video.id}/like", None, "hidden"),
+    ("like-followers", "post", "/api/v1/videos/{followers_video.id}/like", None, "hidden"),
+    ("comments-private-get", "get", "/api/v1/videos/{private_video.id}/comments", None, "hidden"),
+    (
+        "comments-private-post",
+        "post",
+        "/api/v1/videos/{private_video.id}/comments",
+        {"body": "hello"},
+        "hidden",
+    ),
+    (
+        "comments-followers-get",
+        "get",
+        "/api/v1/videos/{followers_video.id}/comments",
+        None,
+        "hidden",
+    ),
+    (
+        "view-private",
+        "post",
+        "/api/v1/videos/{private_video.id}/view",
+        {"watched_ms": 1000},
+        "hidden",
+    ),
+    (
+        "not-interested-private",
+        "post",
+        "/api/v1/videos/{private_video.id}/not-interested",
+        None,
+        "hidden",
+    ),
+    ("remixes-private", "get", "/api/v1/videos/{private_video.id}/remixes", None, "hidden"),
+    ("explain-private", "get", "/api/v1/feed/explain/{private_video.id}", None, "hidden"),
+    ("comment-delete-private", "delete", "/api/v1/comments/{comment.id}", None, "hidden"),
+    ("comment-delete-public", "delete", "/api/v1/comments/{public_comment.id}", None, "refused"),
+    # --- generation jobs -------------------------------------------------------------
+    ("job-get", "get", "/api/v1/generations/{queued_job.id}", None, "hidden"),
+    ("job-cancel", "post", "/api/v1/generations/{queued_job.id}/cancel", None, "hidden"),
+    ("job-draft-get", "get", "/api/v1/generations/{draft_job.id}", None, "hidden"),
+    (
+        "job-publish-other",
+        "post",
+        "/api/v1/videos",
+        {"job_id": "{draft_job.id}", "caption": "mine now"},
+        "refused",
+    ),
+    (
+        "job-remix-private",
+        "post",
+        "/api/v1/generations",
+        {"prompt": "a remix", "seconds": 4, "remix_of": "{private_video.id}"},
+        "refused",
+    ),
+    ("openai-get", "get", "/v1/videos/{draft_job.id}", None, "hidden"),
+    ("openai-delete", "delete", "/v1/videos/{draft_job.id}", None, "hidden"),
+    ("openai-content", "get", "/v1/videos/{draft_job.id}/content", None, "hidden"),
+    (
+        "openai-remix",
+        "post",
+        "/v1/videos/{draft_job.id}/remix",
+        {"prompt": "same but mine"},
+        "hidden",
+    ),
+    # --- cameos: caller-scoped, bob has none -----------------------------------------
+    ("cameo-me-get", "get", "/api/v1/cameos/me", None, "hidden"),
+    ("cameo-me-patch", "patch", "/api/v1/cameos/me", {"permission": "only_me"}, "hidden"),
+    ("cameo-me-delete", "delete", "/api/v1/cameos/me", None, "hidden"),
+    ("cameo-grants-get", "get", "/api/v1/cameos/me/grants", None, "scoped"),
+    ("cameo-grants-post", "post", "/api/v1/cameos/me/grants", {"handle": "bob"}, "refused"),
+    (
+        "cameo-grant-delete",
+        "delete",
+        "/api/v1/cameos/me/grants/{carol.handle}",
+        None,
+        "refused",
+    ),
+    ("cameo-ledger", "get", "/api/v1/cameos/me/ledger", None, "scoped"),
+    ("cameo-ledger-export", "get", "/api/v1/cameos/me/ledger/export", None, "scoped"),
+    ("cameo-uses", "get", "/api/v1/cameos/me/uses", None, "scoped"),
+    (
+        "cameo-use-remove",
+        "post",
+        "/api/v1/cameos/me/uses/{carol_video.id}/remove",
+        None,
+        "hidden",
+    ),
+    # --- notifications, reports, moderation ------------------------------------------
+    ("notifications", "get", "/api/v1/notifications", None, "scoped"),
+    ("notifications-read", "post", "/api/v1/notifications/read", None, "scoped"),
+    (
+        "report-private-video",
+        "post",
+        "/api/v1/reports",
+        {"target_type": "video", "target_id": "{private_video.id}", "reason": "spam"},
+        ("like_absent", {"target_type": "video", "target_id": NO_SUCH_UUID, "reason": "spam"}),
+    ),
+    (
+        "report-private-comment",
+        "post",
+        "/api/v1/reports",
+        {"target_type": "comment", "target_id": "{comment.id}", "reason": "spam"},
+        ("like_absent", {"target_type": "comment", "target_id": "987654", "reason": "spam"}),
+    ),
+    (
+        "appeal-others-action",
+        "post",
+        "/api/v1/appeals",
+        {"action": "{moderation_action.id}", "text": "not mine but let me try"},
+        "hidden",
+    ),
+    ("my-moderation", "get", "/api/v1/me/moderation", None, "scoped"),
+    ("me", "get", "/api/v1/me", None, "scoped"),
+    ("quota", "get", "/api/v1/me/quota", None, "scoped"),
+    ("generations-list", "get", "/api/v1/generations", None, "scoped"),
+    ("openai-list", "get", "/v1/videos", None, "scoped"),
+]
+
+# Tables whose rows must be byte-for-byte the same after bob's attempt.
+WATCHED = [
+    "accounts.User",
+    "accounts.Follow",
+    "accounts.Notification",
+    "accounts.Cameo",
+    "accounts.CameoGrant",
+    "accounts.ConsentEvent",
+    "generation.GenerationJob",
+    "generation.JobCameo",
+    "generation.QuotaEntry",
+    "feed.Video",
+    "feed.Like",
+    "feed.Comment",
+    "feed.View",
+    "feed.NotInterested",
+    "moderation.Report",
+    "moderation.ReviewItem",
+    "moderation.ModerationAction",
+    "moderation.Appeal",
+]
+
+
+def _snapshot() -> dict:
+    return {
+        label: sorted(
+            (json.dumps(row, sort_keys=True, default=str) for row in model.objects.values()),
+        )
+        for label in WATCHED
+        for model in [apps.get_model(label)]
+    }
+
+
+def _fill(template, world):
+    if isinstance(template, str):
+        return template.format_map(_Attrs(world))
+    if isinstance(template, dict):
+        return {key: _fill(value, world) for key, value in template.items()}
+    return template
+
+
+class _Attrs(dict):
+    def __init__(self, world):
+        super().__init__()
+        self.world = world
+
+    def __missing__(self, key):
+        return getattr(self.world, key)
+
+
+def _secrets(world) -> list[str]:
+    """Strings that only alice's own views may show."""
+    return [
+        world.alice.handle,
+        world.alice.email,
+        str(world.private_video.id),
+        str(world.followers_video.id),
+        str(world.queued_job.id),
+        str(world.draft_job.id),
+        str(world.job.id),
+        str(world.cameo.id),
+        str(world.carol_video.id),
+        "only for me",  # alice's private comment
+        "hardening fixture",  # the moderation reason given to alice
+    ]
+
+
+@pytest.fixture
+def bola_world(world):
+    from feed.models import Comment, Video
+
+    world.public_comment = Comment.objects.create(video=world.video, author=world.alice, body="hi")
+    Video.objects.filter(pk=world.video.pk).update(comment_count=1)
+    from accounts.models import CameoGrant
+
+    CameoGrant.objects.create(cameo=world.cameo, grantee=world.carol)
+    return world
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "expect"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
+def test_bob_cannot_reach_alices_objects(bola_world, auth_client, method, path, body, expect):
+    client = auth_client(bola_world.bob)
+    url = _fill(path, bola_world)
+    before = _snapshot()
+
+    response = getattr(client, method)(url, _fill(body, bola_world), format="json")
+
+    if isinstance(expect, tuple):
+        absent = getattr(client, method)(url, _fill(expect[1], bola_world), format="json")
+        assert response.status_code == absent.status_code, (url, response.status_code)
+        assert response.json() == absent.json(), (url, response.json(), absent.json())
+        assert 400 <= response.status_code < 500
+    elif expect == "hidden":
+        assert response.status_code == 404, (url, response.status_code, response.content[:300])
+        assert response.json()["code"] == "not_found"
+    elif expect == "refused":
+        assert 400 <= response.status_code < 500, (
+            url,
+            response.status_code,
+            response.content[:300],
+        )
+    else:
+        # bob's own (empty) view, or 404 where he has nothing of the kind (no cameo).
+        assert response.status_code < 300 or response.status_code == 404, (url, response)
+        text = response.content.decode()
+        leaked = [s for s in _secrets(bola_world) if s in text]
+        assert not leaked, (url, leaked)
+    assert _snapshot() == before, f"{method.upper()} {url} changed the database"
+
+
+def test_every_id_route_has_a_row():
+    """A new id-taking or private route must get a row above (or be public by design)."""
+    from django.urls import get_resolver
+
+    public_by_design = {
+        "auth/register",
+        "auth/token",
+        "auth/token/refresh",
+        "users/<str:handle>",
+        "users/<str:handle>/follow",
+        "users/<str:handle>/block",
+        "users/<str:handle>/followers",
+        "users/<str:handle>/following",
+        "users/<str:handle>/videos",
+        "feed",
+        "feed/following",
+        "storyboards/plan",
+        "cameos/available",
+        "videos/<uuid:video_id>/like",  # covered via private/followers rows
+    }
+    covered = {c[2] for c in CASES}
+    missing = []
+    routes = list(_api_routes(get_resolver()))
+    assert len(routes) > 40, routes
+    for route in routes:
+        if route in public_by_design:
+            continue
+        pattern = route.replace("<uuid:video_id>", "{").replace("<str:video_id>", "{")
+        pattern = pattern.replace("<str:job_id>", "{").replace("<int:comment_id>", "{")
+        pattern = pattern.replace("<str:handle>", "{")
+        if not any(_shape(c) == pattern for c in covered):
+            missing.append(route)
+    assert not missing, f"routes without a BOLA row: {missing}"
+
+
+def _shape(path: str) -> str:
+    import re
+
+    path = path.removeprefix("/api/v1/").removeprefix("/")
+    return re.sub(r"\{[^}]*\}", "{", path)
+
+
+def _api_routes(resolver, prefix=""):
+    from django.urls import URLPattern, URLResolver
+
+    for entry in resolver.url_patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            if route.startswith(("api/v1/", "v1/")) or not str(entry.pattern):
+                yield from _api_routes(entry, route)
+        elif isinstance(entry, URLPattern) and route.startswith(("api/v1/", "v1/")):
+            yield route.removeprefix("api/v1/")
+
+
+OWNER_READS = [c for c in CASES if c[1] == "get" and c[4] == "hidden"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "expect"),
+    [c[1:] for c in OWNER_READS],
+    ids=[c[0] for c in OWNER_READS],
+)
+def test_alice_reaches_the_same_urls(bola_world, auth_client, method, path, body, expect):
+    """Control: the 404s above are about bob, not about a wrong URL."""
+    response = auth_client(bola_world.alice).get(_fill(path, bola_world))
+    assert response.status_code == 200, (path, response.status_code, response.content[:300])
