@@ -9,8 +9,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.db import transaction
 
 from accounts.models import User
@@ -19,6 +19,7 @@ from accounts.services import users as user_services
 from feed import services as feed_services
 from generation.models import GenerationJob
 from generation.services.jobs import create_job
+from moderation.services import file_report
 
 PASSWORD = "cutaway-demo-2026"
 
@@ -67,8 +68,8 @@ def build_demo_world(log=print) -> list[DemoLogin]:
         )
         for handle, name, _ in PEOPLE
     }
-    moderator = User.objects.create_user("mod", "mod@demo.cutaway", PASSWORD, is_staff=True)
-    moderator.groups.add(Group.objects.get(name="moderators"))
+    # A moderator in the `moderators` group and a starter policy registry.
+    call_command("seed_moderation", handle="mod", password=PASSWORD, stdout=_Silent())
     User.objects.create_superuser("admin", "admin@demo.cutaway", PASSWORD)
 
     ava, ben, cleo = people["ava"], people["ben"], people["cleo"]
@@ -111,7 +112,17 @@ def build_demo_world(log=print) -> list[DemoLogin]:
                 feed_services.like_video(fan, video.pk)
     if videos:
         feed_services.add_comment(cleo, videos[0].pk, body="Love the fox!")
+        # Something for the console's review queue.
+        file_report(cleo, target_type="video", target_id=videos[-1].pk, reason="spam")
     return logins
+
+
+class _Silent:
+    def write(self, *args, **kwargs):
+        pass
+
+    def flush(self):
+        pass
 
 
 def _cameo_clip_upload() -> SimpleUploadedFile:

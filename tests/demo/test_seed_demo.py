@@ -13,6 +13,7 @@ from accounts.models import Cameo, User
 from feed.models import Video
 from generation.models import JobCameo
 from media.probe import probe_video
+from moderation.models import ReviewItem
 
 
 @pytest.mark.django_db(transaction=True)
@@ -38,6 +39,7 @@ def test_seed_demo_builds_a_world_with_a_consented_cameo_and_rendered_videos():
     assert probe.has_audio and probe.video_codec == "h264"
     assert verify_ledger(ava) is True
     assert User.objects.get(handle="mod").groups.filter(name="moderators").exists()
+    assert ReviewItem.objects.filter(target_type="video", target_id=str(bens.pk)).exists()
 
 
 @pytest.mark.django_db(transaction=True)
