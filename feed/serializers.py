@@ -160,11 +160,3 @@ class ExplainSerializer(serializers.Serializer):
     score = serializers.FloatField()
     components = serializers.DictField(child=serializers.FloatField())
     reasons = serializers.ListField(child=serializers.CharField())
-
-
-class VideoPageSerializer(serializers.Serializer):
-    """A page of the for-you or following feed: `{next, previous, results}`."""
-
-    next = serializers.CharField(allow_null=True)
-    previous = serializers.CharField(allow_null=True)
-    results = VideoSerializer(many=True)

@@ -1,7 +1,7 @@
 """Feed endpoints: parse the request, call a service or selector, shape the response."""
 
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
@@ -17,7 +17,6 @@ from feed.serializers import (
     CommentSerializer,
     ExplainSerializer,
     PublishSerializer,
-    VideoPageSerializer,
     VideoSerializer,
     VideoUpdateSerializer,
     ViewSerializer,
