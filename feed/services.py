@@ -6,7 +6,7 @@ hot score is refreshed in that same UPDATE (feed/ranking.py).
 """
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from rest_framework.exceptions import NotFound, ValidationError
 
@@ -285,24 +285,52 @@ def add_comment(user, video_id, *, body, parent_id=None) -> Comment:
 
 
 def delete_comment(user, comment_id) -> None:
-    """Its author or the video's author deletes a comment (and its replies)."""
+    """Its author or the video's author deletes a comment (and its replies).
+
+    comment_count counts comments that are not removed by moderation, so only those leave it.
+    """
     from feed.selectors import access_comment
 
     comment = access_comment(user, comment_id)
     if user.id not in (comment.author_id, comment.video.author_id):
         raise NotFound("No such comment.")
     with transaction.atomic():
-        Video.objects.select_for_update().filter(pk=comment.video_id).first()
-        removed = (
-            Comment.objects.filter(pk=comment.pk).count()
-            + Comment.objects.filter(parent_id=comment.pk).count()
-        )
-        Comment.objects.filter(parent_id=comment.pk).delete()
+        _lock_video(comment.video_id)
+        thread = Comment.objects.filter(Q(pk=comment.pk) | Q(parent_id=comment.pk))
+        counted = thread.filter(is_removed=False).count()
         if Comment.objects.filter(pk=comment.pk).delete()[0] == 0:
             return  # someone else deleted it meanwhile
-        Video.objects.filter(pk=comment.video_id).update(
-            **ranking.counter_update(comments=-removed)
-        )
+        if counted:
+            Video.objects.filter(pk=comment.video_id).update(
+                **ranking.counter_update(comments=-counted)
+            )
+
+
+def hide_comment(comment, *, reason: str = "", actor=None) -> bool:
+    """Moderation hides a comment (it leaves lists and comment_count); True if it changed."""
+    with transaction.atomic():
+        _lock_video(comment.video_id)
+        changed = Comment.objects.filter(pk=comment.pk, is_removed=False).update(is_removed=True)
+        if changed:
+            Video.objects.filter(pk=comment.video_id).update(**ranking.counter_update(comments=-1))
+    comment.is_removed = True
+    return bool(changed)
+
+
+def restore_comment(comment, *, actor=None) -> bool:
+    """Moderation puts a hidden comment back; True if it changed."""
+    with transaction.atomic():
+        _lock_video(comment.video_id)
+        changed = Comment.objects.filter(pk=comment.pk, is_removed=True).update(is_removed=False)
+        if changed:
+            Video.objects.filter(pk=comment.video_id).update(**ranking.counter_update(comments=1))
+    comment.is_removed = False
+    return bool(changed)
+
+
+def _lock_video(video_id) -> None:
+    """Serialise comment changes per video (add_comment takes the same lock)."""
+    list(Video.objects.select_for_update().filter(pk=video_id).values_list("pk", flat=True))
 
 
 # --- views and not-interested ------------------------------------------------------------

@@ -102,3 +102,25 @@ def test_comment_on_private_video_of_other_is_404(auth_client, user, other_user,
     assert auth_client(user).post(comments_url(hidden), {"body": "hi"}).status_code == 404
     response = auth_client(user).delete("/api/v1/comments/123456")
     assert response.status_code == 404
+
+
+def test_moderation_hides_and_restores_comments_exactly(auth_client, user, carol, video):
+    from feed.services import hide_comment, restore_comment
+
+    top = auth_client(user).post(comments_url(video), {"body": "rude"}).json()
+    auth_client(carol).post(comments_url(video), {"body": "re", "parent": top["id"]})
+    comment = Comment.objects.get(pk=top["id"])
+    assert hide_comment(comment, reason="abuse") is True
+    assert hide_comment(comment, reason="abuse") is False
+    assert Video.objects.get(pk=video.pk).comment_count == 1
+    bodies = [c["body"] for c in auth_client(carol).get(comments_url(video)).json()["results"]]
+    assert bodies == ["re"]
+    # Replying to a hidden comment is refused.
+    response = auth_client(carol).post(comments_url(video), {"body": "x", "parent": top["id"]})
+    assert response.status_code == 400
+    assert restore_comment(comment) is True
+    assert Video.objects.get(pk=video.pk).comment_count == 2
+    hide_comment(comment)
+    # Deleting a thread whose top comment is hidden removes only the visible reply from the count.
+    assert auth_client(user).delete(f"/api/v1/comments/{top['id']}").status_code == 204
+    assert Video.objects.get(pk=video.pk).comment_count == 0
