@@ -142,3 +142,48 @@ def test_like_burst_survives_killed_connections(make_user, auth_client):
     for video in Video.objects.all():
         rows = Like.objects.filter(video=video).count()
         assert video.like_count == rows, (video.pk, video.like_count, rows)
+
+
+def _get(path, token):
+    """One request through Django's real WSGI handler (request_started/finished run, as under
+    gunicorn: that is where persistent connections are checked and recycled)."""
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.test import RequestFactory
+
+    environ = RequestFactory()._base_environ(
+        PATH_INFO=path, REQUEST_METHOD="GET", HTTP_AUTHORIZATION=f"Bearer {token}"
+    )
+    status = []
+    body = b"".join(WSGIHandler()(environ, lambda s, headers, exc_info=None: status.append(s)))
+    return int(status[0].split()[0]), body
+
+
+@pytest.mark.parametrize("health_checks", [True, False])
+def test_persistent_connection_killed_between_requests(user, health_checks):
+    """Production keeps connections (DB_CONN_MAX_AGE): after a PostgreSQL restart or a dropped
+    connection, the next request of every web worker must not be a 500. The settings turn on
+    CONN_HEALTH_CHECKS; without it (the control) that request fails."""
+    from django.conf import settings
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    assert settings.DATABASES["default"]["CONN_HEALTH_CHECKS"] is True
+    token = str(RefreshToken.for_user(user).access_token)
+    conf = connection.settings_dict
+    saved = conf["CONN_MAX_AGE"], conf["CONN_HEALTH_CHECKS"]
+    conf["CONN_MAX_AGE"], conf["CONN_HEALTH_CHECKS"] = 600, health_checks
+    try:
+        assert _get("/api/v1/me", token)[0] == 200
+        pid = connection.connection.info.backend_pid  # kept open for the next request
+        with psycopg.connect(
+            autocommit=True,
+            dbname=conf["NAME"],
+            user=conf["USER"],
+            host=conf["HOST"] or "127.0.0.1",
+            port=conf["PORT"] or 5432,
+        ) as admin:
+            assert admin.execute("SELECT pg_terminate_backend(%s)", [pid]).fetchone()[0]
+        status, body = _get("/api/v1/me", token)
+        assert status == (200 if health_checks else 500), body[:300]
+    finally:
+        conf["CONN_MAX_AGE"], conf["CONN_HEALTH_CHECKS"] = saved
+        connection.close()
