@@ -1,11 +1,13 @@
 """The worker side of the lifecycle: queued → planning → rendering → post_processing → done.
 
-Every state change is a conditional UPDATE on the job's current status, so a task that lost
-ownership (the job was cancelled, or the sweep handed it to another worker) finds 0 rows and
-stops. Each claim bumps `attempts`; after settings.GENERATION_MAX_ATTEMPTS the job fails (a task
-that kills its worker would otherwise be redelivered forever). Files are stored under fixed
-names (`clips/<job id>/…`), deleting any left by an earlier attempt, so a retried job is stored
-once; the quota is refunded through a ledger row that can exist once per job.
+Every state change is a conditional UPDATE on the job's current status and attempt number (a
+fence: an attempt the sweep gave up on must not write into the attempt that replaced it, even in
+the same status), so a task that lost ownership (the job was cancelled, or the sweep handed it
+to another worker) finds 0 rows and stops. Each claim bumps `attempts`; after
+settings.GENERATION_MAX_ATTEMPTS the job fails (a task that kills its worker would otherwise be
+redelivered forever). Files are stored under fixed names (`clips/<job id>/…`), deleting any left
+by an earlier attempt, so a retried job is stored once; the quota is refunded through a ledger
+row that can exist once per job.
 """
 
 from __future__ import annotations
@@ -88,9 +90,9 @@ def claim_job(job_id) -> GenerationJob | None:
 
 
 def _advance(job: GenerationJob, from_status: str, to_status: str, **fields) -> None:
-    updated = GenerationJob.objects.filter(pk=job.pk, status=from_status).update(
-        status=to_status, heartbeat_at=timezone.now(), **fields
-    )
+    updated = GenerationJob.objects.filter(
+        pk=job.pk, status=from_status, attempts=job.attempts
+    ).update(status=to_status, heartbeat_at=timezone.now(), **fields)
     if not updated:
         _raise_lost(job)
     job.status = to_status
@@ -107,9 +109,9 @@ def _raise_lost(job: GenerationJob):
 
 def _touch(job: GenerationJob, progress: int) -> None:
     """Heartbeat + progress; also how a running step learns it was cancelled."""
-    updated = GenerationJob.objects.filter(pk=job.pk, status=job.status).update(
-        progress=min(max(progress, 0), 100), heartbeat_at=timezone.now()
-    )
+    updated = GenerationJob.objects.filter(
+        pk=job.pk, status=job.status, attempts=job.attempts
+    ).update(progress=min(max(progress, 0), 100), heartbeat_at=timezone.now())
     if not updated:
         _raise_lost(job)
 
@@ -376,7 +378,9 @@ def _post_process(job: GenerationJob, source: Path, workdir: Path) -> None:
         "source_sha256": getattr(processed, "source_sha256", ""),
     }
     with transaction.atomic():
-        updated = GenerationJob.objects.filter(pk=job.pk, status=Status.POST_PROCESSING).update(
+        updated = GenerationJob.objects.filter(
+            pk=job.pk, status=Status.POST_PROCESSING, attempts=job.attempts
+        ).update(
             status=Status.SUCCEEDED,
             progress=100,
             sha256=processed.sha256,

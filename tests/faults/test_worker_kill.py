@@ -162,3 +162,28 @@ def test_whole_worker_killed_mid_render_fresh_worker_finishes_once(start_worker,
     assert job.attempts == 2
     _assert_stored_once(job)
     _assert_mp4_with_sound(job, 16)
+
+
+def test_an_attempt_the_sweep_replaced_cannot_write_into_the_new_one(user):
+    """The fence behind the recovery above: a worker the sweep gave up on (paused, not dead)
+    may wake up while the replacement attempt is in the very same status."""
+    from generation.services import pipeline
+
+    job = GenerationJob.objects.create(
+        user=user, prompt="a slow snail", seconds=4, idempotency_key=str(uuid.uuid4())
+    )
+    Status = GenerationJob.Status
+    first = pipeline.claim_job(job.pk)
+    pipeline._advance(first, Status.PLANNING, Status.RENDERING)
+    # The sweep requeues it (heartbeat stale) and another worker claims it.
+    GenerationJob.objects.filter(pk=job.pk).update(status=Status.QUEUED)
+    second = pipeline.claim_job(job.pk)
+    pipeline._advance(second, Status.PLANNING, Status.RENDERING)
+
+    with pytest.raises(pipeline.JobLost):
+        pipeline._touch(first, 50)
+    with pytest.raises(pipeline.JobLost):
+        pipeline._advance(first, Status.RENDERING, Status.POST_PROCESSING)
+    pipeline._touch(second, 50)  # the live attempt carries on
+    job.refresh_from_db()
+    assert (job.status, job.attempts, job.progress) == (Status.RENDERING, 2, 50)
