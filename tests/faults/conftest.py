@@ -5,6 +5,7 @@ import contextlib
 import os
 import signal
 import subprocess
+import sys
 import time
 import uuid
 from pathlib import Path
@@ -17,7 +18,7 @@ from django.db import connection
 from config.celery import app as celery_app
 
 ROOT = Path(__file__).resolve().parents[2]
-CELERY = ROOT / ".venv" / "bin" / "celery"
+CELERY = [sys.executable, "-m", "celery"]  # the interpreter running the tests, wherever it is
 
 
 def database_url() -> str:
@@ -54,7 +55,7 @@ class Worker:
         self.name = f"faults-{uuid.uuid4().hex[:8]}@%h"
         self.proc = subprocess.Popen(
             [
-                str(CELERY),
+                *CELERY,
                 "-A",
                 "config",
                 "worker",
