@@ -9,7 +9,8 @@ comments, cameo checks (GET cameos/available), me, job list; plus --generations 
 (4-second clips, half of them casting a cameo that anyone may use) spread through the run.
 Production throttle rates stay on (429s are counted apart; the target is 0 other errors).
 After the run it waits for the worker to drain every job (bounded by --drain-seconds), then
-checks in SQL that like_count and comment_count equal their rows for every video and that no
+checks in SQL that like_count equals its rows and comment_count its visible (not removed)
+rows for every video and that no
 job is left in a non-final state. Prints a Markdown report; servers are stopped whatever
 happens. No stdlib-external client: threads over http.client keep-alive connections.
 """
@@ -269,7 +270,7 @@ def consistency():
         likes_off = cursor.fetchone()[0]
         cursor.execute(
             "SELECT count(*) FROM feed_video v WHERE v.comment_count <> "
-            "(SELECT count(*) FROM feed_comment c WHERE c.video_id = v.id)"
+            "(SELECT count(*) FROM feed_comment c WHERE c.video_id = v.id AND NOT c.is_removed)"
         )
         comments_off = cursor.fetchone()[0]
         cursor.execute("SELECT status, count(*) FROM generation_generationjob GROUP BY status")

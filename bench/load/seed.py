@@ -144,7 +144,7 @@ def main():
         cursor.execute(
             "UPDATE feed_video v SET like_count = "
             "(SELECT count(*) FROM feed_like l WHERE l.video_id = v.id), comment_count = "
-            "(SELECT count(*) FROM feed_comment c WHERE c.video_id = v.id)"
+            "(SELECT count(*) FROM feed_comment c WHERE c.video_id = v.id AND NOT c.is_removed)"
         )
     for video in Video.objects.all().only("id", "like_count", "comment_count", "published_at"):
         Video.objects.filter(pk=video.pk).update(
