@@ -7,6 +7,10 @@ under a random session key for FEED_SESSION_SECONDS; the cursor is a signed
 a user scrolls never make a video repeat or be skipped. Each page is re-checked against the
 caller's current visibility (a video deleted or an author blocked meanwhile drops out).
 
+The sessions live in Django's cache: Redis when REDIS_URL is set (production, and any
+deployment with several web processes); the embedded default's per-process memory cache only
+works for a single web process.
+
 Bad cursors: a tampered or malformed cursor, or one minted for another user, is 400
 `invalid_cursor`. When the session has expired from the cache the answer is 400
 `cursor_expired`, and the client starts over by requesting the feed without a cursor.
