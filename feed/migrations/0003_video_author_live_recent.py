@@ -5,16 +5,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('feed', '0002_video_hot_base'),
-        ('generation', '0002_quota_entry_survives_job_deletion'),
+        ("feed", "0002_video_hot_base"),
+        ("generation", "0002_quota_entry_survives_job_deletion"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='video',
-            index=models.Index(condition=models.Q(('status', 'published'), ('visibility__in', ['public', 'followers'])), fields=['author', '-published_at', '-id'], name='video_author_live_recent'),
+            model_name="video",
+            index=models.Index(
+                condition=models.Q(
+                    ("status", "published"), ("visibility__in", ["public", "followers"])
+                ),
+                fields=["author", "-published_at", "-id"],
+                name="video_author_live_recent",
+            ),
         ),
     ]
