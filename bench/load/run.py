@@ -9,10 +9,10 @@ comments, cameo checks (GET cameos/available), me, job list; plus --generations 
 (4-second clips, half of them casting a cameo that anyone may use) spread through the run.
 Production throttle rates stay on (429s are counted apart; the target is 0 other errors).
 After the run it waits for the worker to drain every job (bounded by --drain-seconds), then
-checks in SQL that like_count equals its rows and comment_count its visible (not removed)
-rows for every video and that no
-job is left in a non-final state. Prints a Markdown report; servers are stopped whatever
-happens. No stdlib-external client: threads over http.client keep-alive connections.
+checks in SQL that like_count equals its rows and comment_count its visible (not removed) rows
+for every video and that no job is left in a non-final state. Prints a Markdown report;
+servers are stopped whatever happens. No stdlib-external client: threads over http.client
+keep-alive connections.
 """
 
 import argparse
