@@ -20,7 +20,8 @@ from accounts.services.cameos import record_cameo_use_removed
 from accounts.services.notifications import notify
 from feed.models import Video
 from feed.services import take_down_video
-from generation.models import JobCameo
+from generation.models import GenerationJob, JobCameo
+from generation.services.jobs import withdraw_job
 
 
 class CameoUseSerializer(serializers.ModelSerializer):
@@ -58,7 +59,7 @@ class CameoUseListView(generics.ListAPIView):
 
 
 class CameoUseRemoveView(APIView):
-    """POST cameos/me/uses/{video_id}/remove: take that video down (204)."""
+    """POST cameos/me/uses/{video_id}/remove: take that video (or unpublished draft) down (204)."""
 
     @extend_schema(request=None, responses={204: None})
     def post(self, request, video_id):
@@ -66,10 +67,13 @@ class CameoUseRemoveView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-def remove_cameo_use(owner, video_id) -> Video:
-    """Take down a video that uses `owner`'s cameo; 404 when it does not (or does not exist).
+def remove_cameo_use(owner, video_id) -> Video | None:
+    """Take down a use of `owner`'s cameo; 404 when the id is not one of its uses.
 
-    Idempotent: a video already taken down is left as it is, without a second ledger event.
+    `video_id` is a published video's id or, for a draft that was never published (others'
+    drafts included), the job id that `uses` lists. A draft is cancelled (and refunded) or,
+    once rendered, its files discarded — it can no longer be published. Idempotent: a use
+    already removed is left as it is, without a second ledger event.
     """
     with transaction.atomic():
         use = (
@@ -78,7 +82,7 @@ def remove_cameo_use(owner, video_id) -> Video:
             .first()
         )
         if use is None:
-            raise NotFound("No video using your cameo with this id.")
+            return _remove_draft_use(owner, job_id=video_id)
         video = Video.objects.select_for_update().select_related("author").get(pk=video_id)
         if video.status in (Video.Status.TAKEN_DOWN, Video.Status.DELETED):
             return video
@@ -91,3 +95,27 @@ def remove_cameo_use(owner, video_id) -> Video:
             data={"video": str(video.pk), "cameo": owner.handle},
         )
     return video
+
+
+def _remove_draft_use(owner, *, job_id) -> None:
+    """The draft half of `remove_cameo_use`. Caller holds the transaction."""
+    use = (
+        JobCameo.objects.filter(cameo__owner=owner, job_id=job_id, job__video__isnull=True)
+        .select_related("cameo__owner")
+        .first()
+    )
+    if use is None:
+        raise NotFound("No video or draft using your cameo with this id.")
+    job = (
+        GenerationJob.objects.select_for_update(of=("self",)).select_related("user").get(pk=job_id)
+    )
+    reason = f"cameo use removed by @{owner.handle}"
+    if withdraw_job(job, code="cameo_use_removed", reason=reason):
+        record_cameo_use_removed(use.cameo, actor=owner, video_id=job.pk)
+        notify(
+            job.user,
+            Notification.Kind.CAMEO_USE_REMOVED,
+            actor=owner,
+            data={"job": str(job.pk), "cameo": owner.handle},
+        )
+    return None

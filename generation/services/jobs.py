@@ -311,38 +311,38 @@ def cancel_job(user, job: GenerationJob) -> GenerationJob:
 
 
 def cancel_jobs_using_cameo(cameo, *, reason: str) -> int:
-    """Stop every use of a cameo whose consent was revoked: unfinished jobs are cancelled and
-    refunded; finished drafts (succeeded, never published) lose their files.
+    """Stop every use of a cameo whose consent was revoked (see `withdraw_job`).
 
     Runs inside the revoking transaction (accounts sends the signal there); published videos
     are feed's to take down.
     """
-    count = 0
     job_ids = JobCameo.objects.filter(cameo=cameo).values("job_id")
-    active = GenerationJob.objects.select_for_update().filter(
-        pk__in=job_ids, status__in=GenerationJob.ACTIVE
-    )
-    for job in active:
-        count += _finish(
-            job, GenerationJob.Status.CANCELLED, code="cameo_consent_revoked", message=reason
-        )
     # of=("self",): PostgreSQL cannot lock the nullable side of the outer join to feed_video.
-    drafts = GenerationJob.objects.select_for_update(of=("self",)).filter(
-        pk__in=job_ids, status=GenerationJob.Status.SUCCEEDED, video__isnull=True
+    jobs = GenerationJob.objects.select_for_update(of=("self",)).filter(pk__in=job_ids)
+    return sum(withdraw_job(job, code="cameo_consent_revoked", reason=reason) for job in jobs)
+
+
+def withdraw_job(job: GenerationJob, *, code: str, reason: str) -> bool:
+    """Stop one job from using a likeness: cancel (and refund) it while unfinished, or discard
+    the files of a succeeded draft that was never published. Published jobs are feed's.
+
+    Should be called while holding a SELECT FOR UPDATE lock on the job row.
+    """
+    if job.status in GenerationJob.ACTIVE:
+        return _finish(job, GenerationJob.Status.CANCELLED, code=code, message=reason)
+    if job.status != GenerationJob.Status.SUCCEEDED or hasattr(job, "video"):
+        return False
+    files = [job.video_file, job.thumbnail_file, job.preview_file]
+    GenerationJob.objects.filter(pk=job.pk).update(
+        status=GenerationJob.Status.CANCELLED,
+        error_code=code,
+        error_message=reason[:500],
+        video_file="",
+        thumbnail_file="",
+        preview_file="",
     )
-    for job in drafts:
-        files = [job.video_file, job.thumbnail_file, job.preview_file]
-        GenerationJob.objects.filter(pk=job.pk).update(
-            status=GenerationJob.Status.CANCELLED,
-            error_code="cameo_consent_revoked",
-            error_message=reason[:500],
-            video_file="",
-            thumbnail_file="",
-            preview_file="",
-        )
-        transaction.on_commit(lambda files=files: [delete_file(f) for f in files], robust=True)
-        count += 1
-    return count
+    transaction.on_commit(lambda: [delete_file(f) for f in files], robust=True)
+    return True
 
 
 def delete_job(user, job: GenerationJob) -> None:

@@ -154,3 +154,46 @@ def test_publishing_after_the_grant_was_withdrawn_is_403_and_the_refusal_is_on_t
     from accounts.ledger import verify_ledger
 
     assert verify_ledger(user)
+
+
+@pytest.mark.parametrize("status", ["queued", "rendering", "succeeded"])
+def test_owner_removes_an_unpublished_draft_by_its_job_id(
+    status, user, other_user, shared, job_with, auth_client
+):
+    draft = job_with(other_user, shared, status=status)
+    response = auth_client(user).post(f"{USES}/{draft.id}/remove")
+    assert response.status_code == 204
+    draft.refresh_from_db()
+    assert (draft.status, draft.error_code) == ("cancelled", "cameo_use_removed")
+    assert draft.video_file == ""
+    event = ConsentEvent.objects.filter(owner=user).order_by("-seq").first()
+    assert (event.action, event.data) == ("use_removed", {"video_id": str(draft.id)})
+    note = Notification.objects.get(recipient=other_user, kind="cameo_use_removed")
+    assert note.data["job"] == str(draft.id)
+    # The draft can no longer be published, and removing it again changes nothing.
+    publish = auth_client(other_user).post("/api/v1/videos", {"generation": str(draft.id)})
+    assert publish.status_code in (400, 404, 409)
+    assert not Video.objects.filter(job=draft).exists()
+    assert auth_client(user).post(f"{USES}/{draft.id}/remove").status_code == 204
+    assert ConsentEvent.objects.filter(owner=user, action="use_removed").count() == 1
+
+
+def test_another_user_cannot_remove_a_draft_using_my_cameo(
+    user, other_user, make_user, shared, job_with, auth_client
+):
+    draft = job_with(other_user, shared, status="queued")
+    for intruder in (other_user, make_user("carol")):
+        assert auth_client(intruder).post(f"{USES}/{draft.id}/remove").status_code == 404
+    draft.refresh_from_db()
+    assert draft.status == "queued"
+    assert not ConsentEvent.objects.filter(action="use_removed").exists()
+
+
+def test_a_job_that_does_not_use_my_cameo_cannot_be_removed(
+    user, other_user, make_user, make_cameo, job_with, auth_client
+):
+    carols = make_cameo(make_user("carol"), permission="everyone")
+    draft = job_with(other_user, carols, status="queued")
+    assert auth_client(user).post(f"{USES}/{draft.id}/remove").status_code == 404
+    draft.refresh_from_db()
+    assert draft.status == "queued"
