@@ -53,23 +53,30 @@ def _real_ids(world) -> dict:
         "/api/v1/generations/": {"job_id": str(world.queued_job.id)},
         "/v1/videos/": {"video_id": str(world.job.id)},
         "/api/v1/users/": {"handle": world.carol.handle},
+        "/api/v1/cameos/me/grants/": {"handle": world.carol.handle},
     }
 
 
 @pytest.fixture
 def fuzz_world(world):
-    """alice is the caller; she owns the videos, jobs, comment, cameo and notification.
+    """alice is the caller; she owns the videos, jobs, comment, cameo (granted to carol)
+    and notification.
 
     The WSGI handler closes "old" connections when a request ends; inside the test's
     transaction that would close it under our feet, so (like Django's test client) we keep
     that receiver off for the duration.
     """
+    from accounts.models import CameoGrant
+
+    CameoGrant.objects.create(cameo=world.cameo, grantee=world.carol)
+    world.extra["token"] = str(RefreshToken.for_user(world.alice).access_token)
     signals.request_started.disconnect(close_old_connections)
     signals.request_finished.disconnect(close_old_connections)
-    world.extra["token"] = str(RefreshToken.for_user(world.alice).access_token)
-    yield world
-    signals.request_started.connect(close_old_connections)
-    signals.request_finished.connect(close_old_connections)
+    try:
+        yield world
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
 
 
 @schema.parametrize()
