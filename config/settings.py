@@ -290,7 +290,9 @@ SPECTACULAR_SETTINGS = {
 GENERATION_PROVIDER = env("GENERATION_PROVIDER", "local")
 GENERATION_DAILY_LIMIT = env_int("GENERATION_DAILY_LIMIT", 30)
 GENERATION_MAX_ATTEMPTS = env_int("GENERATION_MAX_ATTEMPTS", 3)
-GENERATION_STALE_AFTER_SECONDS = env_int("GENERATION_STALE_AFTER_SECONDS", 1800)
+# Running jobs heartbeat at least every poll interval (5 s) or render progress step (0.5 s);
+# a job silent this long belongs to a dead worker and the sweep requeues it.
+GENERATION_STALE_AFTER_SECONDS = env_int("GENERATION_STALE_AFTER_SECONDS", 300)
 # Storage down while uploading a finished clip: retry the upload (not the render) this many
 # times, waiting BACKOFF, 2×, 4×… seconds between tries, then fail the job and refund it.
 GENERATION_STORAGE_ATTEMPTS = env_int("GENERATION_STORAGE_ATTEMPTS", 4)
