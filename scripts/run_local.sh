@@ -4,6 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBUG="${DEBUG:-1}"
 PORT="${PORT:-8000}"
+# File URLs handed to clients are absolute (mobile apps cannot resolve relative ones).
+export PUBLIC_BASE_URL="${PUBLIC_BASE_URL:-http://127.0.0.1:${PORT}}"
 BIN=.venv/bin
 
 $BIN/python manage.py migrate --noinput
