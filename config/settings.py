@@ -318,6 +318,16 @@ GENERATION_OUTPUT_CHECKS: list[str] = env_list(
 # feed answers "may this user remix that video?" and "which cameos does it carry?".
 GENERATION_REMIX_RESOLVER = env("GENERATION_REMIX_RESOLVER", "feed.selectors.resolve_remix_source")
 
+# A generation task step must finish well under the broker's visibility timeout (3600 s).
+GENERATION_TASK_SOFT_TIME_LIMIT = env_int("GENERATION_TASK_SOFT_TIME_LIMIT", 1500)
+GENERATION_TASK_TIME_LIMIT = env_int("GENERATION_TASK_TIME_LIMIT", 1800)
+# How long a "for you" session (the ranked list behind its cursors) lives in the cache.
+FEED_SESSION_SECONDS = env_int("FEED_SESSION_SECONDS", 1800)
+MODERATION_SUSPENSION_DAYS = env_int("MODERATION_SUSPENSION_DAYS", 30)
+MODERATION_OUTPUT_MAX_BYTES = env_int("MODERATION_OUTPUT_MAX_BYTES", 200 * 1024 * 1024)
+# Use the packaged embedding model (extra `semantic`) when installed; off forces the fallback.
+MODERATION_SEMANTIC_MODEL = env_bool("MODERATION_SEMANTIC_MODEL", True)
+
 # --- Security (production) -----------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
