@@ -5,9 +5,11 @@ fence: an attempt the sweep gave up on must not write into the attempt that repl
 the same status), so a task that lost ownership (the job was cancelled, or the sweep handed it
 to another worker) finds 0 rows and stops. Each claim bumps `attempts`; after
 settings.GENERATION_MAX_ATTEMPTS the job fails (a task that kills its worker would otherwise be
-redelivered forever). Files are stored under fixed names (`clips/<job id>/…`), deleting any left
-by an earlier attempt, so a retried job is stored once; the quota is refunded through a ledger
-row that can exist once per job.
+redelivered forever). Each attempt stores its files in its own folder
+(`clips/<job id>/<attempt>/…`) and removes what earlier attempts left, so a retried job is
+stored once and a paused, superseded attempt can only ever touch its own folder (never the
+files of the attempt that replaced it); the quota is refunded through a ledger row that can
+exist once per job.
 """
 
 from __future__ import annotations
@@ -55,11 +57,12 @@ def _setting(name: str, default):
     return getattr(settings, name, default)
 
 
-def clip_names(job_id) -> dict[str, str]:
+def clip_names(job_id, attempt: int) -> dict[str, str]:
+    folder = f"clips/{job_id}/{attempt}"
     return {
-        "video": f"clips/{job_id}/video.mp4",
-        "thumbnail": f"clips/{job_id}/thumbnail.jpg",
-        "preview": f"clips/{job_id}/preview.jpg",
+        "video": f"{folder}/video.mp4",
+        "thumbnail": f"{folder}/thumbnail.jpg",
+        "preview": f"{folder}/preview.jpg",
     }
 
 
@@ -393,11 +396,13 @@ def _post_process(job: GenerationJob, source: Path, workdir: Path) -> None:
             error_message="",
             **stored,
         )
-        if not updated:
-            transaction.on_commit(lambda: [delete_file(n) for n in stored.values()], robust=True)
-            _raise_lost(job)
-        job.refresh_from_db()
-        transaction.on_commit(lambda: job_succeeded.send(sender=GenerationJob, job=job))
+        if updated:
+            job.refresh_from_db()
+            transaction.on_commit(lambda: job_succeeded.send(sender=GenerationJob, job=job))
+    if not updated:
+        # Superseded: what this attempt uploaded sits in its own folder and is nobody's.
+        _remove_quietly(stored.values())
+        _raise_lost(job)
 
 
 def _storage_errors() -> tuple[type[BaseException], ...]:
@@ -413,7 +418,9 @@ def _store_clip(job: GenerationJob, processed) -> dict[str, str]:
     """Upload the three files, retrying the whole set with exponential backoff while storage
     is unreachable (the render is kept: only the upload is redone). A failed try removes what
     it stored, so a job that gives up leaves no half-published objects behind."""
-    names = clip_names(job.pk)
+    for earlier in range(1, job.attempts):
+        _remove_quietly(clip_names(job.pk, earlier).values())
+    names = clip_names(job.pk, job.attempts)
     files = {
         "video_file": (names["video"], processed.video_path),
         "thumbnail_file": (names["thumbnail"], processed.thumbnail_path),
@@ -450,13 +457,14 @@ def _store_clip(job: GenerationJob, processed) -> dict[str, str]:
 def _remove_quietly(names) -> None:
     for name in names:
         try:
-            delete_file(name)
+            if file_exists(name):
+                delete_file(name)
         except Exception:  # storage is down: nothing more we can do now
             logger.warning("could not remove partial upload %s", name, exc_info=True)
 
 
 def _store(name: str, path) -> str:
-    """Store under a fixed name, replacing what an earlier attempt may have left there."""
+    """Store under this attempt's fixed name, replacing what a failed try of it left there."""
     if file_exists(name):
         delete_file(name)
     with open(path, "rb") as handle:

@@ -64,9 +64,9 @@ def _stored_files() -> list[str]:
 def _assert_stored_once(job):
     assert _stored_files() == sorted(
         [
-            f"clips/{job.pk}/preview.jpg",
-            f"clips/{job.pk}/thumbnail.jpg",
-            f"clips/{job.pk}/video.mp4",
+            f"clips/{job.pk}/{job.attempts}/preview.jpg",
+            f"clips/{job.pk}/{job.attempts}/thumbnail.jpg",
+            f"clips/{job.pk}/{job.attempts}/video.mp4",
         ]
     )
     ledger = list(QuotaEntry.objects.filter(user=job.user).values_list("kind", "amount"))

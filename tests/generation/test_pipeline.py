@@ -34,10 +34,17 @@ def _ledger(job):
 
 
 def _stored_names(job):
+    """Every file stored for the job, relative to its `clips/<id>/` folder."""
     from django.core.files.storage import default_storage
 
-    _, files = default_storage.listdir(f"clips/{job.pk}")
-    return sorted(files)
+    def walk(folder):
+        dirs, files = default_storage.listdir(folder)
+        yield from (f"{folder}/{name}" for name in files)
+        for name in dirs:
+            yield from walk(f"{folder}/{name}")
+
+    root = f"clips/{job.pk}"
+    return sorted(path.removeprefix(root + "/") for path in walk(root))
 
 
 def _assert_playable_with_sound(data: bytes, tmp_path):
@@ -72,8 +79,8 @@ def test_job_runs_end_to_end_with_local_provider(
     assert job.attempts == 1
     assert job.started_at and job.finished_at
     assert len(job.storyboard) == 2
-    assert job.video_file == f"clips/{job.pk}/video.mp4"
-    assert _stored_names(job) == ["preview.jpg", "thumbnail.jpg", "video.mp4"]
+    assert job.video_file == f"clips/{job.pk}/1/video.mp4"
+    assert _stored_names(job) == ["1/preview.jpg", "1/thumbnail.jpg", "1/video.mp4"]
     data = read_file(job.video_file)
     assert hashlib.sha256(data).hexdigest() == job.sha256
     probe = _assert_playable_with_sound(data, tmp_path)
@@ -113,7 +120,7 @@ def test_crash_in_render_is_retried_and_stored_once_charged_once(
     assert job.status == "succeeded", (job.error_code, job.error_message)
     assert job.attempts == 2
     assert len(calls) == 2
-    assert _stored_names(job) == ["preview.jpg", "thumbnail.jpg", "video.mp4"]
+    assert _stored_names(job) == ["2/preview.jpg", "2/thumbnail.jpg", "2/video.mp4"]
     assert _ledger(job) == ["charge"]
 
 
@@ -156,8 +163,61 @@ def test_killed_worker_leaves_a_job_the_sweep_finishes(
     job.refresh_from_db()
     assert job.status == "succeeded", (job.error_code, job.error_message)
     assert job.attempts == 2
-    assert _stored_names(job) == ["preview.jpg", "thumbnail.jpg", "video.mp4"]
+    assert _stored_names(job) == ["2/preview.jpg", "2/thumbnail.jpg", "2/video.mp4"]
     assert _ledger(job) == ["charge"]
+
+
+def test_a_superseded_attempt_that_wakes_up_cannot_touch_the_new_attempts_files(
+    user, monkeypatch, django_capture_on_commit_callbacks, settings, tmp_path
+):
+    """A worker paused (not dead) past the stale threshold uploads late: it may only write to
+    its own attempt folder, and its fenced final write removes what it stored."""
+    from generation.services import pipeline
+
+    real_submit = LocalProvider.submit
+    calls = []
+
+    def paused_once(self, spec):
+        calls.append(1)
+        if len(calls) == 1:
+            raise WorkerKilled()  # attempt 1 stops answering
+        return real_submit(self, spec)
+
+    monkeypatch.setattr(LocalProvider, "submit", paused_once)
+    with pytest.raises(WorkerKilled), django_capture_on_commit_callbacks(execute=True):
+        _create(user)
+    job = GenerationJob.objects.get(user=user)
+    old = timezone.now() - timedelta(seconds=settings.GENERATION_STALE_AFTER_SECONDS + 5)
+    GenerationJob.objects.filter(pk=job.pk).update(heartbeat_at=old)
+    with django_capture_on_commit_callbacks(execute=True):
+        sweep_stale_jobs.delay()
+    job.refresh_from_db()
+    assert (job.status, job.attempts) == ("succeeded", 2)
+    winner_bytes = read_file(job.video_file)
+
+    # Attempt 1 wakes up mid post-processing, with a clip of its own. Its last heartbeat
+    # landed just before the sweep handed the job on, so it gets as far as uploading; only
+    # the final, fenced write tells it the job is no longer its own.
+    late = GenerationJob.objects.get(pk=job.pk)
+    late.attempts, late.status = 1, "post_processing"
+    source = tmp_path / "late.mp4"
+    source.write_bytes(winner_bytes)
+    uploaded = []
+    real_store = pipeline._store_clip
+    monkeypatch.setattr(pipeline, "_touch", lambda job, progress: None)
+    monkeypatch.setattr(
+        pipeline,
+        "_store_clip",
+        lambda job, processed: uploaded.append(1) or real_store(job, processed),
+    )
+    with pytest.raises(pipeline.JobLost), django_capture_on_commit_callbacks(execute=True):
+        pipeline._post_process(late, source, tmp_path)
+    assert uploaded == [1]
+
+    job.refresh_from_db()
+    assert job.status == "succeeded"
+    assert _stored_names(job) == ["2/preview.jpg", "2/thumbnail.jpg", "2/video.mp4"]
+    assert read_file(job.video_file) == winner_bytes
 
 
 def test_crashing_every_time_fails_after_max_attempts_refunded_once(
@@ -234,7 +294,7 @@ def test_cancel_during_render_stops_the_pipeline(
     assert _ledger(job) == ["charge", "refund"]
     from config.storage import file_exists
 
-    assert not file_exists(f"clips/{job.pk}/video.mp4")
+    assert not file_exists(f"clips/{job.pk}/1/video.mp4")
 
 
 def test_output_block_ends_blocked_and_refunds(user, settings, django_capture_on_commit_callbacks):
@@ -380,7 +440,9 @@ def test_clip_is_stored_on_s3(s3_storage, user, django_capture_on_commit_callbac
         aws_secret_access_key="testing",
     )
     keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket="cutaway-test")["Contents"])
-    assert keys == [f"clips/{job.pk}/{n}" for n in ("preview.jpg", "thumbnail.jpg", "video.mp4")]
+    assert keys == [
+        f"clips/{job.pk}/{job.attempts}/{n}" for n in ("preview.jpg", "thumbnail.jpg", "video.mp4")
+    ]
     body = s3.get_object(Bucket="cutaway-test", Key=job.video_file)["Body"].read()
     assert hashlib.sha256(body).hexdigest() == job.sha256
     _assert_playable_with_sound(body, tmp_path)
