@@ -124,6 +124,23 @@ def counter_update(*, likes: int = 0, comments: int = 0, remixes: int = 0, base=
     return values
 
 
+def like_update_sql(delta: int) -> str:
+    """counter_update(likes=delta) as an SQL SET list, for the one-statement like on PostgreSQL.
+
+    The same expression the ORM builds (ln / ln 10 of the new engagement, floored at 1), so a
+    like written either way leaves the same hot_score.
+    """
+    delta = int(delta)
+    new_likes = f"(like_count + {delta})"
+    new_engagement = (
+        f"{new_likes} + {COMMENT_WEIGHT} * comment_count + {REMIX_WEIGHT} * remix_count"
+    )
+    return (
+        f"like_count = {new_likes}, "
+        f"hot_score = hot_base + ln(greatest({new_engagement}, 1)::double precision) / {_LN10!r}"
+    )
+
+
 @dataclass
 class Signals:
     """What the ranking knows about the caller, loaded once per feed session."""

@@ -5,17 +5,21 @@ same transaction as the row that justifies them, so they stay exact under concur
 hot score is refreshed in that same UPDATE (feed/ranking.py).
 """
 
+import functools
+import uuid
+
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from rest_framework.exceptions import NotFound, ValidationError
 
 from accounts.exceptions import AccountSuspended
-from accounts.models import Notification
+from accounts.models import Notification, User
 from feed import ranking
 from feed.exceptions import AlreadyPublished, VideoNotLive
 from feed.models import Comment, Like, NotInterested, Video, View
-from feed.selectors import access_video
+from feed.selectors import access_video, visible_videos
 from generation.models import GenerationJob, JobCameo
 
 MAX_COMMENT_CHARS = 500
@@ -207,8 +211,104 @@ def take_down_videos_for_cameo(cameo, *, reason: str) -> int:
 # --- likes -------------------------------------------------------------------------------
 
 
+_SENTINEL_USER = -7_000_000_001
+_SENTINEL_VIDEO = uuid.UUID(int=0x5E7715E7)
+
+
+@functools.cache
+def _visible_row_template() -> tuple[str, tuple]:
+    """visible_videos() for an authenticated caller, compiled once per process.
+
+    Its SQL depends only on the rules, not on who asks: compiled for sentinel ids that are
+    swapped for the real ones per call (query building is most of a like's CPU otherwise).
+    """
+    qs = (
+        visible_videos(User(pk=_SENTINEL_USER))
+        .filter(pk=_SENTINEL_VIDEO)
+        .values_list("id", "status", "author_id")
+    )
+    sql, params = qs.query.sql_with_params()
+    assert _SENTINEL_USER in params and _SENTINEL_VIDEO in params  # noqa: S101
+    return sql, tuple(params)
+
+
+def _visible_row_sql(user, video_id) -> tuple[uuid.UUID, str, list]:
+    """The parsed id, and SQL + params selecting (id, status, author_id) of the video if
+    `user` may see it (no row otherwise).
+
+    Compiled from selectors.visible_videos, the one place that encodes visibility, so the
+    one-statement like/unlike below apply exactly the rules every other endpoint applies.
+    """
+    try:
+        video_id = Video._meta.pk.to_python(video_id)
+    except DjangoValidationError:
+        raise NotFound("No such video.") from None
+    sql, template = _visible_row_template()
+    swap = {_SENTINEL_USER: user.pk, _SENTINEL_VIDEO: video_id}
+    params = [swap.get(p, p) if isinstance(p, int | uuid.UUID) else p for p in template]
+    return video_id, sql, params
+
+
+def _like_video_pg(user, video_id) -> bool:
+    """PostgreSQL: visibility check, like insert and counter + hot score in one statement.
+
+    A data-modifying CTE: the insert only happens for a published video the caller may see,
+    and the counter moves only if the insert did (ON CONFLICT DO NOTHING returns no row).
+    Concurrent likes of one video serialise on the video row in the UPDATE, which re-reads
+    the latest counters (READ COMMITTED), so the count stays exact.
+    """
+    video_id, visible_sql, params = _visible_row_sql(user, video_id)
+    sql = (
+        f"WITH vis AS ({visible_sql}), "  # noqa: S608 - compiled by the ORM, values are params
+        f"ins AS (INSERT INTO {Like._meta.db_table} (user_id, video_id, created_at)"
+        " SELECT %s, id, %s FROM vis WHERE status = %s"
+        " ON CONFLICT (user_id, video_id) DO NOTHING RETURNING video_id), "
+        f"upd AS (UPDATE {Video._meta.db_table} SET {ranking.like_update_sql(1)}"
+        f" FROM ins WHERE {Video._meta.db_table}.id = ins.video_id"
+        f" RETURNING {Video._meta.db_table}.id) "
+        "SELECT vis.status, vis.author_id, EXISTS (SELECT 1 FROM upd) FROM vis"
+    )
+    params += [user.id, timezone.now(), Video.Status.PUBLISHED]
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+        if row is None:
+            raise NotFound("No such video.")
+        status, author_id, inserted = row
+        if status != Video.Status.PUBLISHED:
+            raise VideoNotLive()
+        if inserted:
+            author = User(pk=author_id)  # notify needs only the id
+            _notify(author, Notification.Kind.LIKE, actor=user, data={"video": str(video_id)})
+    return inserted
+
+
+def _unlike_video_pg(user, video_id) -> bool:
+    """PostgreSQL: visibility check, delete and counter + hot score in one statement."""
+    video_id, visible_sql, params = _visible_row_sql(user, video_id)
+    sql = (
+        f"WITH vis AS ({visible_sql}), "  # noqa: S608 - compiled by the ORM, values are params
+        f"del AS (DELETE FROM {Like._meta.db_table}"
+        " WHERE user_id = %s AND video_id IN (SELECT id FROM vis) RETURNING video_id), "
+        f"upd AS (UPDATE {Video._meta.db_table} SET {ranking.like_update_sql(-1)}"
+        f" FROM del WHERE {Video._meta.db_table}.id = del.video_id"
+        f" RETURNING {Video._meta.db_table}.id) "
+        "SELECT EXISTS (SELECT 1 FROM upd) FROM vis"
+    )
+    params.append(user.id)
+    with connection.cursor() as cursor:  # one statement: atomic on its own
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        raise NotFound("No such video.")
+    return row[0]
+
+
 def like_video(user, video_id) -> bool:
     """Like once; True if this call created the like. The counter moves only on insert."""
+    if connection.vendor == "postgresql":
+        return _like_video_pg(user, video_id)
     with transaction.atomic():
         video = _live_video(user, video_id)
         with connection.cursor() as cursor:
@@ -232,6 +332,8 @@ def like_video(user, video_id) -> bool:
 
 def unlike_video(user, video_id) -> bool:
     """Remove the like if there is one; the counter moves only if a row was deleted."""
+    if connection.vendor == "postgresql":
+        return _unlike_video_pg(user, video_id)
     with transaction.atomic():
         video = access_video(user, video_id)
         deleted, _ = Like.objects.filter(user=user, video=video).delete()
