@@ -83,35 +83,76 @@ class VideoSerializer(serializers.Serializer):
         return list(getattr(video, "cameo_list", []))
 
     def to_representation(self, video):
-        # The declared fields above document the shape (OpenAPI); this builds the same dict
-        # directly, because the feed serializes thousands of these per second and DRF's
+        # The declared fields above document the shape (OpenAPI); video_dict builds the same
+        # dict directly, because the feed serializes thousands of these per second and DRF's
         # per-field machinery was half of a page's time (bench/feed.py).
-        author = video.author
-        return {
-            "id": str(video.id),
-            "author": {
-                "id": author.id,
-                "handle": author.handle,
-                "display_name": author.display_name,
-                "avatar_url": cached_file_url(author.avatar),
-            },
-            "caption": video.caption,
-            "visibility": video.visibility,
-            "status": video.status,
-            "duration": video.duration,
-            "width": video.width,
-            "height": video.height,
-            "video_url": self.get_video_url(video),
-            "thumbnail_url": self.get_thumbnail_url(video),
-            "like_count": video.like_count,
-            "comment_count": video.comment_count,
-            "remix_count": video.remix_count,
-            "view_count": video.view_count,
-            "liked_by_me": self.get_liked_by_me(video),
-            "remix_of": str(video.remix_of_id) if video.remix_of_id else None,
-            "cameos": self.get_cameos(video),
-            "published_at": video.published_at.isoformat().replace("+00:00", "Z"),
-        }
+        author, job = video.author, video.job
+        return video_dict(
+            video,
+            author_id=author.id,
+            handle=author.handle,
+            display_name=author.display_name,
+            avatar=author.avatar,
+            video_file=job.video_file,
+            thumbnail_file=job.thumbnail_file,
+            liked_by_me=bool(getattr(video, "liked_by_me", False)),
+            cameos=list(getattr(video, "cameo_list", [])),
+        )
+
+
+def video_dict(
+    video,
+    *,
+    author_id,
+    handle,
+    display_name,
+    avatar,
+    video_file,
+    thumbnail_file,
+    liked_by_me,
+    cameos,
+) -> dict:
+    """VideoSerializer's representation, from a Video or a feed.selectors.PageRow."""
+    return {
+        "id": str(video.id),
+        "author": {
+            "id": author_id,
+            "handle": handle,
+            "display_name": display_name,
+            "avatar_url": cached_file_url(avatar),
+        },
+        "caption": video.caption,
+        "visibility": video.visibility,
+        "status": video.status,
+        "duration": video.duration,
+        "width": video.width,
+        "height": video.height,
+        "video_url": cached_file_url(video_file),
+        "thumbnail_url": cached_file_url(thumbnail_file),
+        "like_count": video.like_count,
+        "comment_count": video.comment_count,
+        "remix_count": video.remix_count,
+        "view_count": video.view_count,
+        "liked_by_me": liked_by_me,
+        "remix_of": str(video.remix_of_id) if video.remix_of_id else None,
+        "cameos": cameos,
+        "published_at": video.published_at.isoformat().replace("+00:00", "Z"),
+    }
+
+
+def page_row_dict(row, cameos: list) -> dict:
+    """VideoSerializer's representation of a feed.selectors.PageRow (no model instances)."""
+    return video_dict(
+        row,
+        author_id=row.author_id,
+        handle=row.author__handle,
+        display_name=row.author__display_name,
+        avatar=row.author__avatar,
+        video_file=row.job__video_file,
+        thumbnail_file=row.job__thumbnail_file,
+        liked_by_me=bool(row.liked_by_me),
+        cameos=cameos,
+    )
 
 
 class PublishSerializer(serializers.Serializer):

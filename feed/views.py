@@ -1,5 +1,6 @@
 """Feed endpoints: parse the request, call a service or selector, shape the response."""
 
+from django.db import connection
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -20,6 +21,7 @@ from feed.serializers import (
     VideoSerializer,
     VideoUpdateSerializer,
     ViewSerializer,
+    page_row_dict,
 )
 from generation.models import GenerationJob
 
@@ -236,6 +238,16 @@ class ForYouFeedView(APIView):
             request.user, lambda: selectors.rank_for_you(request.user)
         )
         wanted = ids[offset : offset + size]
+        if connection.vendor == "postgresql":
+            rows = selectors.for_you_page_rows(request.user, wanted)
+            return paginator.response(
+                [page_row_dict(row, cameos) for row, cameos in rows],
+                key=key,
+                offset=offset,
+                size=size,
+                total=len(ids),
+                user=request.user,
+            )
         found = {
             str(v.id): v
             for v in selectors.page_videos(
