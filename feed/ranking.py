@@ -217,23 +217,29 @@ def score_components(video, signals: Signals) -> tuple[float, dict, list[str]]:
 
 
 def diversify(ranked: list, author_of) -> list:
-    """Reorder `ranked` so no author appears twice in a row or > 2 times per block of 10."""
+    """Reorder `ranked` so no author appears twice in a row or > 2 times per block of 10.
+
+    Greedy: each position takes the best remaining item whose author is placeable.
+    """
     out: list = []
-    pending = list(ranked)
+    pending = [(author_of(item), item) for item in ranked]
     block_counts: dict = {}
-
-    def placeable(item, previous) -> bool:
-        author = author_of(item)
-        return author != previous and block_counts.get(author, 0) < MAX_PER_AUTHOR_PER_BLOCK
-
+    previous = None
     while pending:
         if len(out) % BLOCK_SIZE == 0:
             block_counts = {}
-        previous = author_of(out[-1]) if out else None
-        chosen = next((i for i, item in enumerate(pending) if placeable(item, previous)), None)
-        if chosen is None:
+        index = next(
+            (
+                i
+                for i, (author, _) in enumerate(pending)
+                if author != previous and block_counts.get(author, 0) < MAX_PER_AUTHOR_PER_BLOCK
+            ),
+            None,
+        )
+        if index is None:
             break  # nothing left can be placed without breaking the rule
-        item = pending.pop(chosen)
-        block_counts[author_of(item)] = block_counts.get(author_of(item), 0) + 1
+        author, item = pending.pop(index)
+        block_counts[author] = block_counts.get(author, 0) + 1
         out.append(item)
+        previous = author
     return out
