@@ -4,6 +4,7 @@ import threading
 
 import pytest
 from django.db import connection, connections
+from rest_framework.exceptions import ValidationError
 
 from accounts.exceptions import CameoBusy, CameoUseRefused
 from accounts.ledger import verify_ledger
@@ -84,9 +85,17 @@ def test_revoke_racing_publish_never_leaves_a_published_video_with_a_revoked_cam
         lambda: publish_video(other_user, job, caption="race"),
     )
     assert revoked[0] == "ok", revoked
-    # Publishing either won (and the revocation took its video down), was refused, or found
-    # the revocation holding the cameo and was told to retry: never a database error.
-    assert published[0] == "ok" or isinstance(published[1], CameoUseRefused | CameoBusy), published
+    # Publishing either won (and the revocation took its video down), was refused, found the
+    # revocation holding the cameo and was told to retry, or came second and found the draft
+    # already withdrawn by the revocation (no longer a succeeded generation): never a
+    # database error.
+    job.refresh_from_db()
+    withdrawn = job.status == "cancelled" and job.error_code == "cameo_consent_revoked"
+    assert (
+        published[0] == "ok"
+        or isinstance(published[1], CameoUseRefused | CameoBusy)
+        or (withdrawn and isinstance(published[1], ValidationError))
+    ), published
     assert Cameo.objects.get(pk=cameo.pk).status == "revoked"
     live = Video.objects.filter(job=job, status__in=(Video.Status.PUBLISHED, Video.Status.HELD))
     assert not live.exists()
