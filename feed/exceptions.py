@@ -28,3 +28,12 @@ class AlreadyPublished(Conflict):
 class VideoNotLive(Conflict):
     default_detail = "This video is not published (held, removed or deleted)."
     default_code = "video_not_live"
+
+
+class DraftWithdrawn(exceptions.PermissionDenied):
+    """Publishing a draft that a cameo owner withdrew (consent revoked or this use removed)."""
+
+    default_detail = (
+        "This draft was withdrawn by the owner of a cameo it uses; it cannot be published."
+    )
+    default_code = "cameo_use_withdrawn"

@@ -17,12 +17,14 @@ from rest_framework.exceptions import NotFound, ValidationError
 from accounts.exceptions import AccountSuspended
 from accounts.models import Notification, User
 from feed import ranking
-from feed.exceptions import AlreadyPublished, VideoNotLive
+from feed.exceptions import AlreadyPublished, DraftWithdrawn, VideoNotLive
 from feed.models import Comment, Like, NotInterested, Video, View
 from feed.selectors import access_video, visible_videos
 from generation.models import GenerationJob, JobCameo
 
 MAX_COMMENT_CHARS = 500
+# Job error codes with which generation records a draft withdrawn by a cameo's owner.
+WITHDRAWN_BY_CAMEO_OWNER = ("cameo_consent_revoked", "cameo_use_removed")
 MAX_WATCHED_MS = 3_600_000
 
 
@@ -71,6 +73,8 @@ def publish_video(user, job, *, caption: str = "", visibility: str = Video.Visib
         )
         if job is None:
             raise NotFound({"generation": ["No such generation."]})
+        if job.error_code in WITHDRAWN_BY_CAMEO_OWNER:
+            raise DraftWithdrawn()
         if job.status != GenerationJob.Status.SUCCEEDED:
             raise ValidationError({"generation": ["Only a succeeded generation can be published."]})
         if Video.objects.filter(job=job).exists():

@@ -4,12 +4,12 @@ import threading
 
 import pytest
 from django.db import connection, connections
-from rest_framework.exceptions import ValidationError
 
 from accounts.exceptions import CameoBusy, CameoUseRefused
 from accounts.ledger import verify_ledger
 from accounts.models import Cameo, ConsentEvent
 from accounts.services import cameos
+from feed.exceptions import DraftWithdrawn
 from feed.models import Video
 from feed.services import publish_video
 from generation.models import GenerationJob, JobCameo
@@ -87,14 +87,13 @@ def test_revoke_racing_publish_never_leaves_a_published_video_with_a_revoked_cam
     assert revoked[0] == "ok", revoked
     # Publishing either won (and the revocation took its video down), was refused, found the
     # revocation holding the cameo and was told to retry, or came second and found the draft
-    # already withdrawn by the revocation (no longer a succeeded generation): never a
-    # database error.
+    # already withdrawn by the revocation: never a database error.
     job.refresh_from_db()
     withdrawn = job.status == "cancelled" and job.error_code == "cameo_consent_revoked"
     assert (
         published[0] == "ok"
         or isinstance(published[1], CameoUseRefused | CameoBusy)
-        or (withdrawn and isinstance(published[1], ValidationError))
+        or (withdrawn and isinstance(published[1], DraftWithdrawn))
     ), published
     assert Cameo.objects.get(pk=cameo.pk).status == "revoked"
     live = Video.objects.filter(job=job, status__in=(Video.Status.PUBLISHED, Video.Status.HELD))

@@ -172,7 +172,7 @@ def test_owner_removes_an_unpublished_draft_by_its_job_id(
     assert note.data["job"] == str(draft.id)
     # The draft can no longer be published, and removing it again changes nothing.
     publish = auth_client(other_user).post("/api/v1/videos", {"generation": str(draft.id)})
-    assert publish.status_code in (400, 404, 409)
+    assert (publish.status_code, publish.json()["code"]) == (403, "cameo_use_withdrawn")
     assert not Video.objects.filter(job=draft).exists()
     assert auth_client(user).post(f"{USES}/{draft.id}/remove").status_code == 204
     assert ConsentEvent.objects.filter(owner=user, action="use_removed").count() == 1
@@ -197,3 +197,13 @@ def test_a_job_that_does_not_use_my_cameo_cannot_be_removed(
     assert auth_client(user).post(f"{USES}/{draft.id}/remove").status_code == 404
     draft.refresh_from_db()
     assert draft.status == "queued"
+
+
+def test_a_draft_withdrawn_by_revocation_cannot_be_published(
+    user, other_user, shared, job_with, auth_client
+):
+    draft = job_with(other_user, shared)
+    assert auth_client(user).delete("/api/v1/cameos/me").status_code == 204
+    publish = auth_client(other_user).post("/api/v1/videos", {"generation": str(draft.id)})
+    assert (publish.status_code, publish.json()["code"]) == (403, "cameo_use_withdrawn")
+    assert not Video.objects.filter(job=draft).exists()
