@@ -21,11 +21,9 @@ Prints a Markdown table and the load average; the servers are stopped whatever h
 
 import argparse
 import http.client
-import json
 import os
 import random
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -38,6 +36,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/cutaway_bench"
 SECRET = "bench-only-secret-key-bench-only-secret-key"
+
+from bench.httpbench import Client, free_port, pct  # noqa: E402 - needs ROOT on sys.path
 
 
 def parse_args():
@@ -55,14 +55,6 @@ def parse_args():
     return p.parse_args()
 
 
-def pct(values, q):
-    values = sorted(values)
-    if not values:
-        return float("nan")
-    k = min(len(values) - 1, max(0, round(q / 100 * len(values) + 0.5) - 1))
-    return values[k]
-
-
 def summary(name, latencies, elapsed):
     ms = [x * 1000 for x in latencies]
     return {
@@ -74,39 +66,6 @@ def summary(name, latencies, elapsed):
         "mean": statistics.fmean(ms) if ms else float("nan"),
         "rps": len(ms) / elapsed if elapsed else float("nan"),
     }
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Client:
-    """One keep-alive HTTP connection (one per thread)."""
-
-    def __init__(self, port):
-        self.port = port
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-
-    def request(self, method, path, token, body=None):
-        headers = {"Authorization": f"Bearer {token}", "Host": "127.0.0.1"}
-        if body is not None:
-            headers["Content-Type"] = "application/json"
-            body = json.dumps(body)
-        started = time.perf_counter()
-        try:
-            self.conn.request(method, path, body=body, headers=headers)
-            response = self.conn.getresponse()
-            data = response.read()
-        except (http.client.HTTPException, OSError):
-            self.conn.close()
-            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-            raise
-        elapsed = time.perf_counter() - started
-        if response.status >= 400:
-            raise RuntimeError(f"{method} {path} -> {response.status}: {data[:300]!r}")
-        return elapsed, (json.loads(data) if data else None)
 
 
 def path_of(url):

@@ -16,12 +16,9 @@ keep-alive connections.
 """
 
 import argparse
-import http.client
-import json
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -36,6 +33,8 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/cutaway_load"
 SECRET = "load-test-only-secret-key-load-test-only-secret-key-0123456789"
+
+from bench.httpbench import Client, free_port, pct  # noqa: E402 - needs ROOT on sys.path
 
 MIX = {
     "GET /feed": 24,
@@ -62,44 +61,6 @@ def parse_args():
     p.add_argument("--drain-seconds", type=float, default=600)
     p.add_argument("--seed", type=int, default=1)
     return p.parse_args()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def pct(values, q):
-    values = sorted(values)
-    if not values:
-        return float("nan")
-    k = min(len(values) - 1, max(0, round(q / 100 * len(values) + 0.5) - 1))
-    return values[k]
-
-
-class Client:
-    """One keep-alive HTTP connection (one per thread)."""
-
-    def __init__(self, port):
-        self.port = port
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-
-    def request(self, method, path, token, body=None, headers=None):
-        headers = {"Authorization": f"Bearer {token}", "Host": "127.0.0.1", **(headers or {})}
-        if body is not None:
-            headers["Content-Type"] = "application/json"
-            body = json.dumps(body)
-        started = time.perf_counter()
-        try:
-            self.conn.request(method, path, body=body, headers=headers)
-            response = self.conn.getresponse()
-            data = response.read()
-        except (http.client.HTTPException, OSError) as exc:
-            self.conn.close()
-            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
-            return time.perf_counter() - started, 0, repr(exc).encode()
-        return time.perf_counter() - started, response.status, data
 
 
 def start_servers(args, env, var_dir: Path):
@@ -174,31 +135,31 @@ def build_plan(args, rng, videos, cameo_handles):
 def perform(client, name, token, video_id, pick, cameo):
     v = f"/api/v1/videos/{video_id}"
     if name == "GET /feed":
-        return client.request("GET", "/api/v1/feed", token)
+        return client.send("GET", "/api/v1/feed", token)
     if name == "GET /feed/following":
-        return client.request("GET", "/api/v1/feed/following", token)
+        return client.send("GET", "/api/v1/feed/following", token)
     if name == "GET /videos/{id}":
-        return client.request("GET", v, token)
+        return client.send("GET", v, token)
     if name == "GET /videos/{id}/comments":
-        return client.request("GET", f"{v}/comments", token)
+        return client.send("GET", f"{v}/comments", token)
     if name == "POST /videos/{id}/like":
-        return client.request("POST", f"{v}/like", token)
+        return client.send("POST", f"{v}/like", token)
     if name == "DELETE /videos/{id}/like":
-        return client.request("DELETE", f"{v}/like", token)
+        return client.send("DELETE", f"{v}/like", token)
     if name == "POST /videos/{id}/comments":
-        return client.request("POST", f"{v}/comments", token, {"body": f"load comment {pick}"})
+        return client.send("POST", f"{v}/comments", token, {"body": f"load comment {pick}"})
     if name == "GET /cameos/available":
-        return client.request("GET", "/api/v1/cameos/available", token)
+        return client.send("GET", "/api/v1/cameos/available", token)
     if name == "GET /me":
-        return client.request("GET", "/api/v1/me", token)
+        return client.send("GET", "/api/v1/me", token)
     if name == "GET /generations":
-        return client.request("GET", "/api/v1/generations", token)
+        return client.send("GET", "/api/v1/generations", token)
     if name == "POST /generations":
         body = {"prompt": f"A lantern drifts over a lake at night {pick:.4f}", "seconds": 4}
         if pick < 0.5:
             body["cameos"] = [cameo]
         headers = {"Idempotency-Key": str(uuid.uuid4())}
-        return client.request("POST", "/api/v1/generations", token, body, headers)
+        return client.send("POST", "/api/v1/generations", token, body, headers)
     raise ValueError(name)
 
 
@@ -209,7 +170,7 @@ def run_mix(args, port, plan, tokens):
     cursor = iter(range(len(plan)))
 
     def worker(index):
-        client = Client(port)
+        client = Client(port, timeout=120)
         while True:
             with lock:
                 i = next(cursor, None)
@@ -235,13 +196,13 @@ def run_mix(args, port, plan, tokens):
 
 
 def wait_ready(port, token, processes, deadline_s=90):
-    client = Client(port)
+    client = Client(port, timeout=120)
     deadline = time.monotonic() + deadline_s
     while time.monotonic() < deadline:
         for proc in processes:
             if proc.poll() is not None:
                 raise SystemExit(f"a server exited early ({proc.args[0]})")
-        _, status, _ = client.request("GET", "/api/v1/me", token)
+        _, status, _ = client.send("GET", "/api/v1/me", token)
         if status == 200:
             return
         time.sleep(0.5)
