@@ -24,8 +24,11 @@ class Video(models.Model):
     job = models.OneToOneField(
         "generation.GenerationJob", on_delete=models.PROTECT, related_name="video"
     )
+    # No single-column FK indexes where a composite index below starts with the column: every
+    # like rewrites the video row into all of its indexes (hot_score is indexed, so the UPDATE
+    # is never HOT), and a redundant index is a write per like for no read.
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="videos"
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="videos", db_index=False
     )
     caption = models.CharField(max_length=500, blank=True)
     visibility = models.CharField(
@@ -34,7 +37,12 @@ class Video(models.Model):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PUBLISHED)
     status_reason = models.CharField(max_length=255, blank=True)
     remix_of = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="remixes"
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="remixes",
+        db_index=False,
     )
     duration = models.FloatField(default=0)
     width = models.PositiveIntegerField(default=0)
@@ -45,7 +53,7 @@ class Video(models.Model):
     view_count = models.PositiveIntegerField(default=0)
     watch_ms_total = models.BigIntegerField(default=0)
     # Global "hot" score (see feed/ranking.py); refreshed only when its inputs change.
-    hot_score = models.FloatField(default=0, db_index=True)
+    hot_score = models.FloatField(default=0)
     # The recency part of hot_score, fixed at publish time (feed/ranking.py), so that a
     # like can refresh hot_score in the same UPDATE that bumps like_count.
     hot_base = models.FloatField(default=0)
@@ -76,13 +84,20 @@ class Video(models.Model):
 
 
 class Like(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="likes")
+    # like_unique (user, video) and the (video, -created_at) index serve the FK lookups.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="likes", db_index=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "video"], name="like_unique")]
-        indexes = [models.Index(fields=["video", "-created_at"])]
+        indexes = [
+            models.Index(fields=["video", "-created_at"]),
+            # A user's recent likes (ranking signals), read index-only on PostgreSQL.
+            models.Index(fields=["user", "-created_at", "video"], name="like_user_recent"),
+        ]
 
 
 class Comment(models.Model):

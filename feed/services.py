@@ -254,14 +254,24 @@ def _visible_row_sql(user, video_id) -> tuple[uuid.UUID, str, list]:
 
 
 def _like_video_pg(user, video_id) -> bool:
-    """PostgreSQL: visibility check, like insert and counter + hot score in one statement.
+    """PostgreSQL: visibility check, like insert, counter + hot score and the author's
+    notification in one statement (atomic on its own: no transaction block, one commit).
 
     A data-modifying CTE: the insert only happens for a published video the caller may see,
-    and the counter moves only if the insert did (ON CONFLICT DO NOTHING returns no row).
-    Concurrent likes of one video serialise on the video row in the UPDATE, which re-reads
-    the latest counters (READ COMMITTED), so the count stays exact.
+    the counter moves and the notification is written only if the insert did (ON CONFLICT DO
+    NOTHING returns no row). Concurrent likes of one video serialise on the video row in the
+    UPDATE, which re-reads the latest counters (READ COMMITTED), so the count stays exact.
     """
+    from accounts.services.notifications import notify_sql  # accounts owns notifications
+
     video_id, visible_sql, params = _visible_row_sql(user, video_id)
+    note_sql, note_params = notify_sql(
+        Notification.Kind.LIKE,
+        source="upd",
+        recipient_column="author_id",
+        actor=user,
+        data={"video": str(video_id)},
+    )
     sql = (
         f"WITH vis AS ({visible_sql}), "  # noqa: S608 - compiled by the ORM, values are params
         f"ins AS (INSERT INTO {Like._meta.db_table} (user_id, video_id, created_at)"
@@ -269,22 +279,19 @@ def _like_video_pg(user, video_id) -> bool:
         " ON CONFLICT (user_id, video_id) DO NOTHING RETURNING video_id), "
         f"upd AS (UPDATE {Video._meta.db_table} SET {ranking.like_update_sql(1)}"
         f" FROM ins WHERE {Video._meta.db_table}.id = ins.video_id"
-        f" RETURNING {Video._meta.db_table}.id) "
-        "SELECT vis.status, vis.author_id, EXISTS (SELECT 1 FROM upd) FROM vis"
+        f" RETURNING {Video._meta.db_table}.id, {Video._meta.db_table}.author_id), "
+        f"note AS ({note_sql}) "
+        "SELECT vis.status, EXISTS (SELECT 1 FROM upd) FROM vis"
     )
-    params += [user.id, timezone.now(), Video.Status.PUBLISHED]
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            row = cursor.fetchone()
-        if row is None:
-            raise NotFound("No such video.")
-        status, author_id, inserted = row
-        if status != Video.Status.PUBLISHED:
-            raise VideoNotLive()
-        if inserted:
-            author = User(pk=author_id)  # notify needs only the id
-            _notify(author, Notification.Kind.LIKE, actor=user, data={"video": str(video_id)})
+    params += [user.id, timezone.now(), Video.Status.PUBLISHED, *note_params]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        raise NotFound("No such video.")
+    status, inserted = row
+    if status != Video.Status.PUBLISHED:
+        raise VideoNotLive()
     return inserted
 
 

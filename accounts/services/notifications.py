@@ -1,5 +1,7 @@
 """Notifications: the one way any app tells a user something happened (accounts owns the table)."""
 
+import json
+
 from django.db.models import Q
 from django.utils import timezone
 
@@ -23,6 +25,29 @@ def notify(recipient: User, kind: str, *, actor: User | None = None, data: dict 
         ).exists():
             return None
     return Notification.objects.create(recipient=recipient, actor=actor, kind=kind, data=data or {})
+
+
+def notify_sql(kind: str, *, source: str, recipient_column: str, actor: User, data: dict):
+    """notify() as an `INSERT … SELECT` for a data-modifying CTE (PostgreSQL), so a change and
+    its notification can be one statement: one notification per row of the CTE `source`, to
+    the user id in its `recipient_column`, with the same rules as notify() — none for the actor
+    themself, none when either blocks the other.
+
+    Returns (sql, params); `source` and `recipient_column` are identifiers chosen by the
+    caller's code, never input.
+    """
+    if kind not in Notification.Kind.values:
+        raise ValueError(f"unknown notification kind {kind!r}")
+    recipient = f"s.{recipient_column}"
+    sql = (
+        f"INSERT INTO {Notification._meta.db_table} (recipient_id, actor_id, kind, data, "  # noqa: S608
+        f"created_at) SELECT {recipient}, %s, %s, %s::jsonb, %s FROM {source} s "
+        f"WHERE {recipient} <> %s AND NOT EXISTS (SELECT 1 FROM {Block._meta.db_table} b "
+        f"WHERE (b.blocker_id = {recipient} AND b.blocked_id = %s) "
+        f"OR (b.blocker_id = %s AND b.blocked_id = {recipient}))"
+    )
+    params = [actor.pk, kind, json.dumps(data), timezone.now(), actor.pk, actor.pk, actor.pk]
+    return sql, params
 
 
 def mark_notifications_read(recipient: User) -> int:

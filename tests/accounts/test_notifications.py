@@ -1,9 +1,10 @@
 """GET notifications (only the caller's) and POST notifications/read."""
 
 import pytest
+from django.db import connection
 
 from accounts.models import Notification
-from accounts.services.notifications import notify
+from accounts.services.notifications import notify, notify_sql
 from accounts.services.users import block_user
 
 pytestmark = pytest.mark.django_db
@@ -73,3 +74,32 @@ def test_system_notifications_stay_visible_when_viewer_blocks_someone(
     block_user(user, other_user)
     rows = auth_client(user).get("/api/v1/notifications").json()["results"]
     assert [(row["kind"], row["actor"]) for row in rows] == [("moderation", None)]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="data-modifying CTE: PostgreSQL")
+def test_notify_sql_applies_the_rules_of_notify(user, other_user, make_user):
+    """The one-statement form (used by likes) skips the actor and blocks in both directions,
+    exactly like notify()."""
+    carol, dave = make_user("carol"), make_user("dave")
+    block_user(carol, user)  # carol blocked the actor
+    block_user(user, dave)  # the actor blocked dave
+    sql, params = notify_sql(
+        Notification.Kind.LIKE,
+        source="r",
+        recipient_column="uid",
+        actor=user,
+        data={"video": "v1"},
+    )
+    recipients = [user.id, other_user.id, carol.id, dave.id]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH r AS (SELECT unnest(%s::bigint[]) AS uid) {sql}",  # noqa: S608
+            [recipients, *params],
+        )
+    rows = [(n.recipient_id, n.actor_id, n.kind, n.data) for n in Notification.objects.all()]
+    assert rows == [(other_user.id, user.id, "like", {"video": "v1"})]
+
+
+def test_notify_sql_rejects_unknown_kind(user):
+    with pytest.raises(ValueError):
+        notify_sql("nonsense", source="r", recipient_column="uid", actor=user, data={})

@@ -55,7 +55,9 @@ def test_like_notifies_author_once_not_self(user, other_user, make_video):
     like_video(user, video.pk)
     like_video(other_user, video.pk)
     notes = Notification.objects.filter(kind=Notification.Kind.LIKE)
-    assert [(n.recipient_id, n.actor_id) for n in notes] == [(other_user.id, user.id)]
+    assert [(n.recipient_id, n.actor_id, n.data) for n in notes] == [
+        (other_user.id, user.id, {"video": str(video.pk)})
+    ]
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
