@@ -58,9 +58,9 @@ def main():
 
     # Sub-phases of rank_for_you (the rest of it is the seen query, scoring and diversity).
     selectors.feed_signals = wrap("  feed_signals (2 queries)", selectors.feed_signals)
-    selectors._candidates = wrap("  one candidate query", selectors._candidates)
+    selectors.user_rows = wrap("  one compiled query", selectors.user_rows)
     selectors.for_you_candidates = wrap(
-        "  for_you_candidates (≤3 queries)", selectors.for_you_candidates
+        "  for_you_candidates (1 query)", selectors.for_you_candidates
     )
 
     for _ in range(args.rounds):

@@ -168,8 +168,9 @@ PAGE_FIELDS = (
 # --- "for you" ---------------------------------------------------------------------------
 
 # What ranking.personal_score reads, nothing more: every extra column is a conversion per
-# candidate (published_at alone was ~10k datetime conversions per first page).
-RANK_FIELDS = (
+# candidate (published_at alone was ~10k datetime conversions per first page). `seen` is
+# whether the caller has watched it (an EXISTS per candidate, in the same statement).
+CANDIDATE_FIELDS = (
     "id",
     "author_id",
     "remix_of_id",
@@ -177,39 +178,30 @@ RANK_FIELDS = (
     "watch_ms_total",
     "duration",
     "hot_score",
+    "seen",
 )
 
 
-Candidate = namedtuple("Candidate", RANK_FIELDS)
+Candidate = namedtuple("Candidate", CANDIDATE_FIELDS)
 
 
-def _candidates(qs) -> list:
-    """Rows as light tuples with the attribute names ranking reads (no model instances)."""
-    return [Candidate._make(row) for row in qs.values_list(*RANK_FIELDS)]
+def _followed_rows(user):
+    return Follow.objects.filter(follower=user).values_list("followee_id")
 
 
-def _in(model, column: str, values):
-    """`column IN values` as one array parameter on PostgreSQL (`= ANY(%s)`), so a few hundred
-    ids cost one bind, not a few hundred placeholders to build, adapt and parse."""
-    values = list(values)
-    if connection.vendor != "postgresql" or not values:
-        return Q(**{f"{column}__in": values})
-    table = model._meta.db_table
-    return RawSQL(  # noqa: S611 - identifiers come from the model, values are a parameter
-        f'"{table}"."{column}" = ANY(%s)', [values], output_field=BooleanField()
+def _liked_rows(user):
+    return (
+        Like.objects.filter(user=user)
+        .order_by("-created_at")
+        .values_list("video_id", "video__author_id")[: ranking.LIKED_HISTORY_N]
     )
 
 
 def feed_signals(user) -> ranking.Signals:
     """The caller's follows and recent likes (two queries, bounded by LIKED_HISTORY_N)."""
-    followed = set(Follow.objects.filter(follower=user).values_list("followee_id", flat=True))
-    liked_rows = (
-        Like.objects.filter(user=user)
-        .order_by("-created_at")
-        .values_list("video_id", "video__author_id")[: ranking.LIKED_HISTORY_N]
-    )
+    liked_rows = user_rows(_liked_rows, user)
     return ranking.Signals(
-        followed=followed,
+        followed={followee_id for (followee_id,) in user_rows(_followed_rows, user)},
         liked_videos={video_id for video_id, _ in liked_rows},
         liked_authors={author_id for _, author_id in liked_rows},
     )
@@ -225,34 +217,57 @@ def feed_base(user) -> QuerySet:
     )
 
 
-def for_you_candidates(user, signals: ranking.Signals) -> list:
-    """Bounded candidate set: global top-N by hot score, followed authors' newest, remixes of
-    videos the caller liked. Each is an index walk with a LIMIT; none scans the catalogue."""
-    base = feed_base(user)
-    public = Video.Visibility.PUBLIC
-    top = base.filter(visibility=public).order_by("-hot_score", "-id")[: ranking.CANDIDATE_TOP_N]
-    candidates = {v.id: v for v in _candidates(top)}
-    if signals.followed:
-        followed_recent = base.filter(
-            _newest_of_authors(signals.followed),
-            visibility__in=(public, Video.Visibility.FOLLOWERS),
-        ).order_by("-published_at", "-id")[: ranking.FOLLOWED_RECENT_N]
-        candidates.update((v.id, v) for v in _candidates(followed_recent))
-    if signals.liked_videos:
-        audience = Q(visibility=public) | Q(
-            visibility=Video.Visibility.FOLLOWERS, author_id__in=signals.followed
-        )
-        remixes = (
-            base.filter(audience, _in(Video, "remix_of_id", signals.liked_videos))
-            .exclude(_in(Video, "id", signals.liked_videos))
-            .order_by("-hot_score", "-id")[: ranking.REMIX_N]
-        )
-        candidates.update((v.id, v) for v in _candidates(remixes))
-    return list(candidates.values())
+def candidate_branches(user) -> list[QuerySet]:
+    """The bounded candidate set: the global top-N by hot score, followed authors' newest,
+    remixes of videos the caller liked recently. Each is an index walk with a LIMIT; none
+    scans the catalogue."""
+    base = feed_base(user).annotate(
+        seen=Exists(View.objects.filter(user=user, video_id=OuterRef("pk")))
+    )
+    public, followers = Video.Visibility.PUBLIC, Video.Visibility.FOLLOWERS
+    top = base.filter(visibility=public).order_by("-hot_score", "-id")
+    followed_recent = base.filter(
+        _newest_of_authors(user), visibility__in=(public, followers)
+    ).order_by("-published_at", "-id")
+    liked = (
+        Like.objects.filter(user=user)
+        .order_by("-created_at")
+        .values("video_id")[: ranking.LIKED_HISTORY_N]
+    )
+    audience = Q(visibility=public) | Q(visibility=followers, author__in=followed_ids_query(user))
+    remixes = (
+        base.filter(audience, remix_of_id__in=liked)
+        .exclude(pk__in=liked)
+        .order_by("-hot_score", "-id")
+    )
+    return [
+        top.values_list(*CANDIDATE_FIELDS)[: ranking.CANDIDATE_TOP_N],
+        followed_recent.values_list(*CANDIDATE_FIELDS)[: ranking.FOLLOWED_RECENT_N],
+        remixes.values_list(*CANDIDATE_FIELDS)[: ranking.REMIX_N],
+    ]
 
 
-def _newest_of_authors(followed: set):
-    """A filter: the newest videos of each followed author, bounded per author.
+def candidates_query(user) -> QuerySet:
+    """The branches as one UNION ALL statement (PostgreSQL; SQLite refuses a LIMIT inside a
+    compound statement). Only the caller's id is a parameter, so user_rows compiles it once
+    per process."""
+    first, *rest = candidate_branches(user)
+    return first.union(*rest, all=True)
+
+
+def for_you_candidates(user) -> list:
+    """The candidates as light tuples with the attribute names ranking reads (one statement
+    on PostgreSQL, one per branch elsewhere); a video found by two branches is kept once."""
+    if connection.vendor == "postgresql":
+        rows = user_rows(candidates_query, user)
+    else:
+        rows = [row for branch in candidate_branches(user) for row in branch]
+    return list({row[0]: Candidate._make(row) for row in rows}.values())
+
+
+def _newest_of_authors(user):
+    """A filter: the newest videos of each author `user` follows, bounded per author (and at
+    most FOLLOWED_AUTHORS_MAX authors).
 
     On PostgreSQL a LATERAL join walks the partial (author, -published_at, -id) index for each
     author with a LIMIT, so a prolific creator costs FOLLOWED_PER_AUTHOR rows, not their whole
@@ -260,19 +275,29 @@ def _newest_of_authors(followed: set):
     lookups (as `id IN (…)` the planner preferred hashing every video of those authors).
     Elsewhere (SQLite, the embedded default) a plain author filter does.
     """
-    authors = sorted(followed)[: ranking.FOLLOWED_AUTHORS_MAX]
+    authors = (
+        Follow.objects.filter(follower=user)
+        .order_by("followee_id")
+        .values("followee_id")[: ranking.FOLLOWED_AUTHORS_MAX]
+    )
     if connection.vendor != "postgresql":
         return Q(author_id__in=authors)
     # Only parameters vary.
     return RawSQL(  # noqa: S611
         "feed_video.id = ANY(ARRAY("
-        "SELECT v.id FROM unnest(%s::bigint[]) AS a(id) CROSS JOIN LATERAL ("
+        "SELECT v.id FROM (SELECT followee_id FROM accounts_follow WHERE follower_id = %s"
+        " ORDER BY followee_id LIMIT %s) AS a(id) CROSS JOIN LATERAL ("
         " SELECT id, published_at FROM feed_video"
         " WHERE author_id = a.id AND status = 'published'"
         " AND visibility IN ('public', 'followers')"
         " ORDER BY published_at DESC, id DESC LIMIT %s) v"
         " ORDER BY v.published_at DESC, v.id DESC LIMIT %s))",
-        [authors, ranking.FOLLOWED_PER_AUTHOR, ranking.FOLLOWED_RECENT_N],
+        [
+            user.pk,
+            ranking.FOLLOWED_AUTHORS_MAX,
+            ranking.FOLLOWED_PER_AUTHOR,
+            ranking.FOLLOWED_RECENT_N,
+        ],
         output_field=BooleanField(),
     )
 
@@ -313,15 +338,11 @@ def following_ids(user, *, before=None, limit: int) -> list[tuple]:
 
 
 def rank_for_you(user) -> list:
-    """The caller's ranked, diversified list of video ids for one feed session."""
+    """The caller's ranked, diversified list of video ids for one feed session (three
+    queries: follows, recent likes, candidates)."""
     signals = feed_signals(user)
-    candidates = for_you_candidates(user, signals)
-    if candidates:
-        signals.seen = set(
-            View.objects.filter(_in(View, "video_id", [v.id for v in candidates]), user=user)
-            .values_list("video_id", flat=True)
-            .distinct()
-        )
+    candidates = for_you_candidates(user)
+    signals.seen = {v.id for v in candidates if v.seen}
     # Ties broken by id: UUIDs order like their canonical strings (fixed-width hex), so
     # comparing the UUIDs gives the same order without formatting ~500 strings.
     scored = sorted(
@@ -408,6 +429,21 @@ def _cameos_template() -> tuple[str, tuple]:
     )
     sql, params = qs.query.sql_with_params()
     return sql, tuple(params)
+
+
+@functools.cache
+def _user_template(factory) -> tuple[str, tuple]:
+    sql, params = factory(User(pk=_SENTINEL_USER)).query.sql_with_params()
+    return sql, tuple(params)
+
+
+def user_rows(factory, user) -> list[tuple]:
+    """The rows of `factory(user)`, a values_list queryset whose only per-call value is the
+    user. On PostgreSQL it is compiled once per process for a sentinel user swapped per call
+    (building a query with the ORM cost more than running it); elsewhere it is evaluated."""
+    if connection.vendor != "postgresql":
+        return list(factory(user))
+    return _run_template(_user_template(factory), user_id=user.pk)
 
 
 def _run_template(template, *, user_id=None, ids=()) -> list:
