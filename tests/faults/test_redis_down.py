@@ -152,3 +152,21 @@ def test_generation_is_503_while_down_and_catches_up(
 
     wait_for(both_done, timeout=50, interval=0.5, what="both jobs to succeed")
     assert QuotaEntry.objects.filter(user=user).count() == 1  # only the API job was charged
+
+
+def test_cache_reuses_one_redis_client_per_pool(settings):
+    """Django builds a redis.Redis per cache call; ours keeps one per pool (config/cache.py)."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "config.cache.FailOpenRedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/15",
+        }
+    }
+    from django.core.cache import cache
+
+    cache.set("cutaway-test-shared-client", 1)
+    assert cache.incr("cutaway-test-shared-client") == 2
+    assert cache.get("cutaway-test-shared-client") == 2
+    client = cache._cache.get_client(write=True)
+    assert cache._cache.get_client(write=True) is client
+    cache.delete("cutaway-test-shared-client")
