@@ -55,7 +55,9 @@ videos in the current aligned block of BLOCK_SIZE positions; videos that cannot 
 the end are dropped rather than break the rule.
 """
 
+import heapq
 import math
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -219,27 +221,40 @@ def score_components(video, signals: Signals) -> tuple[float, dict, list[str]]:
 def diversify(ranked: list, author_of) -> list:
     """Reorder `ranked` so no author appears twice in a row or > 2 times per block of 10.
 
-    Greedy: each position takes the best remaining item whose author is placeable.
+    Greedy: each position takes the best remaining item whose author is placeable. Each
+    author's items wait in rank order; a heap holds every author's best remaining item, so a
+    position pops at most the authors it cannot place (≤ 6), not the whole list.
     """
+    queues: dict = {}
+    heads: list = []  # (rank of the author's best remaining item, author): a heap
+    for rank, item in enumerate(ranked):
+        author = author_of(item)
+        queue = queues.get(author)
+        if queue is None:
+            queue = queues[author] = deque()
+            heads.append((rank, author))  # ranks ascend, so the list is already a heap
+        queue.append((rank, item))
     out: list = []
-    pending = [(author_of(item), item) for item in ranked]
     block_counts: dict = {}
     previous = None
-    while pending:
+    while heads:
         if len(out) % BLOCK_SIZE == 0:
             block_counts = {}
-        index = next(
-            (
-                i
-                for i, (author, _) in enumerate(pending)
-                if author != previous and block_counts.get(author, 0) < MAX_PER_AUTHOR_PER_BLOCK
-            ),
-            None,
-        )
-        if index is None:
+        skipped = []
+        while heads:
+            head = heapq.heappop(heads)
+            author = head[1]
+            if author != previous and block_counts.get(author, 0) < MAX_PER_AUTHOR_PER_BLOCK:
+                break
+            skipped.append(head)
+        else:
             break  # nothing left can be placed without breaking the rule
-        author, item = pending.pop(index)
+        queue = queues[author]
+        out.append(queue.popleft()[1])
         block_counts[author] = block_counts.get(author, 0) + 1
-        out.append(item)
         previous = author
+        if queue:
+            heapq.heappush(heads, (queue[0][0], author))
+        for head in skipped:
+            heapq.heappush(heads, head)
     return out
