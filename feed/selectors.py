@@ -17,6 +17,7 @@ from django.db.models.expressions import RawSQL
 from rest_framework.exceptions import NotFound
 
 from accounts.models import Block, Follow, User
+from config.db import hot_query_cursor
 from feed import ranking
 from feed.models import Comment, Like, NotInterested, Video, View
 from generation.models import JobCameo
@@ -455,7 +456,7 @@ def _run_template(template, *, user_id=None, ids=()) -> list:
         elif isinstance(param, list) and tuple(param) == _SENTINEL_IDS:
             param = list(ids)
         swapped.append(param)
-    with connection.cursor() as cursor:
+    with hot_query_cursor() as cursor:
         cursor.execute(sql, swapped)
         return cursor.fetchall()
 

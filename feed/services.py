@@ -16,6 +16,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 
 from accounts.exceptions import AccountSuspended
 from accounts.models import Notification, User
+from config.db import hot_query_cursor
 from feed import ranking
 from feed.exceptions import AlreadyPublished, DraftWithdrawn, VideoNotLive
 from feed.models import Comment, Like, NotInterested, Video, View
@@ -284,7 +285,7 @@ def _like_video_pg(user, video_id) -> bool:
         "SELECT vis.status, EXISTS (SELECT 1 FROM upd) FROM vis"
     )
     params += [user.id, timezone.now(), Video.Status.PUBLISHED, *note_params]
-    with connection.cursor() as cursor:
+    with hot_query_cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
@@ -308,7 +309,7 @@ def _unlike_video_pg(user, video_id) -> bool:
         "SELECT EXISTS (SELECT 1 FROM upd) FROM vis"
     )
     params.append(user.id)
-    with connection.cursor() as cursor:  # one statement: atomic on its own
+    with hot_query_cursor() as cursor:  # one statement: atomic on its own
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
