@@ -140,6 +140,9 @@ def main():
     import django
 
     django.setup()
+    from config.startup import freeze_startup_objects
+
+    freeze_startup_objects()  # as the web process does (config/wsgi.py): in-process figures
     from django.db import connection
     from rest_framework_simplejwt.tokens import RefreshToken
 

@@ -35,6 +35,9 @@ def main():
     import django
 
     django.setup()
+    from config.startup import freeze_startup_objects
+
+    freeze_startup_objects()  # as the web process does (config/wsgi.py): in-process figures
     from django.core.cache import cache
 
     from accounts.models import User
