@@ -42,6 +42,7 @@ def main():
 
     from accounts.models import User
     from feed import selectors
+    from feed.pagination import RankedIds
     from feed.serializers import page_row_dict
 
     users = list(User.objects.filter(following_count__gt=0).order_by("?")[: args.users])
@@ -69,8 +70,9 @@ def main():
     for _ in range(args.rounds):
         for user in users:
             t0 = time.perf_counter()
-            ids = [str(i) for i in timed("rank_for_you", selectors.rank_for_you, user)]
-            timed("cache.set session", cache.set, "bench:phases", {"u": user.id, "ids": ids}, 60)
+            ids = timed("rank_for_you", selectors.rank_for_you, user)
+            session = {"u": user.id, "ids": RankedIds.pack(ids).blob}
+            timed("cache.set session", cache.set, "bench:phases", session, 60)
             rows = timed(
                 "page rows + cameos", selectors.for_you_page_rows, user, ids[: args.page_size]
             )

@@ -461,19 +461,14 @@ def _run_template(template, *, user_id=None, ids=()) -> list:
         return cursor.fetchall()
 
 
-def for_you_page_rows(user, wanted: list) -> list[tuple]:
+def for_you_page_rows(user, wanted: list[uuid.UUID]) -> list[tuple]:
     """(PageRow, cameos) of the wanted ids still visible to `user`, in the wanted order.
 
     PostgreSQL only (two queries: the page with liked_by_me, its cameos); the same filters
     as page_videos(feed_base(user) & visible_videos(user)) + with_page_data, without building
     querysets or model instances per request.
     """
-    ids = []
-    for value in wanted:
-        try:
-            ids.append(uuid.UUID(str(value)))
-        except ValueError:
-            continue
+    ids = list(wanted)
     if not ids:
         return []
     rows = {

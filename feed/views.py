@@ -249,7 +249,7 @@ class ForYouFeedView(APIView):
                 user=request.user,
             )
         found = {
-            str(v.id): v
+            v.id: v
             for v in selectors.page_videos(
                 selectors.feed_base(request.user).filter(pk__in=wanted)
                 & selectors.visible_videos(request.user),

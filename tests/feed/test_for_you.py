@@ -1,3 +1,4 @@
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -7,7 +8,7 @@ from django.core.signing import dumps
 from accounts.services.users import block_user, follow_user
 from feed import ranking
 from feed.models import View
-from feed.pagination import CURSOR_SALT
+from feed.pagination import CURSOR_SALT, RankedIds
 from feed.services import like_video, mark_not_interested, record_view
 
 
@@ -254,3 +255,16 @@ def test_following_feed_rejects_tampered_cursor(auth_client, user, make_user, ma
     response = auth_client(user).get("/api/v1/feed/following", {"cursor": "nope"})
     assert response.status_code == 400
     assert response.json()["code"] == "invalid_cursor"
+
+
+def test_ranked_ids_pack_16_bytes_each_and_slice_like_a_list():
+    ids = [uuid.uuid4() for _ in range(7)]
+    packed = RankedIds(RankedIds.pack(ids).blob)  # as read back from the cache
+    assert len(packed.blob) == 16 * 7
+    assert len(packed) == 7
+    assert list(packed) == ids
+    assert packed[2:5] == ids[2:5]
+    assert packed[5:50] == ids[5:]
+    assert packed[-1] == ids[-1]
+    with pytest.raises(IndexError):
+        packed[7]
