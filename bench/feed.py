@@ -15,7 +15,10 @@ by a request count and --phase-seconds:
   in the query, the first page of 20, in-process (no HTTP, no serializer);
 - reference (b): the floor, the same page fetched with one hand-written SQL query through
   psycopg (no ORM, no serializer): in-process, and over HTTP from a bare WSGI app
-  (bench/floor_app.py) served by gunicorn with the same worker count.
+  (bench/floor_app.py) served by gunicorn with the same worker count. (b) is the global hot
+  page with its joins — a next page's work; (b') ranks the same candidates with the same
+  personal score in that one query — a first page's work, minus diversity and the session
+  (bench/floor_app.py says exactly what it leaves out).
 Prints a Markdown table and the load average; the servers are stopped whatever happens.
 """
 
@@ -288,6 +291,20 @@ def main():
                 "(b) raw SQL floor over HTTP, 1 client", floor_port, tokens, floor_page, n, secs
             )
         )
+
+        def ranked_floor_page(c, token, i):
+            return c.request("GET", "/feed/ranked", token)[0]
+
+        results.append(
+            run_single(
+                "(b') ranked raw SQL floor over HTTP, 1 client",
+                floor_port,
+                tokens,
+                ranked_floor_page,
+                n,
+                secs,
+            )
+        )
         results.append(
             run_concurrent(
                 f"(b) raw SQL floor over HTTP, {conc} clients",
@@ -347,6 +364,7 @@ def main():
 
     results.append(naive(users, args, size))
     results.append(floor(url, users, args, size))
+    results.append(floor(url, users, args, size, ranked=True))
     connection.close()
 
     print(f"\nload average at end: {os.getloadavg()}")
@@ -368,6 +386,13 @@ def main():
             f"{by[name]['p50'] / http_floor:.1f}× the HTTP floor, "
             f"{by[name]['p50'] / floor_p50:.1f}× the in-process floor"
         )
+    ranked_http = by["(b') ranked raw SQL floor over HTTP, 1 client"]["p50"]
+    ranked_floor = by["(b') ranked raw SQL floor (in-process)"]["p50"]
+    first = by["feed first page, 1 client"]["p50"]
+    print(
+        f"- feed first page, 1 client: {first / ranked_http:.1f}× the ranked HTTP floor (b'), "
+        f"{first / ranked_floor:.1f}× the ranked in-process floor"
+    )
     ours = by["ours: rank + page, in-process"]["p50"]
     print(
         f"- in-process rank + page: {naive_p50 / ours:.0f}× faster than naive, "
@@ -409,14 +434,16 @@ def naive(users, args, size):
     return summary("(a) naive ORM feed (in-process)", lat, time.perf_counter() - started)
 
 
-def floor(url, users, args, size):
-    """Reference (b): the same page with one hand-written query, no ORM, no serializer."""
+def floor(url, users, args, size, *, ranked=False):
+    """Reference (b) — or (b'), ranked — with one hand-written query, no ORM, no serializer."""
     import psycopg
-    from floor_app import FLOOR_SQL
+    from floor_app import FLOOR_SQL, RANKED_FLOOR_SQL
+
+    sql = RANKED_FLOOR_SQL if ranked else FLOOR_SQL
 
     lat = []
     with psycopg.connect(url) as conn, conn.cursor() as cur:
-        cur.execute(FLOOR_SQL, {"me": users[0].id, "size": size})
+        cur.execute(sql, {"me": users[0].id, "size": size})
         cur.fetchall()
         started = time.perf_counter()
         deadline = time.monotonic() + args.phase_seconds
@@ -424,11 +451,12 @@ def floor(url, users, args, size):
             if time.monotonic() > deadline:
                 break
             t0 = time.perf_counter()
-            cur.execute(FLOOR_SQL, {"me": users[i % len(users)].id, "size": size})
+            cur.execute(sql, {"me": users[i % len(users)].id, "size": size})
             rows = cur.fetchall()
             lat.append(time.perf_counter() - t0)
             assert len(rows) == size
-    return summary("(b) raw SQL floor (in-process)", lat, time.perf_counter() - started)
+    name = "(b') ranked raw SQL floor (in-process)" if ranked else "(b) raw SQL floor (in-process)"
+    return summary(name, lat, time.perf_counter() - started)
 
 
 if __name__ == "__main__":
