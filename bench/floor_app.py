@@ -19,25 +19,6 @@ import os
 import jwt
 import psycopg
 
-FLOOR_SQL = """
-SELECT v.id, v.caption, v.visibility, v.duration, v.width, v.height, v.like_count,
-       v.comment_count, v.remix_count, v.view_count, v.remix_of_id, v.published_at,
-       u.id, u.handle, u.display_name, u.avatar, j.video_file, j.thumbnail_file,
-       EXISTS (SELECT 1 FROM feed_like l WHERE l.video_id = v.id AND l.user_id = %(me)s),
-       (SELECT array_agg(o.handle) FROM generation_jobcameo jc
-          JOIN accounts_cameo c ON c.id = jc.cameo_id
-          JOIN accounts_user o ON o.id = c.owner_id WHERE jc.job_id = v.job_id)
-FROM feed_video v
-JOIN accounts_user u ON u.id = v.author_id
-JOIN generation_generationjob j ON j.id = v.job_id
-WHERE v.status = 'published' AND v.visibility = 'public' AND v.author_id <> %(me)s
-  AND v.author_id NOT IN (SELECT blocked_id FROM accounts_block WHERE blocker_id = %(me)s)
-  AND v.author_id NOT IN (SELECT blocker_id FROM accounts_block WHERE blocked_id = %(me)s)
-  AND v.id NOT IN (SELECT video_id FROM feed_notinterested WHERE user_id = %(me)s)
-ORDER BY v.hot_score DESC, v.id DESC
-LIMIT %(size)s
-"""
-
 # Rows the for-you feed may show the caller, as in feed.selectors.feed_base.
 _NOT_EXCLUDED = """
   v.status = 'published' AND v.author_id <> %(me)s
@@ -45,6 +26,29 @@ _NOT_EXCLUDED = """
   AND v.author_id NOT IN (SELECT blocker_id FROM accounts_block WHERE blocked_id = %(me)s)
   AND v.id NOT IN (SELECT video_id FROM feed_notinterested WHERE user_id = %(me)s)
 """
+
+
+def _page_of(source: str) -> str:
+    """A page's columns (the serializer's fields, liked_by_me, cameo handles) from `source`."""
+    return f"""
+SELECT v.id, v.caption, v.visibility, v.duration, v.width, v.height, v.like_count,
+       v.comment_count, v.remix_count, v.view_count, v.remix_of_id, v.published_at,
+       u.id, u.handle, u.display_name, u.avatar, j.video_file, j.thumbnail_file,
+       EXISTS (SELECT 1 FROM feed_like l WHERE l.video_id = v.id AND l.user_id = %(me)s),
+       (SELECT array_agg(o.handle) FROM generation_jobcameo jc
+          JOIN accounts_cameo c ON c.id = jc.cameo_id
+          JOIN accounts_user o ON o.id = c.owner_id WHERE jc.job_id = v.job_id)
+FROM {source} v
+JOIN accounts_user u ON u.id = v.author_id
+JOIN generation_generationjob j ON j.id = v.job_id
+"""  # noqa: S608 - constant fragments only
+
+
+FLOOR_SQL = (
+    _page_of("feed_video")
+    + f"WHERE v.visibility = 'public' AND {_NOT_EXCLUDED}"
+    + "ORDER BY v.hot_score DESC, v.id DESC LIMIT %(size)s"
+)
 
 RANKED_FLOOR_SQL = f"""
 WITH followed AS (SELECT followee_id FROM accounts_follow WHERE follower_id = %(me)s),
@@ -78,17 +82,7 @@ scored AS (
                         AND w.video_id = v.id) THEN -1.0 ELSE 0 END AS score
   FROM feed_video v WHERE v.id IN (SELECT id FROM candidates)),
 best AS MATERIALIZED (SELECT * FROM scored ORDER BY score DESC, id DESC LIMIT %(size)s)
-SELECT v.id, v.caption, v.visibility, v.duration, v.width, v.height, v.like_count,
-       v.comment_count, v.remix_count, v.view_count, v.remix_of_id, v.published_at,
-       u.id, u.handle, u.display_name, u.avatar, j.video_file, j.thumbnail_file,
-       EXISTS (SELECT 1 FROM feed_like l WHERE l.video_id = v.id AND l.user_id = %(me)s),
-       (SELECT array_agg(o.handle) FROM generation_jobcameo jc
-          JOIN accounts_cameo c ON c.id = jc.cameo_id
-          JOIN accounts_user o ON o.id = c.owner_id WHERE jc.job_id = v.job_id)
-FROM best v
-JOIN accounts_user u ON u.id = v.author_id
-JOIN generation_generationjob j ON j.id = v.job_id
-ORDER BY v.score DESC, v.id DESC
+{_page_of("best")}ORDER BY v.score DESC, v.id DESC
 """  # noqa: S608 - constant fragments only; every value is a parameter
 
 QUERIES = {"/feed": FLOOR_SQL, "/feed/ranked": RANKED_FLOOR_SQL}
