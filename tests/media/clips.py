@@ -1,4 +1,8 @@
-"""Real small clips written with PyAV, for the probe, renderer and post-processing tests."""
+"""Real small clips for the probe, renderer and post-processing tests, via tests/clips.py.
+
+Unlike the other suites these take any codec and container, and optionally +faststart."""
+
+from tests import clips
 
 
 def write_clip(
@@ -13,31 +17,20 @@ def write_clip(
     container_format=None,
     faststart=False,
 ):
-    import av
+    """24 fps flat grey frames whose level changes every frame; 48 kHz stereo tone."""
     import numpy as np
 
     fps = 24
-    options = {"movflags": "+faststart"} if faststart else {}
-    with av.open(str(path), "w", format=container_format, container_options=options) as container:
-        video = container.add_stream(video_codec, rate=fps)
-        video.width, video.height, video.pix_fmt = width, height, "yuv420p"
-        if audio:
-            sound = container.add_stream(audio_codec, rate=48000)
-            sound.layout = "stereo"
-        for i in range(round(seconds * fps)):
-            pixels = np.full((height, width, 3), (i * 7) % 256, np.uint8)
-            for packet in video.encode(av.VideoFrame.from_ndarray(pixels, format="rgb24")):
-                container.mux(packet)
-        container.mux(video.encode())
-        if audio:
-            frame_size = sound.codec_context.frame_size or 1024
-            t = np.arange(frame_size) / 48000
-            for start in range(0, round(seconds * 48000), frame_size):
-                tone = (0.2 * np.sin(2 * np.pi * 440 * (t + start / 48000))).astype(np.float32)
-                frame = av.AudioFrame.from_ndarray(
-                    np.stack([tone, tone]), format="fltp", layout="stereo"
-                )
-                frame.sample_rate, frame.pts = 48000, start
-                container.mux(sound.encode(frame))
-            container.mux(sound.encode())
-    return path
+    return clips.write_clip(
+        path,
+        lambda index: np.full((height, width, 3), (index * 7) % 256, np.uint8),
+        count=round(seconds * fps),
+        fps=fps,
+        size=(width, height),
+        audio=audio,
+        audio_rate=48000,
+        video_codec=video_codec,
+        audio_codec=audio_codec,
+        container_format=container_format,
+        faststart=faststart,
+    )

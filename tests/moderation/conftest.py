@@ -2,52 +2,38 @@
 moderators in the `moderators` group created by the data migration."""
 
 import itertools
-from fractions import Fraction
 
 import pytest
+
+from tests import clips
 
 _seq = itertools.count(1)
 
 
 def write_mp4(path, *, frames=24, size=(128, 128), blank=False, pattern_seed=0):
-    """A short H.264 MP4 (with an AAC track) that browsers and the probe accept."""
-    import av
+    """A short H.264 MP4 (with an AAC track) that browsers and the probe accept.
+
+    Frames are a seeded pattern of 16x16 blocks rolled one block per frame, so perceptual
+    hashes differ between seeds; `blank` gives black frames."""
     import numpy as np
 
     width, height = size
-    with av.open(str(path), "w", format="mp4") as container:
-        video = container.add_stream("libx264", rate=24)
-        video.width, video.height, video.pix_fmt = width, height, "yuv420p"
-        video.options = {"preset": "ultrafast", "tune": "zerolatency"}
-        audio = container.add_stream("aac", rate=44100)
-        rng = np.random.default_rng(pattern_seed)
-        base = rng.integers(0, 255, size=(height // 16, width // 16, 3), dtype=np.uint8)
-        for i in range(frames):
-            if blank:
-                rgb = np.zeros((height, width, 3), dtype=np.uint8)
-            else:
-                rgb = np.kron(np.roll(base, i, axis=1), np.ones((16, 16, 1), dtype=np.uint8))
-            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
-            for packet in video.encode(frame):
-                container.mux(packet)
-        for packet in video.encode():
-            container.mux(packet)
-        samples = 1024
-        seconds = frames / 24
-        for n in range(int(seconds * 44100 / samples) + 1):
-            t = (np.arange(samples) + n * samples) / 44100
-            tone = (0.2 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
-            aframe = av.AudioFrame.from_ndarray(
-                np.stack([tone, tone]).reshape(1, -1), format="flt", layout="stereo"
-            )
-            aframe.sample_rate = 44100
-            aframe.pts = n * samples
-            aframe.time_base = Fraction(1, 44100)
-            for packet in audio.encode(aframe):
-                container.mux(packet)
-        for packet in audio.encode():
-            container.mux(packet)
-    return path
+    rng = np.random.default_rng(pattern_seed)
+    base = rng.integers(0, 255, size=(height // 16, width // 16, 3), dtype=np.uint8)
+
+    def paint(index):
+        if blank:
+            return np.zeros((height, width, 3), dtype=np.uint8)
+        return np.kron(np.roll(base, index, axis=1), np.ones((16, 16, 1), dtype=np.uint8))
+
+    return clips.write_clip(
+        path,
+        paint,
+        count=frames,
+        fps=24,
+        size=size,
+        video_options={"preset": "ultrafast", "tune": "zerolatency"},
+    )
 
 
 @pytest.fixture(scope="session")
