@@ -3,12 +3,15 @@
 Rendering is synchronous: `submit` renders the whole clip into a per-job file under
 VAR_DIR/local-renders and returns its id; `poll` then reports it completed. A render lost with
 its worker (the file is gone) is reported as ProviderJobLost, and the pipeline submits again.
+The half-written file a killed render leaves behind is removed by the stale sweep
+(remove_abandoned_partials).
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -26,6 +29,24 @@ def _render_dir() -> Path:
     path = Path(settings.VAR_DIR) / "local-renders"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def remove_abandoned_partials(idle_seconds: float) -> int:
+    """Delete this machine's half-written renders that nobody has written to for
+    `idle_seconds` (a live render appends frames continuously; a killed one stops). Returns
+    how many were removed."""
+    cutoff = time.time() - idle_seconds
+    removed = 0
+    for path in _render_dir().iterdir():
+        if "partial" not in path.name or not path.is_file():
+            continue
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:  # finished (renamed) or removed meanwhile
+            continue
+    return removed
 
 
 class LocalProvider(VideoProvider):

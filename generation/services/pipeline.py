@@ -475,10 +475,14 @@ def _store(name: str, path) -> str:
 
 
 def sweep_stale_jobs() -> dict:
-    """Re-enqueue jobs stuck in `queued` (a lost enqueue), and retry or fail running jobs whose
-    heartbeat stopped (a killed worker)."""
+    """Re-enqueue jobs stuck in `queued` (a lost enqueue), retry or fail running jobs whose
+    heartbeat stopped (a killed worker), and remove the half-written local renders such
+    workers left on this machine."""
+    from generation.providers.local import remove_abandoned_partials
+
     now = timezone.now()
     counts = {"requeued": 0, "retried": 0, "failed": 0}
+    counts["partials_removed"] = remove_abandoned_partials(settings.GENERATION_STALE_AFTER_SECONDS)
     queued_before = now - QUEUED_GRACE
     stuck = GenerationJob.objects.filter(
         Q(heartbeat_at__isnull=True) | Q(heartbeat_at__lt=queued_before),

@@ -271,7 +271,8 @@ def test_sweep_fails_stale_job_out_of_attempts_and_refunds(user, make_job, setti
     assert job.error_code == "stale"
     assert job.error_message
     assert _ledger(job) == ["charge", "refund"]
-    assert sweep_stale_jobs.delay().get() == {"requeued": 0, "retried": 0, "failed": 0}
+    counts = sweep_stale_jobs.delay().get()
+    assert (counts["requeued"], counts["retried"], counts["failed"]) == (0, 0, 0)
     assert _ledger(job) == ["charge", "refund"]
 
 
@@ -468,3 +469,32 @@ def test_hosted_provider_gets_cameo_instructions_in_the_prompt(
     prompt = parse_multipart(create["headers"]["content-type"], create["body"])["prompt"]
     assert prompt.startswith("A picnic with @carol")
     assert "@carol: Never show me eating." in prompt
+
+
+def test_the_sweep_removes_renders_abandoned_by_killed_workers(settings):
+    """A SIGKILLed render leaves its half-written file behind; once nobody has written to it
+    for the stale threshold, the sweep deletes it. Live and finished renders stay."""
+    import os
+    import time
+
+    from generation.providers.local import _render_dir
+    from generation.services.pipeline import sweep_stale_jobs as sweep
+
+    folder = _render_dir()
+    abandoned = folder / "local-abandoned.123.partial.mp4"
+    abandoned_inner = folder / ".local-abandoned.123.partial.mp4.partial"
+    live = folder / "local-live.456.partial.mp4"
+    finished = folder / "local-finished.mp4"
+    for path in (abandoned, abandoned_inner, live, finished):
+        path.write_bytes(b"frames")
+    idle = time.time() - settings.GENERATION_STALE_AFTER_SECONDS - 5
+    for path in (abandoned, abandoned_inner, finished):
+        os.utime(path, (idle, idle))
+
+    assert sweep()["partials_removed"] >= 2
+    assert not abandoned.exists()
+    assert not abandoned_inner.exists()
+    assert live.exists()
+    assert finished.exists()
+    live.unlink()
+    finished.unlink()
