@@ -127,7 +127,10 @@ class Notification(models.Model):
         CAMEO_USE_REMOVED = "cameo_use_removed"
         MODERATION = "moderation"
 
-    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    # The (recipient, -created_at, -id) index below serves recipient lookups; no FK index.
+    recipient = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="notifications", db_index=False
+    )
     actor = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
