@@ -35,6 +35,10 @@ def hot_query_cursor():
         with connection.cursor() as cursor:
             yield cursor
         return
+    # As Django's connection.cursor() does: replace a dead kept connection, translate errors.
+    connection.close_if_health_check_failed()
     connection.ensure_connection()
-    with connection._prepare_cursor(_PreparingCursor(connection.connection)) as cursor:
+    with connection.wrap_database_errors:
+        raw = _PreparingCursor(connection.connection)
+    with connection._prepare_cursor(raw) as cursor:
         yield cursor
