@@ -6,14 +6,16 @@ that takes a video id goes through `access_video`, which answers 404 for "does n
 """
 
 import functools
+import json
 import uuid
 from collections import namedtuple
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, CharField, Exists, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Cast, JSONObject
 from rest_framework.exceptions import NotFound
 
 from accounts.models import Block, Follow, User
@@ -398,6 +400,7 @@ PAGE_ROW_FIELDS = (
     "liked_by_me",
     "remix_of_id",
     "published_at",
+    "cameo_list",
 )
 PageRow = namedtuple("PageRow", PAGE_ROW_FIELDS)
 
@@ -412,21 +415,24 @@ def _sentinel_ids_in(model, column: str):
 
 @functools.cache
 def _for_you_page_template() -> tuple[str, tuple]:
-    """The for-you page query (feed_base ∩ visible_videos ∩ the page's ids, with author, job
-    and liked_by_me), compiled once per process for sentinel ids swapped per request:
-    building it with the ORM cost more than PostgreSQL takes to run it."""
+    """The for-you page query (feed_base ∩ visible_videos ∩ the page's ids, with author, job,
+    liked_by_me and the cameos as one array per row), compiled once per process for sentinel
+    ids swapped per request: building it with the ORM cost more than PostgreSQL takes to run
+    it."""
+    from django.contrib.postgres.expressions import ArraySubquery
+
     user = User(pk=_SENTINEL_USER)
-    qs = page_videos(
-        feed_base(user).filter(_sentinel_ids_in(Video, "id")) & visible_videos(user), user
-    ).values_list(*PAGE_ROW_FIELDS)
-    sql, params = qs.query.sql_with_params()
-    return sql, tuple(params)
-
-
-@functools.cache
-def _cameos_template() -> tuple[str, tuple]:
-    qs = JobCameo.objects.filter(_sentinel_ids_in(JobCameo, "job_id")).values_list(
-        "job_id", "cameo_id", "cameo__owner__handle"
+    cameos = (
+        JobCameo.objects.filter(job_id=OuterRef("job_id"))
+        .order_by("pk")
+        .values(entry=JSONObject(id=Cast("cameo_id", CharField()), handle="cameo__owner__handle"))
+    )
+    qs = (
+        page_videos(
+            feed_base(user).filter(_sentinel_ids_in(Video, "id")) & visible_videos(user), user
+        )
+        .annotate(cameo_list=ArraySubquery(cameos))
+        .values_list(*PAGE_ROW_FIELDS)
     )
     sql, params = qs.query.sql_with_params()
     return sql, tuple(params)
@@ -464,7 +470,7 @@ def _run_template(template, *, user_id=None, ids=()) -> list:
 def for_you_page_rows(user, wanted: list[uuid.UUID]) -> list[tuple]:
     """(PageRow, cameos) of the wanted ids still visible to `user`, in the wanted order.
 
-    PostgreSQL only (two queries: the page with liked_by_me, its cameos); the same filters
+    PostgreSQL only (one query: the page with liked_by_me and its cameos); the same filters
     as page_videos(feed_base(user) & visible_videos(user)) + with_page_data, without building
     querysets or model instances per request.
     """
@@ -475,9 +481,7 @@ def for_you_page_rows(user, wanted: list[uuid.UUID]) -> list[tuple]:
         row[0]: PageRow._make(row)
         for row in _run_template(_for_you_page_template(), user_id=user.pk, ids=ids)
     }
-    cameos: dict = {}
-    if rows:
-        job_ids = [row.job_id for row in rows.values()]
-        for job_id, cameo_id, handle in _run_template(_cameos_template(), ids=job_ids):
-            cameos.setdefault(job_id, []).append({"id": str(cameo_id), "handle": handle})
-    return [(rows[i], cameos.get(rows[i].job_id, [])) for i in ids if i in rows]
+    # Django loads jsonb as text (JSONField decodes it itself): one json.loads per cameo.
+    return [
+        (rows[i], [json.loads(entry) for entry in rows[i].cameo_list]) for i in ids if i in rows
+    ]

@@ -83,3 +83,24 @@ def test_next_feed_page_is_cheap(auth_client, user, world, django_assert_max_num
     nxt = client.get("/api/v1/feed?page_size=5").json()["next"]
     with django_assert_max_num_queries(5):  # auth user, page, likes, cameos
         assert client.get(nxt).status_code == 200
+
+
+def test_for_you_pages_serialize_exactly_like_the_video_serializer(auth_client, user, world):
+    """On PostgreSQL for-you pages are built from tuples by a compiled query (cameos as one
+    array per row), not by VideoSerializer; the JSON must be the same."""
+    from feed import selectors
+    from feed.models import Video
+    from feed.serializers import VideoSerializer
+
+    world(4)
+    client = auth_client(user)
+    body = client.get("/api/v1/feed?page_size=5").json()
+    results = body["results"] + client.get(body["next"]).json()["results"]
+    ids = [video["id"] for video in results]
+    videos = selectors.with_page_data(
+        list(selectors.page_videos(Video.objects.filter(pk__in=ids), user)), user
+    )
+    expected = {str(video.id): VideoSerializer(video).data for video in videos}
+    assert results == [expected[i] for i in ids]
+    assert sum(len(video["cameos"]) for video in results) >= 8
+    assert any(video["liked_by_me"] for video in results)
