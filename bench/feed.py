@@ -27,9 +27,7 @@ import contextlib
 import http.client
 import os
 import random
-import signal
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -41,7 +39,12 @@ sys.path.insert(0, str(ROOT))
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/cutaway_bench"
 SECRET = "bench-only-secret-key-bench-only-secret-key"
 
-from bench.httpbench import Client, free_port, pct  # noqa: E402 - needs ROOT on sys.path
+from bench.httpbench import (  # noqa: E402 - needs ROOT on sys.path
+    Client,
+    pct,
+    start_gunicorn,
+    stop_process_groups,
+)
 
 
 def parse_args():
@@ -169,41 +172,14 @@ def main():
     print(f"catalogue: {n_videos} videos; {len(users)} bench users", flush=True)
     print(f"load average at start: {os.getloadavg()}", flush=True)
 
-    port = free_port()
-    gunicorn = subprocess.Popen(  # noqa: S603
-        [
-            str(ROOT / ".venv/bin/gunicorn"),
-            "config.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(args.workers),
-            "--log-level",
-            "warning",
-            "--timeout",
-            "120",
-        ],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
+    gunicorn, port = start_gunicorn(
+        "config.wsgi:application", workers=args.workers, env=env, extra=("--timeout", "120")
     )
-    floor_port = free_port()
-    floor_server = subprocess.Popen(  # noqa: S603
-        [
-            str(ROOT / ".venv/bin/gunicorn"),
-            "floor_app:application",
-            "--pythonpath",
-            str(ROOT / "bench"),
-            "--bind",
-            f"127.0.0.1:{floor_port}",
-            "--workers",
-            str(args.workers),
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
+    floor_server, floor_port = start_gunicorn(
+        "floor_app:application",
+        workers=args.workers,
         env=env,
-        start_new_session=True,
+        extra=("--pythonpath", str(ROOT / "bench")),
     )
     results = []
     try:
@@ -320,12 +296,7 @@ def main():
         if restarts:
             print(f"feed sessions restarted after cursor_expired: {len(restarts)}", flush=True)
     finally:
-        for server in (gunicorn, floor_server):
-            os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
+        stop_process_groups((gunicorn, floor_server), timeout=30)
 
     # In-process references ---------------------------------------------------------------
     from feed.services import like_video, unlike_video

@@ -1,15 +1,61 @@
-"""What the HTTP benchmarks share: a keep-alive client, percentiles, a free loopback port."""
+"""What the HTTP benchmarks share: a keep-alive client, percentiles, a free loopback port,
+and starting/stopping the servers they measure."""
 
 import http.client
 import json
+import os
+import signal
 import socket
+import subprocess
 import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def start_gunicorn(app: str, *, workers: int, env: dict, extra=(), **popen) -> tuple:
+    """(process, port): `app` under the project's gunicorn on a free loopback port, in its
+    own process group so stop_process_groups takes its workers down with it."""
+    port = free_port()
+    process = subprocess.Popen(  # noqa: S603 - our own venv's gunicorn, fixed arguments
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            app,
+            *extra,
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+        **popen,
+    )
+    return process, port
+
+
+def stop_process_groups(processes, *, timeout: float = 20) -> None:
+    """SIGTERM every process group, then SIGKILL the ones still there after `timeout`."""
+    for process in processes:
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            continue
+    for process in processes:
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
 
 
 def pct(values, q):

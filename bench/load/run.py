@@ -18,7 +18,6 @@ keep-alive connections.
 import argparse
 import os
 import random
-import signal
 import subprocess
 import sys
 import tempfile
@@ -34,7 +33,12 @@ sys.path.insert(0, str(ROOT))
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/cutaway_load"
 SECRET = "load-test-only-secret-key-load-test-only-secret-key-0123456789"
 
-from bench.httpbench import Client, free_port, pct  # noqa: E402 - needs ROOT on sys.path
+from bench.httpbench import (  # noqa: E402 - needs ROOT on sys.path
+    Client,
+    pct,
+    start_gunicorn,
+    stop_process_groups,
+)
 
 MIX = {
     "GET /feed": 24,
@@ -64,26 +68,14 @@ def parse_args():
 
 
 def start_servers(args, env, var_dir: Path):
-    port = free_port()
     log = open(var_dir / "servers.log", "ab")  # noqa: SIM115 - lives as long as the run
-    gunicorn = subprocess.Popen(  # noqa: S603
-        [
-            str(ROOT / ".venv/bin/gunicorn"),
-            "config.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(args.gunicorn_workers),
-            "--log-level",
-            "warning",
-            "--timeout",
-            "120",
-        ],
-        cwd=ROOT,
+    gunicorn, port = start_gunicorn(
+        "config.wsgi:application",
+        workers=args.gunicorn_workers,
         env=env,
+        extra=("--timeout", "120"),
         stdout=log,
         stderr=subprocess.STDOUT,
-        start_new_session=True,
     )
     worker = subprocess.Popen(  # noqa: S603
         [
@@ -108,20 +100,6 @@ def start_servers(args, env, var_dir: Path):
         start_new_session=True,
     )
     return port, [gunicorn, worker]
-
-
-def stop_servers(processes):
-    for proc in processes:
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            continue
-    for proc in processes:
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
 
 
 def build_plan(args, rng, videos, cameo_handles):
@@ -293,7 +271,7 @@ def main():
         drained = drain(args.drain_seconds)
         likes_off, comments_off, jobs, orphan_refunds = consistency()
     finally:
-        stop_servers(processes)
+        stop_process_groups(processes)
     report(args, results, samples, elapsed, drained, load_start)
     print(
         f"\nconsistency: videos with like_count != rows: {likes_off}; with comment_count != "
