@@ -405,65 +405,67 @@ PAGE_ROW_FIELDS = (
 PageRow = namedtuple("PageRow", PAGE_ROW_FIELDS)
 
 
-def _sentinel_ids_in(model, column: str):
-    return RawSQL(  # noqa: S611 - identifiers come from the model, values are a parameter
-        f'"{model._meta.db_table}"."{column}" = ANY(%s)',
-        [list(_SENTINEL_IDS)],
-        output_field=BooleanField(),
+def _ids_filtered(qs: QuerySet) -> QuerySet:
+    """`qs` limited to a list of primary keys given per call (a sentinel array in the
+    compiled query, swapped per call)."""
+    return qs.filter(
+        RawSQL(  # noqa: S611 - identifiers come from the model, values are a parameter
+            f'"{qs.model._meta.db_table}"."{qs.model._meta.pk.column}" = ANY(%s)',
+            [list(_SENTINEL_IDS)],
+            output_field=BooleanField(),
+        )
     )
 
 
-@functools.cache
-def _for_you_page_template() -> tuple[str, tuple]:
-    """The for-you page query (feed_base ∩ visible_videos ∩ the page's ids, with author, job,
-    liked_by_me and the cameos as one array per row), compiled once per process for sentinel
-    ids swapped per request: building it with the ORM cost more than PostgreSQL takes to run
-    it."""
+def _for_you_page_query(user) -> QuerySet:
+    """The for-you page query: feed_base ∩ visible_videos ∩ the page's ids (a sentinel array
+    swapped per request), with author, job, liked_by_me and the cameos as one array per row."""
     from django.contrib.postgres.expressions import ArraySubquery
 
-    user = User(pk=_SENTINEL_USER)
     cameos = (
         JobCameo.objects.filter(job_id=OuterRef("job_id"))
         .order_by("pk")
         .values(entry=JSONObject(id=Cast("cameo_id", CharField()), handle="cameo__owner__handle"))
     )
-    qs = (
-        page_videos(
-            feed_base(user).filter(_sentinel_ids_in(Video, "id")) & visible_videos(user), user
-        )
+    return (
+        page_videos(_ids_filtered(feed_base(user)) & visible_videos(user), user)
         .annotate(cameo_list=ArraySubquery(cameos))
         .values_list(*PAGE_ROW_FIELDS)
     )
-    sql, params = qs.query.sql_with_params()
-    return sql, tuple(params)
 
 
 @functools.cache
-def _user_template(factory) -> tuple[str, tuple]:
+def _compiled(factory) -> tuple[str, tuple]:
+    """SQL and parameters of `factory(sentinel user)`, built by the ORM once per process:
+    building it cost more than PostgreSQL takes to run it."""
     sql, params = factory(User(pk=_SENTINEL_USER)).query.sql_with_params()
+    # A sentinel the ORM inlined instead of passing as a parameter would never be swapped.
+    assert _SENTINEL_USER in params  # noqa: S101
     return sql, tuple(params)
 
 
 def user_rows(factory, user) -> list[tuple]:
     """The rows of `factory(user)`, a values_list queryset whose only per-call value is the
-    user. On PostgreSQL it is compiled once per process for a sentinel user swapped per call
-    (building a query with the ORM cost more than running it); elsewhere it is evaluated."""
+    user. On PostgreSQL it is compiled once per process for a sentinel user swapped per call;
+    elsewhere it is evaluated."""
     if connection.vendor != "postgresql":
         return list(factory(user))
-    return _run_template(_user_template(factory), user_id=user.pk)
+    return _run_compiled(factory, user_id=user.pk)
 
 
-def _run_template(template, *, user_id=None, ids=()) -> list:
-    sql, params = template
-    swapped = []
+def _run_compiled(factory, *, user_id, ids=()) -> list:
+    """Rows of the compiled `factory` (PostgreSQL), the sentinel user swapped for `user_id`
+    and the sentinel id array (_ids_filtered) for `ids`; a prepared statement."""
+    sql, params = _compiled(factory)
+    bound = []
     for param in params:
         if type(param) is int and param == _SENTINEL_USER:
             param = user_id
         elif isinstance(param, list) and tuple(param) == _SENTINEL_IDS:
             param = list(ids)
-        swapped.append(param)
+        bound.append(param)
     with hot_query_cursor() as cursor:
-        cursor.execute(sql, swapped)
+        cursor.execute(sql, bound)
         return cursor.fetchall()
 
 
@@ -479,7 +481,7 @@ def for_you_page_rows(user, wanted: list[uuid.UUID]) -> list[tuple]:
         return []
     rows = {
         row[0]: PageRow._make(row)
-        for row in _run_template(_for_you_page_template(), user_id=user.pk, ids=ids)
+        for row in _run_compiled(_for_you_page_query, user_id=user.pk, ids=ids)
     }
     # Django loads jsonb as text (JSONField decodes it itself): one json.loads per cameo.
     return [
