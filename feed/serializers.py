@@ -95,8 +95,8 @@ class VideoSerializer(serializers.Serializer):
             avatar=author.avatar,
             video_file=job.video_file,
             thumbnail_file=job.thumbnail_file,
-            liked_by_me=bool(getattr(video, "liked_by_me", False)),
-            cameos=list(getattr(video, "cameo_list", [])),
+            liked_by_me=self.get_liked_by_me(video),
+            cameos=self.get_cameos(video),
         )
 
 

@@ -187,21 +187,22 @@ class UserVideosView(VideoListView):
         return self.list_videos(selectors.visible_videos(request.user).filter(author=author))
 
 
+def _video_page(name: str):
+    """The OpenAPI shape of the feeds' own pages: `{next, previous, results: [video]}`."""
+    return inline_serializer(
+        name,
+        {
+            "next": serializers.CharField(allow_null=True),
+            "previous": serializers.CharField(allow_null=True),
+            "results": VideoSerializer(many=True),
+        },
+    )
+
+
 class FollowingFeedView(APIView):
     """Newest first from the people the caller follows (keyset cursor, forward only)."""
 
-    @extend_schema(
-        responses={
-            200: inline_serializer(
-                "FollowingPage",
-                {
-                    "next": serializers.CharField(allow_null=True),
-                    "previous": serializers.CharField(allow_null=True),
-                    "results": VideoSerializer(many=True),
-                },
-            )
-        }
-    )
+    @extend_schema(responses={200: _video_page("FollowingPage")})
     def get(self, request):
         paginator = FollowingPagination(request)
         size = paginator.get_page_size()
@@ -219,18 +220,7 @@ class FollowingFeedView(APIView):
 class ForYouFeedView(APIView):
     """The ranked "for you" feed; see feed/pagination.py for the session cursor."""
 
-    @extend_schema(
-        responses={
-            200: inline_serializer(
-                "ForYouPage",
-                {
-                    "next": serializers.CharField(allow_null=True),
-                    "previous": serializers.CharField(allow_null=True),
-                    "results": VideoSerializer(many=True),
-                },
-            )
-        }
-    )
+    @extend_schema(responses={200: _video_page("ForYouPage")})
     def get(self, request):
         paginator = ForYouPagination(request)
         size = paginator.get_page_size()
