@@ -18,6 +18,7 @@ from accounts.services import cameos as cameo_services
 from accounts.services import users as user_services
 from feed import services as feed_services
 from generation.models import GenerationJob
+from generation.serializers import GenerationCreateSerializer
 from generation.services.jobs import create_job
 from moderation.services import file_report
 
@@ -89,13 +90,25 @@ def build_demo_world(log=print) -> list[DemoLogin]:
     for index, (handle, prompt, cameo_handle) in enumerate(PROMPTS):
         author = people[handle]
         log(f"  rendering @{handle}: {prompt[:60]}…")
+        # Validated as the API validates it: no path reaches create_job with less.
+        request = GenerationCreateSerializer(
+            data={
+                "prompt": prompt,
+                "seconds": 6,
+                "size": "720x1280",
+                "cameos": [cameo_handle] if cameo_handle else [],
+                "seed": index + 1,
+            }
+        )
+        request.is_valid(raise_exception=True)
+        data = request.validated_data
         job, _ = create_job(
             author,
-            prompt=prompt,
-            seconds=6,
-            size="720x1280",
-            cameo_handles=[cameo_handle] if cameo_handle else [],
-            seed=index + 1,
+            prompt=data["prompt"],
+            seconds=data["seconds"],
+            size=data["size"],
+            cameo_handles=data["cameos"],
+            seed=data["seed"],
             idempotency_key=f"demo-{index}",
         )
         # Rendered inline on commit (seed_demo runs Celery eagerly; the worker is not up yet).

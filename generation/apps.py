@@ -6,4 +6,5 @@ class GenerationConfig(AppConfig):
     verbose_name = "Generation"
 
     def ready(self) -> None:
-        from generation import receivers  # noqa: F401  (connects the signal receivers)
+        # Importing connects the signal receivers (policy's clears its cache on setting_changed).
+        from generation import policy, receivers  # noqa: F401

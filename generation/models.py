@@ -6,9 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-SIZES = ("720x1280", "1280x720", "1024x1792", "1792x1024")
-MIN_SECONDS = 4
-MAX_SECONDS = 25
+from generation.formats import LANDSCAPE, MAX_SECONDS, MIN_SECONDS, PORTRAIT, SIZES
 
 
 class GenerationJob(models.Model):
@@ -26,8 +24,8 @@ class GenerationJob(models.Model):
     ACTIVE = (Status.QUEUED, Status.PLANNING, Status.RENDERING, Status.POST_PROCESSING)
 
     class Aspect(models.TextChoices):
-        PORTRAIT = "9:16"
-        LANDSCAPE = "16:9"
+        PORTRAIT = PORTRAIT
+        LANDSCAPE = LANDSCAPE
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(

@@ -1,23 +1,32 @@
-"""The hook through which generation asks policy questions it does not own.
+"""The hook through which generation asks policy questions it does not own: the content gate.
 
 `settings.GENERATION_PROMPT_CHECKS` / `GENERATION_OUTPUT_CHECKS` name callables (loaded with
 `import_string`, as Django loads AUTH_PASSWORD_VALIDATORS). moderation provides them; the
 generation app never imports moderation.
 
-A prompt check is called as `check(user=..., prompt=..., cameos=[Cameo, ...])`; an output check
-as `check(job=..., video_path=Path)`. Each returns None (nothing to say) or a `PolicyVerdict`.
+A prompt check is called as `check(user=..., prompt=..., cameos=[Cameo, ...])` once per piece
+of user text; an output check as `check(job=..., video_path=Path)`. Each returns None (nothing
+to say) or a `PolicyVerdict`.
+
+`check_content` is the one gate for user text that can reach a render or a viewer: the prompt,
+every storyboard field, captions, comments. Every caller goes through it (or through
+`run_prompt_checks`, its one-text form), so the same verdicts and minor rules apply wherever
+the text was typed.
 """
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from functools import cache
 
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.utils.module_loading import import_string
 
 ALLOW = "allow"
 HOLD = "hold"  # allowed to render, but held for human review before it can be published
 BLOCK = "block"
 _SEVERITY = {ALLOW: 0, HOLD: 1, BLOCK: 2}
+_CHECK_SETTINGS = ("GENERATION_PROMPT_CHECKS", "GENERATION_OUTPUT_CHECKS")
 
 
 @dataclass(frozen=True)
@@ -26,6 +35,7 @@ class PolicyVerdict:
     code: str  # stable machine code, e.g. "blocked_term", "protected_likeness"
     reason: str  # readable by the user
     check: str = ""  # which check said it
+    field: str = ""  # which text it is about: "prompt", "storyboard[2].caption", …
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -36,19 +46,44 @@ def _load(setting_name: str) -> tuple:
     return tuple(import_string(path) for path in getattr(settings, setting_name, []))
 
 
+@receiver(setting_changed, dispatch_uid="generation.policy.clear_check_cache")
+def _clear_check_cache(*, setting, **kwargs) -> None:
+    """A changed check list (override_settings, pytest's `settings`) is loaded afresh."""
+    if setting in _CHECK_SETTINGS:
+        _load.cache_clear()
+
+
 def _strictest(verdicts: list[PolicyVerdict]) -> PolicyVerdict:
     if not verdicts:
         return PolicyVerdict(ALLOW, "allowed", "")
     return max(verdicts, key=lambda v: _SEVERITY[v.decision])
 
 
-def run_prompt_checks(*, user, prompt: str, cameos: list) -> PolicyVerdict:
-    verdicts = [
-        v
-        for check in _load("GENERATION_PROMPT_CHECKS")
-        if (v := check(user=user, prompt=prompt, cameos=cameos))
-    ]
+def check_content(*, user, texts: list[tuple[str, str]], cameos: list) -> PolicyVerdict:
+    """Every prompt check on every (field, text) pair; the strictest verdict, naming its field.
+
+    `cameos` are everyone the render shows: the checks apply their owners' instructions and
+    the minor rules when any of them is under 18. The first BLOCK ends the walk.
+    """
+    verdicts: list[PolicyVerdict] = []
+    seen: set[str] = set()
+    for field, text in texts:
+        if not text or text in seen:
+            continue
+        seen.add(text)
+        for check in _load("GENERATION_PROMPT_CHECKS"):
+            verdict = check(user=user, prompt=text, cameos=cameos)
+            if verdict is None:
+                continue
+            verdicts.append(replace(verdict, field=field))
+            if verdict.decision == BLOCK:
+                return verdicts[-1]
     return _strictest(verdicts)
+
+
+def run_prompt_checks(*, user, prompt: str, cameos: list) -> PolicyVerdict:
+    """The gate for one text (a prompt, a caption, a comment)."""
+    return check_content(user=user, texts=[("prompt", prompt)], cameos=cameos)
 
 
 def run_output_checks(*, job, video_path) -> PolicyVerdict:
@@ -58,8 +93,3 @@ def run_output_checks(*, job, video_path) -> PolicyVerdict:
         if (v := check(job=job, video_path=video_path))
     ]
     return _strictest(verdicts)
-
-
-def reset_check_cache() -> None:
-    """Tests that override the settings call this so the new list is loaded."""
-    _load.cache_clear()

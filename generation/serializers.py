@@ -4,45 +4,81 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.storage import file_url
-from generation.models import MAX_SECONDS, MIN_SECONDS, SIZES, GenerationJob
-from generation.services.jobs import ASPECT_SIZES, MAX_PROMPT_CHARS, MAX_SEED
+from generation.formats import ASPECT_SIZES, MAX_SECONDS, MIN_SECONDS, SIZES, aspect_of
+from generation.models import GenerationJob
+from generation.services.jobs import MAX_PROMPT_CHARS, MAX_SEED
+from generation.storyboard import (
+    CAMERA_MOVES,
+    MAX_LENGTHS,
+    MAX_SHOTS,
+    MIN_USER_SHOT_SECONDS,
+    InvalidStoryboard,
+    validate_storyboard,
+)
 
 
-class ShotSerializer(serializers.Serializer):
-    """One shot of a storyboard."""
+class CleanCharField(serializers.CharField):
+    """A string with no NUL and no lone UTF-16 surrogate: neither can be stored in PostgreSQL
+    nor encoded as UTF-8, so either would fail later, after the request was charged."""
 
-    index = serializers.IntegerField(required=False)
-    seconds = serializers.FloatField()
-    camera = serializers.CharField(required=False)
-    subject = serializers.CharField(required=False, allow_blank=True)
-    action = serializers.CharField(required=False, allow_blank=True)
-    dialogue = serializers.CharField(required=False, allow_blank=True)
-    caption = serializers.CharField(required=False, allow_blank=True)
-
-
-class NoNulCharField(serializers.CharField):
     def to_internal_value(self, data):
         value = super().to_internal_value(data)
         if "\x00" in value:
             raise serializers.ValidationError("Must not contain NUL characters.")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise serializers.ValidationError("Must not contain lone surrogates.") from None
         return value
+
+
+def _shot_text(field: str, *, required: bool = False) -> CleanCharField:
+    return CleanCharField(max_length=MAX_LENGTHS[field], allow_blank=True, required=required)
+
+
+class ShotSerializer(serializers.Serializer):
+    """One shot of a storyboard; `index` is renumbered 1..n. `constraints` are the cameo
+    owners' instructions, which the server attaches to every shot."""
+
+    index = serializers.IntegerField(required=False, min_value=0, max_value=MAX_SHOTS * 100)
+    seconds = serializers.FloatField(min_value=MIN_USER_SHOT_SECONDS, max_value=MAX_SECONDS)
+    camera = serializers.ChoiceField(choices=list(CAMERA_MOVES))
+    subject = _shot_text("subject", required=True)
+    action = _shot_text("action", required=True)
+    dialogue = _shot_text("dialogue")
+    caption = _shot_text("caption")
+    notes = _shot_text("notes")
+    # Set by the server (the cameo owners' instructions); what a client sends here is ignored.
+    constraints = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({str(k): ["Unknown field."] for k in unknown})
+        return super().to_internal_value(data)
+
+    def validate(self, attrs):
+        if not attrs["subject"].strip() and not attrs["action"].strip():
+            raise serializers.ValidationError({"action": ["Subject or action must not be empty."]})
+        return attrs
 
 
 class GenerationCreateSerializer(serializers.Serializer):
     """POST generations. `aspect` ("9:16" → 720x1280, "16:9" → 1280x720) or `size` (one of
-    OpenAI's four sizes) picks the frame; `storyboard`, when given, is used as is."""
+    OpenAI's four sizes) picks the frame; `storyboard`, when given, is used as is (its shots'
+    seconds must add up to `seconds`). Every text passes the content gate at creation."""
 
-    prompt = NoNulCharField(max_length=MAX_PROMPT_CHARS, trim_whitespace=True)
+    prompt = CleanCharField(max_length=MAX_PROMPT_CHARS, trim_whitespace=True)
     seconds = serializers.IntegerField(min_value=MIN_SECONDS, max_value=MAX_SECONDS, default=8)
     aspect = serializers.ChoiceField(choices=list(ASPECT_SIZES), required=False)
     size = serializers.ChoiceField(choices=list(SIZES), required=False)
     cameos = serializers.ListField(
-        child=serializers.CharField(max_length=30), max_length=10, required=False, default=list
+        child=CleanCharField(max_length=30), max_length=10, required=False, default=list
     )
     remix_of = serializers.UUIDField(required=False, allow_null=True)
-    # Shots stay dicts: the storyboard module validates them (and says which shot is wrong).
-    storyboard = serializers.ListField(
-        child=serializers.DictField(), max_length=50, required=False, allow_null=True
+    storyboard = ShotSerializer(
+        many=True, required=False, allow_null=True, allow_empty=False, max_length=MAX_SHOTS
     )
     seed = serializers.IntegerField(
         min_value=0, max_value=MAX_SEED, required=False, allow_null=True
@@ -50,15 +86,15 @@ class GenerationCreateSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         aspect, size = attrs.pop("aspect", None), attrs.get("size")
-        if aspect and size and _aspect(size) != aspect:
+        if aspect and size and aspect_of(size) != aspect:
             raise serializers.ValidationError({"size": ["Does not match `aspect`."]})
         attrs["size"] = size or ASPECT_SIZES[aspect or "9:16"]
+        if attrs.get("storyboard"):
+            try:
+                attrs["storyboard"] = validate_storyboard(attrs["storyboard"], attrs["seconds"])
+            except InvalidStoryboard as exc:
+                raise serializers.ValidationError({"storyboard": [exc.message]}) from None
         return attrs
-
-
-def _aspect(size: str) -> str:
-    width, height = (int(v) for v in size.split("x"))
-    return "9:16" if height > width else "16:9"
 
 
 class JobErrorSerializer(serializers.Serializer):
@@ -128,7 +164,7 @@ class GenerationJobSerializer(serializers.ModelSerializer):
 class StoryboardPlanRequestSerializer(serializers.Serializer):
     """POST storyboards/plan: a sentence or a pasted script, and the clip's length."""
 
-    text = NoNulCharField(max_length=MAX_PROMPT_CHARS, trim_whitespace=True)
+    text = CleanCharField(max_length=MAX_PROMPT_CHARS, trim_whitespace=True)
     seconds = serializers.IntegerField(min_value=MIN_SECONDS, max_value=MAX_SECONDS, default=8)
     seed = serializers.IntegerField(min_value=0, max_value=MAX_SEED, default=0)
 

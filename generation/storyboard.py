@@ -38,6 +38,8 @@ import hashlib
 import math
 import re
 
+from generation.formats import MAX_SECONDS, MIN_SECONDS
+
 CAMERA_MOVES = (
     "static",
     "pan_left",
@@ -48,7 +50,6 @@ CAMERA_MOVES = (
     "tilt_up",
     "tilt_down",
 )
-MIN_SECONDS, MAX_SECONDS = 4, 25
 MIN_SHOT_SECONDS = 1.5
 MAX_PLANNED_SHOTS = 6  # from free text
 MAX_SHOTS = 12  # explicit lists and user storyboards
@@ -265,7 +266,9 @@ _THEN = re.compile(r"\s*(?:;|,?\s+\bthen\b|\band then\b|\bafter that\b|\bfinally
 
 
 def _free_text_beats(text: str, seconds: float) -> list[_Beat]:
-    sentences = [s.strip(" .") for s in _SENTENCE_END.split(text) if s.strip(" .")]
+    # Text made only of dots ("...") has no sentence left after stripping: it is one beat as
+    # written, never zero beats (which left nothing to share the seconds between).
+    sentences = [s.strip(" .") for s in _SENTENCE_END.split(text) if s.strip(" .")] or [text]
     beats: list[_Beat] = []
     for number, sentence in enumerate(sentences):
         pieces = [p.strip(" ,.") for p in _THEN.split(sentence) if p.strip(" ,.")] or [sentence]
@@ -465,6 +468,17 @@ def _notes(shot: dict, count: int, setting: str) -> str:
 
 # ---------------------------------------------------------------------------------------------
 # Validation of user-supplied storyboards
+
+
+def with_owner_constraints(shots: list[dict], instructions: list[str]) -> list[dict]:
+    """`shots` with the cameo owners' instructions as every shot's `constraints`.
+
+    The server sets them whatever the client sent (a client cannot drop or dilute them): any
+    shot may show the cameo, and a provider renders each shot on its own.
+    """
+    owners = [str(line).strip()[:MAX_CONSTRAINT_LENGTH] for line in instructions]
+    owners = [line for line in owners if line][:MAX_CONSTRAINTS]
+    return [{**shot, "constraints": list(owners)} for shot in shots]
 
 
 def validate_storyboard(shots, seconds) -> list[dict]:

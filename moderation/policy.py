@@ -22,8 +22,9 @@ Prompt checks, in order (the strictest verdict wins):
    "never shown smoking", "don't put me in ads") and expanded with a small synonym table; a
    prompt naming a restricted subject is refused.
 
-Teen safety (users under 18, `User.is_minor`): every HOLD becomes BLOCK (a minor's generation
-is never published after review; it is refused up front), and the semantic thresholds are lower.
+Teen safety applies when anyone involved is under 18 (`User.is_minor`): the account that
+generates or the owner of any cameo shown. Every HOLD becomes BLOCK (a minor's likeness is never
+published after review; it is refused up front), and the semantic thresholds are lower.
 """
 
 from __future__ import annotations
@@ -108,7 +109,7 @@ def _stems(text: str) -> set[str]:
 def _verdict(decision: str, code: str, reason: str, check: str, *, minor: bool) -> PolicyVerdict:
     if minor and decision == HOLD:
         decision = BLOCK
-        reason = f"{reason} (not allowed for accounts under 18)"
+        reason = f"{reason} (not allowed when anyone involved is under 18)"
     return PolicyVerdict(decision, code, reason, check)
 
 
@@ -424,10 +425,16 @@ def _check_cameo_instructions(prompt: str, cameos, *, minor: bool) -> list[Polic
 # --- The hooks ---------------------------------------------------------------------------
 
 
+def involves_minor(user, cameos) -> bool:
+    """The minor rules follow the people shown, not only the account that generates."""
+    people = [user, *(getattr(cameo, "owner", None) for cameo in cameos or ())]
+    return any(bool(getattr(person, "is_minor", False)) for person in people)
+
+
 def check_prompt(*, user, prompt, cameos):
     """The prompt policy (see the module docstring); None when nothing applies."""
     prompt = prompt or ""
-    minor = bool(getattr(user, "is_minor", False))
+    minor = involves_minor(user, cameos)
     norm = normalize(prompt)
     squashed = _join_spelled(norm)
     verdicts = [

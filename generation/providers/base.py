@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from generation.formats import aspect_of
+
 QUEUED = "queued"
 IN_PROGRESS = "in_progress"
 COMPLETED = "completed"
@@ -44,7 +46,7 @@ class JobSpec:
     job_id: str
     prompt: str
     seconds: int
-    size: str  # one of generation.models.SIZES
+    size: str  # one of generation.formats.SIZES
     seed: int = 0
     model: str = ""
     shots: list = field(default_factory=list)
@@ -53,8 +55,7 @@ class JobSpec:
 
     @property
     def aspect(self) -> str:
-        width, height = (int(v) for v in self.size.split("x"))
-        return "9:16" if height > width else "16:9"
+        return aspect_of(self.size)
 
 
 @dataclass(frozen=True)

@@ -19,10 +19,9 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+from generation.formats import MAX_SECONDS, MIN_SECONDS, SIZES
 from generation.render.encoder import FPS
-from generation.storyboard import MAX_SECONDS, MIN_SECONDS, InvalidStoryboard, validate_storyboard
-
-SIZES = ("720x1280", "1280x720", "1024x1792", "1792x1024")
+from generation.storyboard import InvalidStoryboard, validate_storyboard
 
 __all__ = ["FPS", "SIZES", "parse_size", "render_clip", "shot_frame_counts"]
 

@@ -8,9 +8,10 @@ from generation.services.jobs import (
     access_job,
     cancel_job,
     cancel_jobs_using_cameo,
-    clean_prompt,
+    check_create_job,
     create_job,
     delete_job,
+    do_create_job,
     hash_request,
 )
 from generation.services.quota import quota_status, refund_quota
@@ -19,9 +20,10 @@ __all__ = [
     "access_job",
     "cancel_job",
     "cancel_jobs_using_cameo",
-    "clean_prompt",
+    "check_create_job",
     "create_job",
     "delete_job",
+    "do_create_job",
     "hash_request",
     "quota_status",
     "refund_quota",

@@ -7,6 +7,7 @@ import json
 import logging
 import secrets
 import uuid
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -18,21 +19,29 @@ from rest_framework.exceptions import NotFound, ValidationError
 from config.storage import delete_file
 from generation import policy
 from generation.exceptions import IdempotencyKeyReused, JobFinished
-from generation.models import MAX_SECONDS, MIN_SECONDS, SIZES, GenerationJob, JobCameo
+from generation.formats import aspect_of
+from generation.models import GenerationJob, JobCameo
 from generation.providers import default_model
 from generation.services.quota import charge_quota, refund_quota
+from generation.storyboard import with_owner_constraints
 
 logger = logging.getLogger(__name__)
 
 MAX_PROMPT_CHARS = 4000
 MAX_SEED = 2**31 - 1
 MAX_IDEMPOTENCY_KEY = 255
-ASPECT_SIZES = {"9:16": "720x1280", "16:9": "1280x720"}
+# The storyboard fields that are free text (rendered on screen, voiced, or sent to a model).
+SHOT_FIELDS = ("subject", "action", "caption", "dialogue", "notes")
 
 
-def aspect_of(size: str) -> str:
-    width, height = (int(v) for v in size.split("x"))
-    return GenerationJob.Aspect.PORTRAIT if height > width else GenerationJob.Aspect.LANDSCAPE
+@dataclass(frozen=True)
+class PreparedJob:
+    """What check_create_job decided and do_create_job writes: an unsaved job, the cameos it
+    shows (each checked once already) and the content gate's verdict."""
+
+    job: GenerationJob
+    cameos: list
+    verdict: policy.PolicyVerdict
 
 
 def hash_request(body) -> str:
@@ -41,56 +50,30 @@ def hash_request(body) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def clean_prompt(prompt, field: str = "prompt") -> str:
-    if not isinstance(prompt, str):
-        raise ValidationError({field: ["Must be a string."]})
-    prompt = prompt.strip()
-    if "\x00" in prompt:
-        raise ValidationError({field: ["Must not contain NUL characters."]})
-    if not prompt:
-        raise ValidationError({field: ["Must not be empty."]})
-    if len(prompt) > MAX_PROMPT_CHARS:
-        raise ValidationError({field: [f"At most {MAX_PROMPT_CHARS} characters."]})
-    return prompt
+def clean_idempotency_key(value) -> str:
+    """The Idempotency-Key header, required (a header, so no serializer sees it)."""
+    key = (value or "").strip()
+    if not key:
+        raise ValidationError({"Idempotency-Key": ["This header is required."]})
+    if len(key) > MAX_IDEMPOTENCY_KEY or "\x00" in key:
+        raise ValidationError({"Idempotency-Key": [f"At most {MAX_IDEMPOTENCY_KEY} characters."]})
+    return key
 
 
-def _clean_scalars(*, seconds, size, seed):
-    if isinstance(seconds, bool) or not isinstance(seconds, int):
-        raise ValidationError({"seconds": ["Must be a whole number of seconds."]})
-    if not MIN_SECONDS <= seconds <= MAX_SECONDS:
-        raise ValidationError({"seconds": [f"Must be between {MIN_SECONDS} and {MAX_SECONDS}."]})
-    if size not in SIZES:
-        raise ValidationError({"size": [f"Must be one of {', '.join(SIZES)}."]})
-    if seed is None:
-        seed = secrets.randbelow(MAX_SEED + 1)
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
-        raise ValidationError({"seed": [f"Must be an integer between 0 and {MAX_SEED}."]})
-    return seed
-
-
-def _clean_storyboard(storyboard, seconds):
-    if storyboard is None:
-        return []
-    from generation.storyboard import InvalidStoryboard, validate_storyboard
-
-    if not isinstance(storyboard, list) or not storyboard:
-        raise ValidationError({"storyboard": ["Must be a non-empty list of shots."]})
-    try:
-        return validate_storyboard(storyboard, seconds)
-    except InvalidStoryboard as exc:
-        raise ValidationError({"storyboard": [str(exc)]}) from None
+def content_texts(prompt: str, shots: list[dict]) -> list[tuple[str, str]]:
+    """Every piece of user text a job would render, named as the request names it."""
+    texts = [("prompt", prompt)]
+    for position, shot in enumerate(shots):
+        texts += [(f"storyboard[{position}].{key}", shot.get(key) or "") for key in SHOT_FIELDS]
+    return texts
 
 
 def _resolve_remix(user, remix_of):
     """Ask feed (through the settings hook) whether `user` may remix that video."""
     if remix_of is None:
         return None
-    try:
-        video_id = uuid.UUID(str(remix_of))
-    except ValueError:
-        raise ValidationError({"remix_of": ["Must be a video id."]}) from None
     resolver = import_string(settings.GENERATION_REMIX_RESOLVER)
-    source = resolver(user, video_id)
+    source = resolver(user, uuid.UUID(str(remix_of)))
     if source is None:
         # Same answer for "does not exist" and "you may not see it".
         raise ValidationError({"remix_of": ["No such video."]})
@@ -101,6 +84,28 @@ def _check_cameos(user, cameos, *, lock: bool):
     from accounts.services.cameos import check_cameo_use
 
     return [check_cameo_use(user, cameo, context="generation", lock=lock) for cameo in cameos]
+
+
+def _requested_cameos(user, *, handles, texts) -> list:
+    """The cameos asked for or @-mentioned in any of the texts, each checked for consent.
+
+    Runs outside any transaction on purpose: a refusal appends a `use_refused` ledger event
+    that must survive the request's failure."""
+    from accounts.services.cameos import resolve_cameos
+
+    mention_text = "\n".join(text for _, text in texts)
+    return list(resolve_cameos(user, handles=list(handles or ()), prompt=mention_text))
+
+
+def _remix_cameos(user, source, known: list) -> list:
+    """The cameos the remixed video shows that the request did not already name, checked."""
+    from accounts.models import Cameo
+
+    if source is None or not source.cameo_ids:
+        return []
+    known_ids = {c.pk for c in known}
+    extra = [c for c in Cameo.objects.filter(pk__in=source.cameo_ids) if c.pk not in known_ids]
+    return _check_cameos(user, extra, lock=False)
 
 
 def _existing_job(user, key: str, request_hash: str):
@@ -148,31 +153,24 @@ def _require_broker() -> None:
 def create_job(
     user,
     *,
-    prompt,
-    seconds=8,
-    size="720x1280",
+    prompt: str,
+    seconds: int = 8,
+    size: str = "720x1280",
     cameo_handles=(),
     remix_of=None,
-    storyboard=None,
-    seed=None,
-    idempotency_key,
+    storyboard: list[dict] | None = None,
+    seed: int | None = None,
+    idempotency_key: str,
     request_hash: str | None = None,
     extra_provenance: dict | None = None,
 ) -> tuple[GenerationJob, bool]:
     """Create (or, for a replayed Idempotency-Key, return) a job; charge quota exactly once.
 
-    Validation, cameo consent, the remix hook and the prompt policy run before anything is
-    written; bad input raises a ValidationError naming the field and leaves no trace.
-    Returns (job, created).
+    The input is what GenerationCreateSerializer (or /v1's serializers) validated: `storyboard`
+    is its normalised shots. Consent, the remix hook and the content gate run before anything
+    is written. Returns (job, created).
     """
-    from accounts.exceptions import AccountSuspended
-    from accounts.services.cameos import cameo_instructions, record_cameo_use, resolve_cameos
-
-    key = (idempotency_key or "").strip()
-    if not key:
-        raise ValidationError({"Idempotency-Key": ["This header is required."]})
-    if len(key) > MAX_IDEMPOTENCY_KEY or "\x00" in key:
-        raise ValidationError({"Idempotency-Key": [f"At most {MAX_IDEMPOTENCY_KEY} characters."]})
+    key = clean_idempotency_key(idempotency_key)
     if request_hash is None:
         request_hash = hash_request(
             {
@@ -188,83 +186,114 @@ def create_job(
     existing = _existing_job(user, key, request_hash)
     if existing is not None:
         return existing, False
+    prepared = check_create_job(
+        user,
+        prompt=prompt,
+        seconds=seconds,
+        size=size,
+        cameo_handles=cameo_handles,
+        remix_of=remix_of,
+        storyboard=storyboard,
+        seed=seed,
+        extra_provenance=extra_provenance,
+    )
+    return do_create_job(user, prepared, idempotency_key=key, request_hash=request_hash)
+
+
+def check_create_job(
+    user, *, prompt, seconds, size, cameo_handles, remix_of, storyboard, seed, extra_provenance
+) -> PreparedJob:
+    """Decide everything that needs the database or the user, writing nothing (but refusals
+    on the cameo ledger): suspension, consent for every cameo shown, the remix, the gate."""
+    from accounts.exceptions import AccountSuspended
+    from accounts.services.cameos import cameo_instructions
+
     if user.is_suspended:
         raise AccountSuspended()
-
-    prompt = clean_prompt(prompt)
-    seed = _clean_scalars(seconds=seconds, size=size, seed=seed)
-    shots = _clean_storyboard(storyboard, seconds)
-    if cameo_handles is None:
-        cameo_handles = []
-    if not isinstance(cameo_handles, list | tuple) or not all(
-        isinstance(h, str) for h in cameo_handles
-    ):
-        raise ValidationError({"cameos": ["Must be a list of handles."]})
-    # Consent and the remix hook run outside our transaction on purpose: a refusal appends
-    # a `use_refused` ledger event that must survive our rollback.
-    cameos = list(resolve_cameos(user, handles=list(cameo_handles), prompt=prompt))
+    shots = list(storyboard or [])
+    texts = content_texts(prompt, shots)
+    cameos = _requested_cameos(user, handles=cameo_handles, texts=texts)
     source = _resolve_remix(user, remix_of)
-    if source is not None and source.cameo_ids:
-        from accounts.models import Cameo
-
-        known = {c.pk for c in cameos}
-        extra = [c for c in Cameo.objects.filter(pk__in=source.cameo_ids) if c.pk not in known]
-        cameos += _check_cameos(user, extra, lock=False)
-    verdict = policy.run_prompt_checks(user=user, prompt=prompt, cameos=cameos)
-
-    provider = settings.GENERATION_PROVIDER
-    provenance = {"instructions": cameo_instructions(cameos)} if cameos else {}
+    cameos += _remix_cameos(user, source, cameos)
+    verdict = policy.check_content(user=user, texts=texts, cameos=cameos)
+    instructions = cameo_instructions(cameos)
+    provenance = {"instructions": instructions} if cameos else {}
     provenance.update(extra_provenance or {})
+    provider = settings.GENERATION_PROVIDER
     job = GenerationJob(
         user=user,
         prompt=prompt,
         seconds=seconds,
         size=size,
         aspect=aspect_of(size),
-        seed=seed,
+        seed=seed if seed is not None else secrets.randbelow(MAX_SEED + 1),
         provider=provider,
         model=default_model(provider),
-        storyboard=shots,
+        storyboard=with_owner_constraints(shots, instructions),
         user_storyboard=bool(shots),
         remix_of=source.video_id if source is not None else None,
-        idempotency_key=key,
-        request_hash=request_hash,
         policy={"prompt": verdict.as_dict()},
         provenance=provenance,
     )
-    if verdict.decision != policy.BLOCK:
+    return PreparedJob(job=job, cameos=cameos, verdict=verdict)
+
+
+def do_create_job(
+    user, prepared: PreparedJob, *, idempotency_key: str, request_hash: str
+) -> tuple[GenerationJob, bool]:
+    """Lock the user, re-check what may have changed, then charge, record and enqueue.
+
+    A concurrent request with the same key, a suspension or a revocation since
+    check_create_job are all seen here, under the user-row lock.
+    """
+    from accounts.exceptions import AccountSuspended
+
+    job, blocked = prepared.job, prepared.verdict.decision == policy.BLOCK
+    job.idempotency_key, job.request_hash = idempotency_key, request_hash
+    if not blocked:
         _require_broker()
-    User = get_user_model()
     try:
         with transaction.atomic():
-            locked = User.objects.select_for_update().get(pk=user.pk)
-            # Re-check under the lock: a concurrent request with the same key may have won.
-            existing = _existing_job(user, key, request_hash)
+            locked = get_user_model().objects.select_for_update().get(pk=user.pk)
+            existing = _existing_job(user, idempotency_key, request_hash)
             if existing is not None:
                 return existing, False
             if locked.is_suspended:
                 raise AccountSuspended()
-            if verdict.decision == policy.BLOCK:
-                job.status = GenerationJob.Status.BLOCKED
-                job.error_code = verdict.code
-                job.error_message = verdict.reason[:500]
-                job.finished_at = timezone.now()
-                job.save()
-                return job, True
-            # Consent may have been revoked since resolve_cameos: check again, row-locked.
-            cameos = _check_cameos(user, cameos, lock=True)
-            job.save()
-            charge_quota(locked, job)
-            JobCameo.objects.bulk_create([JobCameo(job=job, cameo=c) for c in cameos])
-            for cameo in cameos:
-                record_cameo_use(cameo, actor=user, job_id=job.id)
-            transaction.on_commit(lambda: _enqueue(job.id), robust=True)
+            if blocked:
+                _save_blocked(job, prepared.verdict)
+            else:
+                _save_and_charge(user, locked, job, prepared.cameos)
     except IntegrityError:
-        existing = _existing_job(user, key, request_hash)
+        existing = _existing_job(user, idempotency_key, request_hash)
         if existing is None:
             raise
         return existing, False
     return job, True
+
+
+def _save_blocked(job: GenerationJob, verdict: policy.PolicyVerdict) -> None:
+    """A refused job is kept (the user sees why) but never charged nor rendered."""
+    where = "" if verdict.field in ("", "prompt") else f"{verdict.field}: "
+    job.status = GenerationJob.Status.BLOCKED
+    job.error_code = verdict.code
+    job.error_message = f"{where}{verdict.reason}"[:500]
+    job.finished_at = timezone.now()
+    job.save()
+
+
+def _save_and_charge(user, locked_user, job: GenerationJob, cameos: list) -> None:
+    """Should be called inside the transaction holding the user-row lock (`locked_user`)."""
+    from accounts.services.cameos import record_cameo_use
+
+    # Consent may have been revoked since check_create_job: check again, row-locked.
+    cameos = _check_cameos(user, cameos, lock=True)
+    job.save()
+    charge_quota(locked_user, job)
+    JobCameo.objects.bulk_create([JobCameo(job=job, cameo=c) for c in cameos])
+    for cameo in cameos:
+        record_cameo_use(cameo, actor=user, job_id=job.id)
+    transaction.on_commit(lambda: _enqueue(job.id), robust=True)
 
 
 def access_job(user, job_id, *, for_update: bool = False) -> GenerationJob:

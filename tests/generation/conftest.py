@@ -4,8 +4,6 @@ import uuid
 import pytest
 from django.utils import timezone
 
-from generation import policy
-
 _keys = itertools.count(1)
 
 
@@ -22,9 +20,6 @@ def _generation_settings(settings):
     settings.GENERATION_PROVIDER_TIMEOUT_SECONDS = 20
     settings.GENERATION_PROVIDER_HTTP_TIMEOUT = 5
     settings.GENERATION_PROVIDER_HTTP_RETRIES = 0
-    policy.reset_check_cache()
-    yield
-    policy.reset_check_cache()
 
 
 @pytest.fixture

@@ -10,12 +10,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def _moderation_checks(settings):
-    from generation.policy import reset_check_cache
-
     settings.GENERATION_PROMPT_CHECKS = ["moderation.policy.check_prompt"]
-    reset_check_cache()
-    yield
-    reset_check_cache()
 
 
 def _create(client, prompt, key):

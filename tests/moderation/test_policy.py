@@ -14,13 +14,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def _moderation_checks(settings):
-    from generation.policy import reset_check_cache
-
     settings.GENERATION_PROMPT_CHECKS = ["moderation.policy.check_prompt"]
     settings.GENERATION_OUTPUT_CHECKS = ["moderation.policy.check_output"]
-    reset_check_cache()
-    yield
-    reset_check_cache()
 
 
 @pytest.fixture
