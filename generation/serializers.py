@@ -1,5 +1,7 @@
 """What clients send to and get from the generation endpoints (API.md, "Generation")."""
 
+import math
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -13,27 +15,14 @@ from generation.storyboard import (
     MAX_SHOTS,
     MIN_USER_SHOT_SECONDS,
     InvalidStoryboard,
-    validate_storyboard,
+    finish_storyboard,
 )
 
 
-class CleanCharField(serializers.CharField):
-    """A string with no NUL and no lone UTF-16 surrogate: neither can be stored in PostgreSQL
-    nor encoded as UTF-8, so either would fail later, after the request was charged."""
-
-    def to_internal_value(self, data):
-        value = super().to_internal_value(data)
-        if "\x00" in value:
-            raise serializers.ValidationError("Must not contain NUL characters.")
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise serializers.ValidationError("Must not contain lone surrogates.") from None
-        return value
-
-
-def _shot_text(field: str, *, required: bool = False) -> CleanCharField:
-    return CleanCharField(max_length=MAX_LENGTHS[field], allow_blank=True, required=required)
+def _shot_text(field: str, *, required: bool = False) -> serializers.CharField:
+    """A free-text shot field. DRF's CharField refuses NUL and lone surrogates by itself (its
+    default validators): text that PostgreSQL cannot store nor UTF-8 encode never gets in."""
+    return serializers.CharField(max_length=MAX_LENGTHS[field], allow_blank=True, required=required)
 
 
 class ShotSerializer(serializers.Serializer):
@@ -58,6 +47,11 @@ class ShotSerializer(serializers.Serializer):
                 raise serializers.ValidationError({str(k): ["Unknown field."] for k in unknown})
         return super().to_internal_value(data)
 
+    def validate_seconds(self, value):
+        if not math.isfinite(value):  # "nan" as a string gets past FloatField and min_value
+            raise serializers.ValidationError("Must be a finite number.")
+        return value
+
     def validate(self, attrs):
         if not attrs["subject"].strip() and not attrs["action"].strip():
             raise serializers.ValidationError({"action": ["Subject or action must not be empty."]})
@@ -69,12 +63,12 @@ class GenerationCreateSerializer(serializers.Serializer):
     OpenAI's four sizes) picks the frame; `storyboard`, when given, is used as is (its shots'
     seconds must add up to `seconds`). Every text passes the content gate at creation."""
 
-    prompt = CleanCharField(max_length=MAX_PROMPT_CHARS, trim_whitespace=True)
+    prompt = serializers.CharField(max_length=MAX_PROMPT_CHARS, trim_whitespace=True)
     seconds = serializers.IntegerField(min_value=MIN_SECONDS, max_value=MAX_SECONDS, default=8)
     aspect = serializers.ChoiceField(choices=list(ASPECT_SIZES), required=False)
     size = serializers.ChoiceField(choices=list(SIZES), required=False)
     cameos = serializers.ListField(
-        child=CleanCharField(max_length=30), max_length=10, required=False, default=list
+        child=serializers.CharField(max_length=30), max_length=10, required=False, default=list
     )
     remix_of = serializers.UUIDField(required=False, allow_null=True)
     storyboard = ShotSerializer(
@@ -91,7 +85,7 @@ class GenerationCreateSerializer(serializers.Serializer):
         attrs["size"] = size or ASPECT_SIZES[aspect or "9:16"]
         if attrs.get("storyboard"):
             try:
-                attrs["storyboard"] = validate_storyboard(attrs["storyboard"], attrs["seconds"])
+                attrs["storyboard"] = finish_storyboard(attrs["storyboard"], attrs["seconds"])
             except InvalidStoryboard as exc:
                 raise serializers.ValidationError({"storyboard": [exc.message]}) from None
         return attrs
@@ -164,7 +158,7 @@ class GenerationJobSerializer(serializers.ModelSerializer):
 class StoryboardPlanRequestSerializer(serializers.Serializer):
     """POST storyboards/plan: a sentence or a pasted script, and the clip's length."""
 
-    text = CleanCharField(max_length=MAX_PROMPT_CHARS, trim_whitespace=True)
+    text = serializers.CharField(max_length=MAX_PROMPT_CHARS, trim_whitespace=True)
     seconds = serializers.IntegerField(min_value=MIN_SECONDS, max_value=MAX_SECONDS, default=8)
     seed = serializers.IntegerField(min_value=0, max_value=MAX_SEED, default=0)
 

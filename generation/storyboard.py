@@ -482,9 +482,12 @@ def with_owner_constraints(shots: list[dict], instructions: list[str]) -> list[d
 
 
 def validate_storyboard(shots, seconds) -> list[dict]:
-    """Check a client's storyboard and return it normalised (indexes 1..n, all keys present).
+    """Check a storyboard of unknown origin (stored JSON, a renderer's caller) and return it
+    normalised (indexes 1..n, all keys present).
 
-    Raises InvalidStoryboard naming the shot (1-based) and field at the first problem.
+    Raises InvalidStoryboard naming the shot (1-based) and field at the first problem. A
+    request's storyboard is checked by ShotSerializer instead, which then calls
+    finish_storyboard.
     """
     if (
         isinstance(seconds, bool)
@@ -495,62 +498,75 @@ def validate_storyboard(shots, seconds) -> list[dict]:
         raise InvalidStoryboard("seconds must be a positive number.")
     if not isinstance(shots, list) or not 1 <= len(shots) <= MAX_SHOTS:
         raise InvalidStoryboard(f"storyboard must be a list of 1 to {MAX_SHOTS} shots.")
-    clean, total = [], 0.0
+    checked = [_checked_shot(f"shot {number}", shot) for number, shot in enumerate(shots, 1)]
+    return finish_storyboard(checked, seconds)
+
+
+def finish_storyboard(shots: list[dict], seconds: float) -> list[dict]:
+    """Shots whose fields were checked already: their seconds must add up to `seconds`; they
+    are renumbered 1..n, and a shot without a caption gets one from its subject and action."""
+    total = sum(shot["seconds"] for shot in shots)
+    if abs(total - seconds) > SUM_TOLERANCE:
+        raise InvalidStoryboard(f"storyboard: shot seconds add up to {total:g}, not {seconds:g}.")
+    texts = ("subject", "action", "dialogue", "caption", "notes")
+    clean = []
     for number, shot in enumerate(shots, start=1):
-        where = f"shot {number}"
-        if not isinstance(shot, dict):
-            raise InvalidStoryboard(f"{where}: must be an object.")
-        unknown = sorted(set(shot) - set(REQUIRED_KEYS) - set(OPTIONAL_KEYS))
-        if unknown:
-            raise InvalidStoryboard(f"{where}: unknown field {unknown[0]!r}.")
-        for key in REQUIRED_KEYS:
-            if key not in shot:
-                raise InvalidStoryboard(f"{where}: {key} is required.")
-        duration = shot["seconds"]
-        if isinstance(duration, bool) or not isinstance(duration, int | float):
-            raise InvalidStoryboard(f"{where}: seconds must be a number.")
-        if not math.isfinite(duration) or duration < MIN_USER_SHOT_SECONDS:
-            raise InvalidStoryboard(f"{where}: seconds must be at least {MIN_USER_SHOT_SECONDS}.")
-        if shot["camera"] not in CAMERA_MOVES:
-            raise InvalidStoryboard(f"{where}: camera must be one of {', '.join(CAMERA_MOVES)}.")
-        texts = {}
-        for key in ("subject", "action", "dialogue", "caption", "notes"):
-            value = shot.get(key) or ""
-            if not isinstance(value, str):
-                raise InvalidStoryboard(f"{where}: {key} must be a string.")
-            if "\x00" in value:
-                raise InvalidStoryboard(f"{where}: {key} contains a NUL character.")
-            if len(value) > MAX_LENGTHS[key]:
-                raise InvalidStoryboard(
-                    f"{where}: {key} is longer than {MAX_LENGTHS[key]} characters."
-                )
-            texts[key] = value.strip()
-        if not texts["subject"] and not texts["action"]:
-            raise InvalidStoryboard(f"{where}: subject or action must not be empty.")
-        constraints = shot.get("constraints") or []
-        if (
-            not isinstance(constraints, list)
-            or len(constraints) > MAX_CONSTRAINTS
-            or any(
-                not isinstance(c, str) or len(c) > MAX_CONSTRAINT_LENGTH or "\x00" in c
-                for c in constraints
-            )
-        ):
-            raise InvalidStoryboard(
-                f"{where}: constraints must be a list of at most {MAX_CONSTRAINTS} strings."
-            )
-        total += duration
+        text = {key: (shot.get(key) or "").strip() for key in texts}
         clean.append(
             {
                 "index": number,
-                "seconds": duration,
+                "seconds": shot["seconds"],
                 "camera": shot["camera"],
-                **{k: texts[k] for k in ("subject", "action", "dialogue")},
-                "caption": texts["caption"] or _caption(_Beat(), texts["subject"], texts["action"]),
-                "constraints": list(constraints),
-                "notes": texts["notes"],
+                **{k: text[k] for k in ("subject", "action", "dialogue")},
+                "caption": text["caption"] or _caption(_Beat(), text["subject"], text["action"]),
+                "constraints": list(shot.get("constraints") or []),
+                "notes": text["notes"],
             }
         )
-    if abs(total - seconds) > SUM_TOLERANCE:
-        raise InvalidStoryboard(f"storyboard: shot seconds add up to {total:g}, not {seconds:g}.")
     return clean
+
+
+def _checked_shot(where: str, shot) -> dict:
+    """One shot of unknown origin, type-checked; raises InvalidStoryboard naming `where`."""
+    if not isinstance(shot, dict):
+        raise InvalidStoryboard(f"{where}: must be an object.")
+    unknown = sorted(set(shot) - set(REQUIRED_KEYS) - set(OPTIONAL_KEYS))
+    if unknown:
+        raise InvalidStoryboard(f"{where}: unknown field {unknown[0]!r}.")
+    for key in REQUIRED_KEYS:
+        if key not in shot:
+            raise InvalidStoryboard(f"{where}: {key} is required.")
+    duration = shot["seconds"]
+    if isinstance(duration, bool) or not isinstance(duration, int | float):
+        raise InvalidStoryboard(f"{where}: seconds must be a number.")
+    if not math.isfinite(duration) or duration < MIN_USER_SHOT_SECONDS:
+        raise InvalidStoryboard(f"{where}: seconds must be at least {MIN_USER_SHOT_SECONDS}.")
+    if shot["camera"] not in CAMERA_MOVES:
+        raise InvalidStoryboard(f"{where}: camera must be one of {', '.join(CAMERA_MOVES)}.")
+    texts = {key: _checked_text(where, key, shot.get(key)) for key in MAX_LENGTHS}
+    if not texts["subject"].strip() and not texts["action"].strip():
+        raise InvalidStoryboard(f"{where}: subject or action must not be empty.")
+    constraints = shot.get("constraints") or []
+    if (
+        not isinstance(constraints, list)
+        or len(constraints) > MAX_CONSTRAINTS
+        or any(
+            not isinstance(c, str) or len(c) > MAX_CONSTRAINT_LENGTH or "\x00" in c
+            for c in constraints
+        )
+    ):
+        raise InvalidStoryboard(
+            f"{where}: constraints must be a list of at most {MAX_CONSTRAINTS} strings."
+        )
+    return {**texts, "seconds": duration, "camera": shot["camera"], "constraints": constraints}
+
+
+def _checked_text(where: str, key: str, value) -> str:
+    value = value or ""
+    if not isinstance(value, str):
+        raise InvalidStoryboard(f"{where}: {key} must be a string.")
+    if "\x00" in value:
+        raise InvalidStoryboard(f"{where}: {key} contains a NUL character.")
+    if len(value) > MAX_LENGTHS[key]:
+        raise InvalidStoryboard(f"{where}: {key} is longer than {MAX_LENGTHS[key]} characters.")
+    return value

@@ -4,7 +4,6 @@ from rest_framework import serializers
 
 from generation.formats import MAX_SECONDS, MIN_SECONDS, SIZES
 from generation.models import GenerationJob
-from generation.serializers import CleanCharField
 from generation.services.jobs import MAX_PROMPT_CHARS
 
 STATUS = {
@@ -27,7 +26,7 @@ class VideoCreateSerializer(serializers.Serializer):
     """POST /v1/videos, as JSON or as the multipart form the SDK sends. `seconds` is a string
     there ("4", "8", "12"); any whole number of seconds from 4 to 25 is accepted here."""
 
-    prompt = CleanCharField(max_length=MAX_PROMPT_CHARS, trim_whitespace=True)
+    prompt = serializers.CharField(max_length=MAX_PROMPT_CHARS, trim_whitespace=True)
     model = serializers.CharField(max_length=64, required=False)
     seconds = serializers.IntegerField(min_value=MIN_SECONDS, max_value=MAX_SECONDS, default=4)
     size = serializers.ChoiceField(choices=list(SIZES), default="720x1280")
@@ -38,7 +37,7 @@ class VideoCreateSerializer(serializers.Serializer):
 
 
 class VideoRemixSerializer(serializers.Serializer):
-    prompt = CleanCharField(max_length=MAX_PROMPT_CHARS, trim_whitespace=True)
+    prompt = serializers.CharField(max_length=MAX_PROMPT_CHARS, trim_whitespace=True)
 
 
 class VideoErrorSerializer(serializers.Serializer):

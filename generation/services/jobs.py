@@ -171,32 +171,22 @@ def create_job(
     is written. Returns (job, created).
     """
     key = clean_idempotency_key(idempotency_key)
-    if request_hash is None:
-        request_hash = hash_request(
-            {
-                "prompt": prompt,
-                "seconds": seconds,
-                "size": size,
-                "cameos": list(cameo_handles or ()),
-                "remix_of": str(remix_of) if remix_of else None,
-                "storyboard": storyboard,
-                "seed": seed,
-            }
-        )
+    fields = {
+        "prompt": prompt,
+        "seconds": seconds,
+        "size": size,
+        "cameo_handles": list(cameo_handles or ()),
+        "remix_of": remix_of,
+        "storyboard": storyboard,
+        "seed": seed,
+    }
+    if request_hash is None:  # a caller without a request body: hash the fields, as before
+        body = {("cameos" if k == "cameo_handles" else k): v for k, v in fields.items()}
+        request_hash = hash_request(body)
     existing = _existing_job(user, key, request_hash)
     if existing is not None:
         return existing, False
-    prepared = check_create_job(
-        user,
-        prompt=prompt,
-        seconds=seconds,
-        size=size,
-        cameo_handles=cameo_handles,
-        remix_of=remix_of,
-        storyboard=storyboard,
-        seed=seed,
-        extra_provenance=extra_provenance,
-    )
+    prepared = check_create_job(user, **fields, extra_provenance=extra_provenance)
     return do_create_job(user, prepared, idempotency_key=key, request_hash=request_hash)
 
 

@@ -187,6 +187,7 @@ def test_surrogate_in_any_text_field_is_400_naming_it(alice_client, user, change
         ({"subject": ["not", "text"]}, "subject"),
         ({"camera": "spin"}, "camera"),
         ({"seconds": "soon"}, "seconds"),
+        ({"seconds": "nan"}, "seconds"),
         ({"colour": "red"}, "colour"),
     ],
 )
