@@ -5,7 +5,9 @@
 generation app never imports moderation.
 
 A prompt check is called as `check(user=..., prompt=..., cameos=[Cameo, ...])` once per piece
-of user text; an output check as `check(job=..., video_path=Path)`. Each returns None (nothing
+of user text, or, when it has a `for_texts` attribute, as `check.for_texts(user=...,
+texts=[(field, text), ...], cameos=...)` once for all of them (the verdict names the field);
+an output check as `check(job=..., video_path=Path)`. Each returns None (nothing
 to say) or a `PolicyVerdict`.
 
 `check_content` is the one gate for user text that can reach a render or a viewer: the prompt,
@@ -63,22 +65,36 @@ def check_content(*, user, texts: list[tuple[str, str]], cameos: list) -> Policy
     """Every prompt check on every (field, text) pair; the strictest verdict, naming its field.
 
     `cameos` are everyone the render shows: the checks apply their owners' instructions and
-    the minor rules when any of them is under 18. The first BLOCK ends the walk.
+    the minor rules when any of them is under 18.
     """
-    verdicts: list[PolicyVerdict] = []
-    seen: set[str] = set()
+    distinct = {}
     for field, text in texts:
-        if not text or text in seen:
-            continue
-        seen.add(text)
-        for check in _load("GENERATION_PROMPT_CHECKS"):
-            verdict = check(user=user, prompt=text, cameos=cameos)
-            if verdict is None:
-                continue
-            verdicts.append(replace(verdict, field=field))
-            if verdict.decision == BLOCK:
-                return verdicts[-1]
+        if text and text not in distinct:
+            distinct[text] = field
+    pairs = [(field, text) for text, field in distinct.items()]
+    verdicts = [
+        verdict
+        for check in _load("GENERATION_PROMPT_CHECKS")
+        if (verdict := _run_check(check, user=user, texts=pairs, cameos=cameos))
+    ]
     return _strictest(verdicts)
+
+
+def _run_check(check, *, user, texts, cameos) -> PolicyVerdict | None:
+    """One check over every text: in one call when it offers `for_texts` (moderation's reads
+    its tables once), else text by text, stopping at the first BLOCK."""
+    for_texts = getattr(check, "for_texts", None)
+    if for_texts is not None:
+        return for_texts(user=user, texts=texts, cameos=cameos)
+    found = []
+    for field, text in texts:
+        verdict = check(user=user, prompt=text, cameos=cameos)
+        if verdict is None:
+            continue
+        found.append(replace(verdict, field=field))
+        if verdict.decision == BLOCK:
+            break
+    return _strictest(found) if found else None
 
 
 def run_prompt_checks(*, user, prompt: str, cameos: list) -> PolicyVerdict:

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
@@ -122,11 +123,9 @@ def _strictest(verdicts: list[PolicyVerdict]) -> PolicyVerdict | None:
 # --- 1. Blocked terms --------------------------------------------------------------------
 
 
-def _check_terms(text: str, norm: str, squashed: str, *, minor: bool) -> list[PolicyVerdict]:
-    from moderation.models import BlockedTerm
-
+def _check_terms(text: str, norm: str, squashed: str, terms, *, minor: bool) -> list[PolicyVerdict]:
     found = []
-    for term in BlockedTerm.objects.filter(active=True):
+    for term in terms:
         if term.is_regex:
             try:
                 hit = re.search(term.pattern, norm, re.IGNORECASE) or re.search(
@@ -152,11 +151,11 @@ def _check_terms(text: str, norm: str, squashed: str, *, minor: bool) -> list[Po
 # --- 2. Protected entities ---------------------------------------------------------------
 
 
-def _check_entities(user, norm: str, squashed: str, *, minor: bool) -> list[PolicyVerdict]:
-    from moderation.models import ProtectedEntity
-
+def _check_entities(
+    user, norm: str, squashed: str, entities, *, minor: bool
+) -> list[PolicyVerdict]:
     found = []
-    for entity in ProtectedEntity.objects.prefetch_related("allowed_users"):
+    for entity in entities:
         if not any(_contains_phrase(norm, squashed, name) for name in entity.names):
             continue
         if entity.opted_in:
@@ -276,10 +275,7 @@ def _semantic_scores(prompt: str, concepts: list) -> list[tuple[float, object]]:
     ]
 
 
-def _check_semantic(prompt: str, *, minor: bool) -> list[PolicyVerdict]:
-    from moderation.models import BlockedConcept
-
-    concepts = list(BlockedConcept.objects.filter(active=True))
+def _check_semantic(prompt: str, concepts, *, minor: bool) -> list[PolicyVerdict]:
     if not concepts:
         return []
     backend = semantic_backend()
@@ -431,20 +427,60 @@ def involves_minor(user, cameos) -> bool:
     return any(bool(getattr(person, "is_minor", False)) for person in people)
 
 
-def check_prompt(*, user, prompt, cameos):
-    """The prompt policy (see the module docstring); None when nothing applies."""
-    prompt = prompt or ""
-    minor = involves_minor(user, cameos)
-    norm = normalize(prompt)
+@dataclass(frozen=True)
+class _Tables:
+    """The admin tables a prompt check reads: read once per gate call, not once per text."""
+
+    terms: list
+    entities: list
+    concepts: list
+
+
+def _load_tables() -> _Tables:
+    from moderation.models import BlockedConcept, BlockedTerm, ProtectedEntity
+
+    return _Tables(
+        terms=list(BlockedTerm.objects.filter(active=True)),
+        entities=list(ProtectedEntity.objects.prefetch_related("allowed_users")),
+        concepts=list(BlockedConcept.objects.filter(active=True)),
+    )
+
+
+def _check_text(user, text: str, cameos, tables: _Tables, *, minor: bool):
+    norm = normalize(text)
     squashed = _join_spelled(norm)
     verdicts = [
-        *_check_terms(prompt, norm, squashed, minor=minor),
-        *_check_entities(user, norm, squashed, minor=minor),
-        *_check_cameo_instructions(prompt, cameos, minor=minor),
+        *_check_terms(text, norm, squashed, tables.terms, minor=minor),
+        *_check_entities(user, norm, squashed, tables.entities, minor=minor),
+        *_check_cameo_instructions(text, cameos, minor=minor),
     ]
     if not any(v.decision == BLOCK for v in verdicts):
-        verdicts += _check_semantic(prompt, minor=minor)
+        verdicts += _check_semantic(text, tables.concepts, minor=minor)
     return _strictest(verdicts)
+
+
+def check_prompt(*, user, prompt, cameos):
+    """The prompt policy (see the module docstring); None when nothing applies."""
+    minor = involves_minor(user, cameos)
+    return _check_text(user, prompt or "", cameos, _load_tables(), minor=minor)
+
+
+def check_texts(*, user, texts, cameos):
+    """check_prompt over (field, text) pairs with the tables read once; the strictest verdict,
+    naming its field (generation's content gate calls it as `check_prompt.for_texts`)."""
+    tables, minor = _load_tables(), involves_minor(user, cameos)
+    found = []
+    for field, text in texts:
+        verdict = _check_text(user, text or "", cameos, tables, minor=minor)
+        if verdict is None:
+            continue
+        found.append(replace(verdict, field=field))
+        if verdict.decision == BLOCK:
+            break
+    return _strictest(found)
+
+
+check_prompt.for_texts = check_texts  # type: ignore[attr-defined]
 
 
 # --- Output checks -----------------------------------------------------------------------

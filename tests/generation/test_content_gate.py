@@ -220,3 +220,35 @@ def test_punctuation_only_prompt_renders(user, django_capture_on_commit_callback
     job.refresh_from_db()
     assert created
     assert job.status == GenerationJob.Status.SUCCEEDED, (job.error_code, job.error_message)
+
+
+def test_gate_reads_the_policy_tables_once_however_many_shots(
+    alice_client, post_generation, moderation_checks
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    BlockedTerm.objects.create(pattern="bomb", reason="weapons")
+    shot = {"seconds": 2, "camera": "static", "subject": "a fox", "action": "runs"}
+    shots = [{**shot, "caption": f"part {i}", "dialogue": f"line {i}"} for i in range(12)]
+    counts = []
+    for body in (
+        {"prompt": "a fox", "seconds": 24},
+        {"prompt": "a fox", "seconds": 24, "storyboard": shots},
+    ):
+        with CaptureQueriesContext(connection) as queries:
+            assert post_generation(alice_client, body).status_code == 202
+        counts.append(len(queries.captured_queries))
+    assert counts[1] == counts[0]
+
+
+def test_a_plugged_in_check_sees_each_storyboard_text(
+    alice_client, user, post_generation, settings
+):
+    settings.GENERATION_PROMPT_CHECKS = ["tests.generation.policy_checks.block_word_dragon"]
+    shots = _shots()
+    shots[0]["dialogue"] = "Here be dragons"
+    response = post_generation(alice_client, {"prompt": "a fox", "seconds": 4, "storyboard": shots})
+    assert response.status_code == 202, response.content
+    job = GenerationJob.objects.get(user=user)
+    assert (job.status, job.policy["prompt"]["field"]) == ("blocked", "storyboard[0].dialogue")
