@@ -71,8 +71,14 @@ class GenerationCreateSerializer(serializers.Serializer):
         child=serializers.CharField(max_length=30), max_length=10, required=False, default=list
     )
     remix_of = serializers.UUIDField(required=False, allow_null=True)
-    storyboard = ShotSerializer(
-        many=True, required=False, allow_null=True, allow_empty=False, max_length=MAX_SHOTS
+    # A ListSerializer built by hand: `ShotSerializer(many=True, allow_null=True)` would pass
+    # allow_null to every shot too, letting `[shot, null]` through.
+    storyboard = serializers.ListSerializer(
+        child=ShotSerializer(),
+        required=False,
+        allow_null=True,
+        allow_empty=False,
+        max_length=MAX_SHOTS,
     )
     seed = serializers.IntegerField(
         min_value=0, max_value=MAX_SEED, required=False, allow_null=True

@@ -202,6 +202,14 @@ def test_bad_shot_field_is_400_naming_shot_and_field(
     _nothing_written(user)
 
 
+def test_null_shot_is_400_naming_its_position(alice_client, user, post_generation):
+    body = {"prompt": "a fox", "seconds": 4, "storyboard": [_shots()[0], None]}
+    response = post_generation(alice_client, body)
+    assert response.status_code == 400, response.content
+    assert list(response.json()["storyboard"]) == ["1"]
+    _nothing_written(user)
+
+
 def test_punctuation_only_prompt_plans(alice_client):
     response = alice_client.post(
         "/api/v1/storyboards/plan", {"text": "...", "seconds": 8}, format="json"
