@@ -4,17 +4,30 @@ Every file (avatars, clips, thumbnails, cameo source clips) is private by defaul
 the only way to reach it is a signed URL that expires. On S3 (any S3 API) that is a
 SigV4 presigned URL; locally it is `/files/<signed token>` served by `serve_signed_file`,
 so local and S3 deployments behave alike and no file is ever public by accident.
+
+A file that shows a likeness follows its object (DESIGN.md v1.1, "Files follow their object"):
+`object_file_url(name, ref=...)` signs a `/files/<token>` URL on both backends whose token also
+names the object (`ref`, e.g. `"job:<uuid>"`). Serving such a token asks the resolver named by
+`settings.STORAGE_FILE_RESOLVER` (`resolver(refs) -> the refs still shown`) whether the object may
+still be shown, so a URL a client kept
+stops working (404) the moment the video is taken down, removed or deleted; on S3 the view
+then redirects to a presigned URL that lives only `STORAGE_REDIRECT_SECONDS`. config is the
+lowest layer, so it only names the resolver (feed implements it), as the other hooks do.
 """
 
 import mimetypes
+from functools import cache
 from typing import IO
 
 from django.conf import settings
 from django.core import signing
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.module_loading import import_string
 
 _SALT = "cutaway.storage.file-url"
 
@@ -57,19 +70,68 @@ def file_url(name: str, *, expires: int | None = None) -> str | None:
     return settings.PUBLIC_BASE_URL + reverse("signed-file", args=[token])
 
 
+def object_file_url(
+    name: str, *, ref: str, expires: int | None = None, staff: bool = False
+) -> str | None:
+    """A `/files/<token>` URL for `name` that works only while the object `ref` may be shown
+    (see the module docstring); None for no file. With staff=True the URL is for the moderation
+    console: it serves only to a signed-in staff member, whatever the object's state (a removed
+    video must stay reviewable so that it can be restored)."""
+    if not name:
+        return None
+    payload = {"n": name, "e": expires or settings.STORAGE_URL_EXPIRES, "o": ref}
+    if staff:
+        payload["s"] = 1
+    token = signing.dumps(payload, salt=_SALT, compress=True)
+    return settings.PUBLIC_BASE_URL + reverse("signed-file", args=[token])
+
+
+@cache
+def _resolver():
+    return import_string(settings.STORAGE_FILE_RESOLVER)
+
+
+@receiver(setting_changed)
+def _reset_resolver(*, setting, **kwargs) -> None:
+    if setting == "STORAGE_FILE_RESOLVER":
+        _resolver.cache_clear()
+
+
+def servable_refs(refs) -> set[str]:
+    """Which of the objects `refs` may still have their files shown (one resolver call, so a
+    page of objects costs one query)."""
+    refs = list(dict.fromkeys(refs))
+    return set(_resolver()(refs)) if refs else set()
+
+
 def serve_signed_file(request, token: str):
-    """Serve a locally stored file to whoever holds an unexpired signed token."""
+    """Serve a file to whoever holds an unexpired signed token: locally streamed, on S3 a
+    redirect to a short-lived presigned URL; an object-bound token only while its object may
+    still be shown."""
     try:
         payload = signing.loads(token, salt=_SALT, max_age=_max_age(token))
     except signing.BadSignature:
         raise Http404("Link expired or invalid.") from None
     name = payload["n"]
+    if "o" in payload and not _may_serve(request, payload):
+        raise Http404("No such file.")
+    if settings.STORAGE_BACKEND == "s3":
+        return HttpResponseRedirect(
+            default_storage.url(name, expire=settings.STORAGE_REDIRECT_SECONDS)
+        )
     if not default_storage.exists(name):
         raise Http404("No such file.")
     content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
     response = FileResponse(default_storage.open(name, "rb"), content_type=content_type)
     response["Cache-Control"] = "private, max-age=300"
     return response
+
+
+def _may_serve(request, payload: dict) -> bool:
+    if payload.get("s"):
+        user = getattr(request, "user", None)
+        return bool(user is not None and user.is_active and user.is_staff)
+    return payload["o"] in servable_refs([payload["o"]])
 
 
 def _max_age(token: str) -> int:

@@ -13,7 +13,7 @@ from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
@@ -22,7 +22,7 @@ from rest_framework.views import APIView
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
 from config.exceptions import api_exception_handler
-from config.storage import open_file
+from config.storage import open_file, servable_refs
 from generation import services
 from generation.exceptions import VideoNotReady
 from generation.models import GenerationJob
@@ -33,6 +33,7 @@ from generation.openai_compat.serializers import (
     VideoObjectSerializer,
     VideoRemixSerializer,
 )
+from generation.services.publishing import job_file_ref
 
 VARIANTS = {
     "video": ("video_file", "video/mp4"),
@@ -206,6 +207,9 @@ class VideoContentView(OpenAICompatView):
         name = getattr(job, field)
         if job.status != GenerationJob.Status.SUCCEEDED or not name:
             raise VideoNotReady()
+        if job_file_ref(job.pk) not in servable_refs([job_file_ref(job.pk)]):
+            # Taken down, removed or deleted: the bytes follow the video (config/storage.py).
+            raise NotFound("No such video.")
         extension = "mp4" if variant == "video" else "jpg"
         return FileResponse(
             open_file(name),
