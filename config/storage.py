@@ -13,6 +13,11 @@ still be shown, so a URL a client kept
 stops working (404) the moment the video is taken down, removed or deleted; on S3 the view
 then redirects to a presigned URL that lives only `STORAGE_REDIRECT_SECONDS`. config is the
 lowest layer, so it only names the resolver (feed implements it), as the other hooks do.
+
+Both mechanisms, on purpose: the state check stops every kept URL at once and covers a
+moderator's removal, whose files must survive for a restore; deleting the files of permanent
+takedowns (consent revoked, use removed, author deletion; feed.services) means a likeness is
+gone from storage too, and a presigned S3 URL issued by the redirect dies within seconds.
 """
 
 import mimetypes

@@ -298,12 +298,16 @@ def take_down_videos_for_cameo(cameo, *, reason: str) -> int:
     commits or rolls back with the revocation (the files go after it commits). Unpublished
     jobs are generation's to cancel.
     """
-    videos = Video.objects.filter(job__job_cameos__cameo=cameo).exclude(
-        status__in=(Video.Status.DELETED, Video.Status.TAKEN_DOWN)
+    gone = (Video.Status.DELETED, Video.Status.TAKEN_DOWN)
+    job_ids = list(
+        Video.objects.filter(job__job_cameos__cameo=cameo)
+        .exclude(status__in=gone)
+        .values_list("job_id", flat=True)
     )
-    job_ids = list(videos.values_list("job_id", flat=True))
-    taken = Video.objects.filter(job_id__in=job_ids).update(
-        status=Video.Status.TAKEN_DOWN, status_reason=reason[:255]
+    taken = (
+        Video.objects.filter(job_id__in=job_ids)
+        .exclude(status__in=gone)
+        .update(status=Video.Status.TAKEN_DOWN, status_reason=reason[:255])
     )
     discard_job_files(job_ids)
     return taken

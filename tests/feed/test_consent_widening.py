@@ -212,3 +212,11 @@ def test_blocked_comment_is_400_naming_body(
     assert response.status_code == 400 and "body" in response.json()
     assert not Comment.objects.exists()
     assert Video.objects.get(pk=video.pk).comment_count == 0
+
+
+def test_video_admin_cannot_republish_or_widen_by_field_edit(client, make_user, user, make_video):
+    video = make_video(user, status="removed", visibility="private")
+    client.force_login(make_user("root", is_staff=True, is_superuser=True))
+    page = client.get(f"/admin/feed/video/{video.pk}/change/")
+    form = page.context["adminform"].form
+    assert "status" not in form.fields and "visibility" not in form.fields
