@@ -20,7 +20,9 @@ takedowns (consent revoked, use removed, author deletion; feed.services) means a
 gone from storage too, and a presigned S3 URL issued by the redirect dies within seconds.
 """
 
+import hashlib
 import mimetypes
+import re
 from functools import cache
 from typing import IO
 
@@ -30,7 +32,14 @@ from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.core.signals import setting_changed
 from django.dispatch import receiver
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpResponse,
+    HttpResponseNotModified,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
 from django.urls import reverse
 from django.utils.module_loading import import_string
 
@@ -126,10 +135,81 @@ def serve_signed_file(request, token: str):
         )
     if not default_storage.exists(name):
         raise Http404("No such file.")
-    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-    response = FileResponse(default_storage.open(name, "rb"), content_type=content_type)
+    response = file_response(request, name)
     response["Cache-Control"] = "private, max-age=300"
     return response
+
+
+class _Unsatisfiable(Exception):
+    pass
+
+
+_RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_CHUNK = 64 * 1024
+
+
+def file_response(request, name: str, *, content_type: str | None = None, filename=None):
+    """Stream a stored file as API.md "Files and streaming" asks: an ETag (304 on a matching
+    If-None-Match), `Accept-Ranges: bytes`, and 206 with Content-Range for one
+    `Range: bytes=a-b` (416 when unsatisfiable; several ranges get the whole file).
+
+    Stored names are never reused (save_file picks a free one), so name and size make a
+    strong ETag without reading the file.
+    """
+    size = default_storage.size(name)
+    etag = '"' + hashlib.sha256(f"{name}:{size}".encode()).hexdigest()[:32] + '"'
+    if etag in (tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")):
+        response = HttpResponseNotModified()
+        response["ETag"] = etag
+        return response
+    content_type = content_type or mimetypes.guess_type(name)[0] or "application/octet-stream"
+    try:
+        span = _byte_range(request.headers.get("Range", ""), size)
+    except _Unsatisfiable:
+        response = HttpResponse(status=416)
+        response["Content-Range"] = f"bytes */{size}"
+        return response
+    handle = default_storage.open(name, "rb")
+    if span is None:
+        response = FileResponse(handle, content_type=content_type, filename=filename or "")
+    else:
+        start, end = span
+        handle.seek(start)
+        response = StreamingHttpResponse(
+            _chunks(handle, end - start + 1), status=206, content_type=content_type
+        )
+        response["Content-Range"] = f"bytes {start}-{end}/{size}"
+        response["Content-Length"] = str(end - start + 1)
+    response["ETag"] = etag
+    response["Accept-Ranges"] = "bytes"
+    return response
+
+
+def _byte_range(header: str, size: int) -> tuple[int, int] | None:
+    """(first, last) byte of a single `bytes=` range, None to send the whole file."""
+    match = _RANGE_RE.match(header.strip())
+    if match is None or match.groups() == ("", ""):
+        return None
+    first, last = match.groups()
+    if first:
+        start, end = int(first), min(int(last), size - 1) if last else size - 1
+    else:
+        start, end = max(size - int(last), 0), size - 1
+        if int(last) == 0:
+            raise _Unsatisfiable()
+    if start >= size or start > end:
+        raise _Unsatisfiable()
+    return start, end
+
+
+def _chunks(handle, remaining: int):
+    with handle:
+        while remaining > 0:
+            chunk = handle.read(min(_CHUNK, remaining))
+            if not chunk:
+                return
+            remaining -= len(chunk)
+            yield chunk
 
 
 def _may_serve(request, payload: dict) -> bool:

@@ -9,7 +9,6 @@ in_progress, succeeded → completed, failed/blocked/cancelled → failed. Error
 
 import uuid
 
-from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -22,7 +21,7 @@ from rest_framework.views import APIView
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
 from config.exceptions import api_exception_handler
-from config.storage import open_file, servable_refs
+from config.storage import file_response, servable_refs
 from generation import services
 from generation.exceptions import VideoNotReady
 from generation.models import GenerationJob
@@ -211,8 +210,9 @@ class VideoContentView(OpenAICompatView):
             # Taken down, removed or deleted: the bytes follow the video (config/storage.py).
             raise NotFound("No such video.")
         extension = "mp4" if variant == "video" else "jpg"
-        return FileResponse(
-            open_file(name),
+        return file_response(
+            request._request,
+            name,
             content_type=content_type,
             filename=f"{job.id}-{variant}.{extension}",
         )

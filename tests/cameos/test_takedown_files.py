@@ -184,3 +184,11 @@ def test_s3_url_redirects_to_short_presigned_url_until_revoked(
         assert fetched.read() == b"s3 mp4"
     revoke_cameo_consent(carol_cameo.owner)
     assert client.get(url).status_code == 404
+
+
+def test_v1_content_answers_ranges_while_shown(auth_client, other_user, published):
+    _, job = published
+    response = auth_client(other_user).get(f"/v1/videos/{job.id}/content", HTTP_RANGE="bytes=0-2")
+    assert response.status_code == 206
+    assert response["Content-Range"] == "bytes 0-2/9"
+    assert _body(response) == b"mp4"
