@@ -11,6 +11,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Block, Cameo, CameoGrant, ConsentEvent, Follow, Notification, User
+from accounts.services.lifecycle import deactivate_user
 
 # --- Users and the social graph ------------------------------------------------------------
 
@@ -91,6 +92,22 @@ class UserAdmin(DjangoUserAdmin):
             },
         ),
     )
+    actions = ["deactivate_selected"]
+
+    def save_model(self, request, obj, form, change):
+        """Unticking `is_active` deactivates through the service (consent revoked, uses taken
+        down), never as a bare flag."""
+        deactivating = change and "is_active" in form.changed_data and not obj.is_active
+        if deactivating:
+            obj.is_active = True  # the service makes the change, with everything it implies
+        super().save_model(request, obj, form, change)
+        if deactivating:
+            deactivate_user(obj, actor=request.user)
+
+    @admin.action(description=_("Deactivate selected users (revokes their cameo consent)"))
+    def deactivate_selected(self, request, queryset):
+        done = sum(deactivate_user(user, actor=request.user) for user in queryset)
+        self.message_user(request, _("Deactivated %(n)d user(s).") % {"n": done})
 
 
 @admin.register(Follow)

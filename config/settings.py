@@ -230,6 +230,10 @@ STORAGES = {
 STORAGE_URL_EXPIRES = env_int("STORAGE_URL_EXPIRES", 3600)
 # Absolute prefix for locally served file URLs (mobile clients need absolute URLs).
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "")
+# Files follow their object (config/storage.py): feed answers "may this job's file still be
+# shown?" for every object-bound /files URL; on S3 the answer is a redirect this short-lived.
+STORAGE_FILE_RESOLVER = "feed.selectors.shown_job_files"
+STORAGE_REDIRECT_SECONDS = env_int("STORAGE_REDIRECT_SECONDS", 60)
 
 # --- Uploads and request limits ------------------------------------------------------
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 1 * 1024 * 1024)

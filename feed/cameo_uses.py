@@ -86,7 +86,7 @@ def remove_cameo_use(owner, video_id) -> Video | None:
         video = Video.objects.select_for_update().select_related("author").get(pk=video_id)
         if video.status in (Video.Status.TAKEN_DOWN, Video.Status.DELETED):
             return video
-        take_down_video(video, reason=f"cameo use removed by @{owner.handle}", actor=owner)
+        take_down_video(video, reason=f"cameo use removed by @{owner.handle}")
         record_cameo_use_removed(use.cameo, actor=owner, video_id=video.pk)
         notify(
             video.author,

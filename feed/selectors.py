@@ -5,6 +5,7 @@ that takes a video id goes through `access_video`, which answers 404 for "does n
 "you may not see it" alike.
 """
 
+import contextlib
 import functools
 import json
 import uuid
@@ -22,7 +23,7 @@ from accounts.models import Block, Follow, User
 from config.db import hot_query_cursor
 from feed import ranking
 from feed.models import Comment, Like, NotInterested, Video, View
-from generation.models import JobCameo
+from generation.models import GenerationJob, JobCameo
 
 OWN_VISIBLE_STATUSES = (Video.Status.PUBLISHED, Video.Status.HELD)
 
@@ -81,6 +82,30 @@ def access_comment(user, comment_id) -> Comment:
     if not visible_videos(user).filter(pk=comment.video_id).exists():
         raise NotFound("No such comment.")
     return comment
+
+
+def shown_job_files(refs: list[str]) -> set[str]:
+    """config.storage's file resolver (settings.STORAGE_FILE_RESOLVER): which of these objects
+    ("job:<uuid>") may still have their files served? One query, whatever the page holds.
+
+    A succeeded job (a withdrawn draft is cancelled) that is unpublished (its author's draft)
+    or published as a video that is published or held (its author and moderators see it). A
+    video taken down, removed or deleted no longer serves its files, whatever URL a client
+    kept: the signed token proves who was given the URL, this proves the object may still be
+    shown.
+    """
+    ids = {}
+    for ref in refs:
+        kind, _, job_id = ref.partition(":")
+        if kind == "job":
+            with contextlib.suppress(ValueError):
+                ids[uuid.UUID(job_id)] = ref
+    shown = (
+        GenerationJob.objects.filter(pk__in=list(ids), status=GenerationJob.Status.SUCCEEDED)
+        .filter(Q(video__isnull=True) | Q(video__status__in=OWN_VISIBLE_STATUSES))
+        .values_list("pk", flat=True)
+    )
+    return {ids[pk] for pk in shown}
 
 
 @dataclass

@@ -6,28 +6,34 @@ from functools import lru_cache
 from django.conf import settings
 from rest_framework import serializers
 
-from config.storage import file_url
+from config.storage import file_url, object_file_url
 from feed.models import Comment, Video
 from feed.services import MAX_COMMENT_CHARS, MAX_WATCHED_MS
+from generation.services.publishing import job_file_ref
 
 URL_REUSE_SECONDS = 60
 
 
 @lru_cache(maxsize=20_000)
-def _signed_url(name: str, backend: str, bucket: int) -> str | None:
-    return file_url(name)
+def _signed_url(name: str, ref: str | None, backend: str, bucket: int) -> str | None:
+    if ref is None:
+        return file_url(name)
+    return object_file_url(name, ref=ref)
 
 
-def cached_file_url(name: str) -> str | None:
-    """file_url, reused for up to URL_REUSE_SECONDS per file and process.
+def cached_file_url(name: str, *, ref: str | None = None) -> str | None:
+    """file_url (object_file_url when the file follows the object `ref`), reused for up to
+    URL_REUSE_SECONDS per file and process.
 
     Signing (zlib + HMAC locally, SigV4 on S3) was a third of a feed page's time; the same
     popular videos appear on every user's page, so a URL signed a minute ago (its expiry
-    shortened by at most that minute) is handed out again.
+    shortened by at most that minute) is handed out again. Reuse is safe for object-bound
+    URLs: serving checks the object's state on every request, not when the URL was signed.
     """
     if not name:
         return None
-    return _signed_url(name, settings.STORAGE_BACKEND, int(time.time() // URL_REUSE_SECONDS))
+    bucket = int(time.time() // URL_REUSE_SECONDS)
+    return _signed_url(name, ref, settings.STORAGE_BACKEND, bucket)
 
 
 class AuthorSerializer(serializers.Serializer):
@@ -71,10 +77,10 @@ class VideoSerializer(serializers.Serializer):
     published_at = serializers.DateTimeField(read_only=True)
 
     def get_video_url(self, video) -> str | None:
-        return cached_file_url(video.job.video_file)
+        return cached_file_url(video.job.video_file, ref=job_file_ref(video.job_id))
 
     def get_thumbnail_url(self, video) -> str | None:
-        return cached_file_url(video.job.thumbnail_file)
+        return cached_file_url(video.job.thumbnail_file, ref=job_file_ref(video.job_id))
 
     def get_liked_by_me(self, video) -> bool:
         return bool(getattr(video, "liked_by_me", False))
@@ -112,7 +118,9 @@ def video_dict(
     liked_by_me,
     cameos,
 ) -> dict:
-    """VideoSerializer's representation, from a Video or a feed.selectors.PageRow."""
+    """VideoSerializer's representation, from a Video or a feed.selectors.PageRow (both carry
+    `job_id`: the video's files follow its job, see config.storage.object_file_url)."""
+    ref = job_file_ref(video.job_id)
     return {
         "id": str(video.id),
         "author": {
@@ -127,8 +135,8 @@ def video_dict(
         "duration": video.duration,
         "width": video.width,
         "height": video.height,
-        "video_url": cached_file_url(video_file),
-        "thumbnail_url": cached_file_url(thumbnail_file),
+        "video_url": cached_file_url(video_file, ref=ref),
+        "thumbnail_url": cached_file_url(thumbnail_file, ref=ref),
         "like_count": video.like_count,
         "comment_count": video.comment_count,
         "remix_count": video.remix_count,

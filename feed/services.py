@@ -7,6 +7,7 @@ hot score is refreshed in that same UPDATE (feed/ranking.py).
 
 import functools
 import uuid
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, connection, transaction
@@ -15,17 +16,23 @@ from django.utils import timezone
 from rest_framework.exceptions import NotFound, ValidationError
 
 from accounts.exceptions import AccountSuspended
-from accounts.models import Notification, User
+from accounts.models import Cameo, Notification, User
+from accounts.services.cameos import check_cameo_use
 from config.db import hot_query_cursor
 from feed import ranking
 from feed.exceptions import AlreadyPublished, DraftWithdrawn, VideoNotLive
 from feed.models import Comment, Like, NotInterested, Video, View
 from feed.selectors import access_video, visible_videos
 from generation.models import GenerationJob, JobCameo
+from generation.policy import BLOCK, HOLD, run_prompt_checks
+from generation.services.publishing import (
+    discard_job_files,
+    job_needs_review,
+    job_withdrawn_by_cameo_owner,
+    lock_publishable_job,
+)
 
 MAX_COMMENT_CHARS = 500
-# Job error codes with which generation records a draft withdrawn by a cameo's owner.
-WITHDRAWN_BY_CAMEO_OWNER = ("cameo_consent_revoked", "cameo_use_removed")
 MAX_WATCHED_MS = 3_600_000
 
 
@@ -44,125 +51,193 @@ def _live_video(user, video_id, *, for_update: bool = False) -> Video:
     return video
 
 
+# --- consent and the content gate --------------------------------------------------------
+
+_AUDIENCE_RANK = {
+    Video.Visibility.PRIVATE: 0,
+    Video.Visibility.FOLLOWERS: 1,
+    Video.Visibility.PUBLIC: 2,
+}
+
+
+def check_video_consent(video: Video, *, context: str) -> list[Cameo]:
+    """THE consent check of every transition that widens who sees a likeness: publish, a
+    wider visibility, a moderator's restore (un-hold, approve, appeal upheld). Returns the
+    video's cameos as checked.
+
+    Each cameo of the video's job is re-read under a row lock and checked for the video's
+    author (`check_cameo_use(lock=True)`), so a revocation racing with the widening is
+    serialised. `video` may be unsaved (publishing): only its `job_id` and `author` are read.
+    Call inside the caller's transaction; a refusal raises CameoUseRefused (403 naming the
+    cameo) and the caller's change rolls back.
+    """
+    return [
+        check_cameo_use(video.author, cameo, context=context, lock=True)
+        for cameo in _video_cameos(video)
+    ]
+
+
+def check_text_policy(user, text: str, *, field: str, cameos) -> bool:
+    """Captions and comment bodies pass the same content gate as prompts
+    (generation.policy.run_prompt_checks, with the cameos the video shows).
+
+    BLOCK is a 400 naming `field` (code `content_blocked`); returns True when the policy
+    says HOLD (the caller decides what holding means for its object).
+    """
+    if not text:
+        return False
+    verdict = run_prompt_checks(user=user, prompt=text, cameos=list(cameos))
+    if verdict.decision == BLOCK:
+        message = verdict.reason or "This text is not allowed."
+        raise ValidationError({field: [message], "code": "content_blocked"})
+    return verdict.decision == HOLD
+
+
+def _video_cameos(video: Video) -> list[Cameo]:
+    uses = JobCameo.objects.filter(job_id=video.job_id).select_related("cameo__owner")
+    return [use.cameo for use in uses.order_by("pk")]
+
+
+def _check_visibility(visibility: str) -> str:
+    if visibility not in Video.Visibility.values:
+        raise ValidationError({"visibility": [f"Must be one of {', '.join(Video.Visibility)}."]})
+    return visibility
+
+
 # --- publishing --------------------------------------------------------------------------
 
 
-def _policy_holds(job: GenerationJob) -> bool:
-    policy = job.policy or {}
-    return any(
-        isinstance(policy.get(stage), dict) and policy[stage].get("decision") == "hold"
-        for stage in ("prompt", "output")
-    )
+@dataclass
+class PreparedPublish:
+    """What check_publish_video resolved under locks and do_publish_video writes."""
+
+    video: Video  # unsaved
+    cameos: list[Cameo]
 
 
 def publish_video(user, job, *, caption: str = "", visibility: str = Video.Visibility.PUBLIC):
-    """Turn the user's succeeded, unpublished job into a Video.
+    """Turn the user's succeeded, unpublished job (a job or its id) into a Video.
 
-    Consent is checked again here (DESIGN.md: at creation *and* at publish): each cameo on the
-    job is re-read under a row lock so a revocation racing with this publish is serialised.
+    Consent is checked again here (DESIGN.md: at creation *and* at publish). A caption the
+    content gate holds, like a job its policy held, publishes the video as `held`: only its
+    author and moderators see it until a moderator restores it (which re-checks consent).
     """
     if user.is_suspended:
         raise AccountSuspended()
-    if visibility not in Video.Visibility.values:
-        raise ValidationError({"visibility": [f"Must be one of {', '.join(Video.Visibility)}."]})
-    caption = _clean_text(caption or "", field="caption", allow_empty=True)
     with transaction.atomic():
-        job = (
-            GenerationJob.objects.select_for_update()
-            .filter(pk=getattr(job, "pk", job), user=user)
+        prepared = check_publish_video(
+            user, getattr(job, "pk", job), caption=caption, visibility=visibility
+        )
+        return do_publish_video(prepared)
+
+
+def check_publish_video(user, job_id, *, caption: str, visibility: str) -> PreparedPublish:
+    """Validate and resolve a publish: lock the job (generation's service), re-check consent
+    for each cameo, pass the caption through the content gate, lock the remix source.
+    Call inside the publishing transaction."""
+    _check_visibility(visibility)
+    caption = _clean_text(caption or "", field="caption", allow_empty=True)
+    job = lock_publishable_job(user, job_id)
+    if job_withdrawn_by_cameo_owner(job):
+        raise DraftWithdrawn()
+    if job.status != GenerationJob.Status.SUCCEEDED:
+        raise ValidationError({"generation": ["Only a succeeded generation can be published."]})
+    if Video.objects.filter(job=job).exists():
+        raise AlreadyPublished()
+    video = _new_video(user, job, caption=caption, visibility=visibility)
+    cameos = check_video_consent(video, context="publish")
+    held = check_text_policy(user, caption, field="caption", cameos=cameos)
+    if held or job_needs_review(job):
+        video.status = Video.Status.HELD
+    if job.remix_of:
+        video.remix_of = (
+            Video.objects.select_for_update()
+            .filter(pk=job.remix_of)
+            .exclude(status=Video.Status.DELETED)
             .first()
         )
-        if job is None:
-            raise NotFound({"generation": ["No such generation."]})
-        if job.error_code in WITHDRAWN_BY_CAMEO_OWNER:
-            raise DraftWithdrawn()
-        if job.status != GenerationJob.Status.SUCCEEDED:
-            raise ValidationError({"generation": ["Only a succeeded generation can be published."]})
-        if Video.objects.filter(job=job).exists():
-            raise AlreadyPublished()
-        cameos = [
-            jc.cameo for jc in JobCameo.objects.filter(job=job).select_related("cameo__owner")
-        ]
-        if cameos:
-            from accounts.services.cameos import check_cameo_use
+    return PreparedPublish(video=video, cameos=cameos)
 
-            cameos = [
-                check_cameo_use(user, cameo, context="publish", lock=True) for cameo in cameos
-            ]
-        source = None
-        if job.remix_of:
-            source = (
-                Video.objects.select_for_update()
-                .filter(pk=job.remix_of)
-                .exclude(status=Video.Status.DELETED)
-                .first()
-            )
-        probe = job.probe or {}
-        now = timezone.now()
-        try:
-            with transaction.atomic():
-                video = Video.objects.create(
-                    job=job,
-                    author=user,
-                    caption=caption,
-                    visibility=visibility,
-                    status=Video.Status.HELD if _policy_holds(job) else Video.Status.PUBLISHED,
-                    remix_of=source,
-                    duration=float(probe.get("duration") or job.seconds or 0),
-                    width=int(probe.get("width") or job.width),
-                    height=int(probe.get("height") or job.height),
-                    published_at=now,
-                    created_at=now,
-                    hot_base=ranking.recency(now),
-                    hot_score=ranking.hot_score(likes=0, comments=0, remixes=0, published_at=now),
-                    score_updated_at=now,
-                )
-        except IntegrityError:
-            raise AlreadyPublished() from None
-        if source is not None:
-            Video.objects.filter(pk=source.pk).update(
-                **ranking.counter_update(remixes=1), score_updated_at=now
-            )
-            _notify(
-                source.author,
-                Notification.Kind.REMIX,
-                actor=user,
-                data={"video": str(video.id), "remix_of": str(source.id)},
-            )
-        for cameo in cameos:
-            _notify(
-                cameo.owner,
-                Notification.Kind.CAMEO_USE,
-                actor=user,
-                data={"video": str(video.id), "cameo": str(cameo.id), "event": "published"},
-            )
+
+def _new_video(user, job: GenerationJob, *, caption: str, visibility: str) -> Video:
+    probe = job.probe or {}
+    now = timezone.now()
+    return Video(
+        job=job,
+        author=user,
+        caption=caption,
+        visibility=visibility,
+        status=Video.Status.PUBLISHED,
+        duration=float(probe.get("duration") or job.seconds or 0),
+        width=int(probe.get("width") or job.width),
+        height=int(probe.get("height") or job.height),
+        published_at=now,
+        created_at=now,
+        hot_base=ranking.recency(now),
+        hot_score=ranking.hot_score(likes=0, comments=0, remixes=0, published_at=now),
+        score_updated_at=now,
+    )
+
+
+def do_publish_video(prepared: PreparedPublish) -> Video:
+    """Write the checked video, count the remix and tell the people concerned."""
+    video, author = prepared.video, prepared.video.author
+    try:
+        with transaction.atomic():
+            video.save(force_insert=True)
+    except IntegrityError:
+        raise AlreadyPublished() from None
+    source = video.remix_of
+    if source is not None:
+        Video.objects.filter(pk=source.pk).update(
+            **ranking.counter_update(remixes=1), score_updated_at=video.published_at
+        )
+        data = {"video": str(video.id), "remix_of": str(source.id)}
+        _notify(source.author, Notification.Kind.REMIX, actor=author, data=data)
+    for cameo in prepared.cameos:
+        data = {"video": str(video.id), "cameo": str(cameo.id), "event": "published"}
+        _notify(cameo.owner, Notification.Kind.CAMEO_USE, actor=author, data=data)
     return video
 
 
 def update_video(user, video_id, *, caption=None, visibility=None) -> Video:
-    """Author-only edit of caption and visibility (others get 404: they cannot tell it exists)."""
+    """Author-only edit of caption and visibility (others get 404: they cannot tell it exists).
+
+    A wider audience (private → followers → public) re-checks consent; a caption the content
+    gate holds puts a published video on hold for review.
+    """
     with transaction.atomic():
-        video = access_video(user, video_id, for_update=True)
+        video = access_video(user, video_id, for_update=True, with_author=True)
         if video.author_id != user.id:
             raise NotFound("No such video.")
         fields = []
+        if visibility is not None:
+            _check_visibility(visibility)
+            if _AUDIENCE_RANK[visibility] > _AUDIENCE_RANK[video.visibility]:
+                check_video_consent(video, context="visibility")
+            video.visibility = visibility
+            fields.append("visibility")
         if caption is not None:
             video.caption = _clean_text(caption, field="caption", allow_empty=True)
             fields.append("caption")
-        if visibility is not None:
-            if visibility not in Video.Visibility.values:
-                raise ValidationError(
-                    {"visibility": [f"Must be one of {', '.join(Video.Visibility)}."]}
-                )
-            video.visibility = visibility
-            fields.append("visibility")
+            cameos = _video_cameos(video)
+            if check_text_policy(user, video.caption, field="caption", cameos=cameos):
+                _hold_for_review(video, fields)
         if fields:
             video.save(update_fields=fields)
     return video
 
 
+def _hold_for_review(video: Video, fields: list) -> None:
+    if video.status == Video.Status.PUBLISHED:
+        video.status = Video.Status.HELD
+        video.status_reason = "caption held for review"
+        fields += ["status", "status_reason"]
+
+
 def delete_video(user, video_id) -> None:
-    """The author deletes their video: it leaves every list at once (status deleted)."""
+    """The author deletes their video: it leaves every list at once (status deleted) and its
+    files are deleted once that commits."""
     with transaction.atomic():
         video = access_video(user, video_id, for_update=True)
         if video.author_id != user.id:
@@ -170,13 +245,15 @@ def delete_video(user, video_id) -> None:
         video.status = Video.Status.DELETED
         video.status_reason = "deleted by author"
         video.save(update_fields=["status", "status_reason"])
+        discard_job_files([video.job_id])
 
 
 # --- moderation and consent --------------------------------------------------------------
 
 
-def hide_video(video, *, status: str, reason: str, actor=None) -> Video:
-    """Moderation takes a video out of every feed (status removed or held)."""
+def hide_video(video, *, status: str, reason: str) -> Video:
+    """Moderation takes a video out of every feed (status removed or held), files kept (a
+    restore must be able to put it back) but no longer served (config/storage.py)."""
     if status not in (Video.Status.REMOVED, Video.Status.HELD, Video.Status.TAKEN_DOWN):
         raise ValueError(f"hide_video cannot set status {status!r}")
     Video.objects.filter(pk=video.pk).exclude(status=Video.Status.DELETED).update(
@@ -186,31 +263,54 @@ def hide_video(video, *, status: str, reason: str, actor=None) -> Video:
     return video
 
 
-def restore_video(video, *, actor=None) -> Video:
-    """Moderation puts a hidden video back (an author's deletion is never undone here)."""
-    Video.objects.filter(pk=video.pk).exclude(status=Video.Status.DELETED).update(
-        status=Video.Status.PUBLISHED, status_reason=""
-    )
+def restore_video(video) -> Video:
+    """Moderation puts a hidden video back (an author's deletion is never undone here).
+
+    A restore widens the audience again, so consent is re-checked first: a refusal raises
+    CameoUseRefused (naming the cameo) and the video stays hidden.
+    """
+    with transaction.atomic():
+        locked = (
+            Video.objects.select_for_update(of=("self",)).select_related("author").get(pk=video.pk)
+        )
+        if locked.status != Video.Status.DELETED:
+            check_video_consent(locked, context="restore")
+            Video.objects.filter(pk=video.pk).update(
+                status=Video.Status.PUBLISHED, status_reason=""
+            )
     video.refresh_from_db(fields=["status", "status_reason"])
     return video
 
 
-def take_down_video(video, *, reason: str, actor=None) -> Video:
-    """A cameo owner (or revoked consent) takes a video down."""
-    return hide_video(video, status=Video.Status.TAKEN_DOWN, reason=reason, actor=actor)
+def take_down_video(video, *, reason: str) -> Video:
+    """A cameo owner (or revoked consent) takes a video down for good: its files are deleted."""
+    hide_video(video, status=Video.Status.TAKEN_DOWN, reason=reason)
+    if video.status == Video.Status.TAKEN_DOWN:
+        discard_job_files([video.job_id])
+    return video
 
 
 def take_down_videos_for_cameo(cameo, *, reason: str) -> int:
-    """Take down every published or held video whose job used `cameo`; returns how many.
+    """Take down every published or held video whose job used `cameo`, deleting their files;
+    returns how many.
 
     Runs inside the revoking transaction (receiver of cameo_consent_revoked), so the takedown
-    commits or rolls back with the revocation. Unpublished jobs are generation's to cancel.
+    commits or rolls back with the revocation (the files go after it commits). Unpublished
+    jobs are generation's to cancel.
     """
-    return (
+    gone = (Video.Status.DELETED, Video.Status.TAKEN_DOWN)
+    job_ids = list(
         Video.objects.filter(job__job_cameos__cameo=cameo)
-        .exclude(status__in=(Video.Status.DELETED, Video.Status.TAKEN_DOWN))
+        .exclude(status__in=gone)
+        .values_list("job_id", flat=True)
+    )
+    taken = (
+        Video.objects.filter(job_id__in=job_ids)
+        .exclude(status__in=gone)
         .update(status=Video.Status.TAKEN_DOWN, status_reason=reason[:255])
     )
+    discard_job_files(job_ids)
+    return taken
 
 
 # --- likes -------------------------------------------------------------------------------
@@ -374,11 +474,14 @@ def add_comment(user, video_id, *, body, parent_id=None) -> Comment:
     """Comment on a video, or reply to a top-level comment of the same video (one level).
 
     The video row is locked first so that comment_count and a concurrent deletion of the
-    parent are serialised per video.
+    parent are serialised per video. The body passes the content gate with the video's
+    cameos: BLOCK is a 400 on `body`; HOLD is accepted (a comment is never rendered and has
+    no review state; reports bring it to a moderator).
     """
     body = _clean_text(body, field="body")
     with transaction.atomic():
         video = _live_video(user, video_id, for_update=True)
+        check_text_policy(user, body, field="body", cameos=_video_cameos(video))
         parent = None
         if parent_id is not None:
             try:

@@ -23,7 +23,6 @@ from feed.serializers import (
     ViewSerializer,
     page_row_dict,
 )
-from generation.models import GenerationJob
 
 
 def _video_response(request, video, status_code=status.HTTP_200_OK, headers=None):
@@ -53,14 +52,9 @@ class VideoCreateView(APIView):
     def post(self, request):
         data = PublishSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        job = GenerationJob.objects.filter(
-            pk=data.validated_data["generation"], user=request.user
-        ).first()
-        if job is None:
-            raise NotFound({"generation": ["No such generation."]})
         video = services.publish_video(
             request.user,
-            job,
+            data.validated_data["generation"],
             caption=data.validated_data["caption"],
             visibility=data.validated_data["visibility"],
         )

@@ -5,10 +5,11 @@ import math
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from config.storage import file_url
+from config.storage import object_file_url, servable_refs
 from generation.formats import ASPECT_SIZES, MAX_SECONDS, MIN_SECONDS, SIZES, aspect_of
 from generation.models import GenerationJob
 from generation.services.jobs import MAX_PROMPT_CHARS, MAX_SEED
+from generation.services.publishing import job_file_ref
 from generation.storyboard import (
     CAMERA_MOVES,
     MAX_LENGTHS,
@@ -150,15 +151,35 @@ class GenerationJobSerializer(serializers.ModelSerializer):
 
     @extend_schema_field({"type": "string", "format": "uri-reference", "nullable": True})
     def get_video_url(self, job) -> str | None:
-        return file_url(job.video_file)
+        return self._file_url(job, job.video_file)
 
     @extend_schema_field({"type": "string", "format": "uri-reference", "nullable": True})
     def get_thumbnail_url(self, job) -> str | None:
-        return file_url(job.thumbnail_file)
+        return self._file_url(job, job.thumbnail_file)
 
     @extend_schema_field({"type": "string", "format": "uri-reference", "nullable": True})
     def get_preview_url(self, job) -> str | None:
-        return file_url(job.preview_file)
+        return self._file_url(job, job.preview_file)
+
+    def _file_url(self, job, name: str) -> str | None:
+        """An object-bound URL while the job's files may be shown, else None: once its video
+        is taken down, removed or deleted the author gets no URL either (files follow their
+        object, config/storage.py)."""
+        if not name or job.status != GenerationJob.Status.SUCCEEDED:
+            return None
+        ref = job_file_ref(job.pk)
+        if ref not in self._shown_refs(ref):
+            return None
+        return object_file_url(name, ref=ref)
+
+    def _shown_refs(self, ref: str) -> set[str]:
+        # Asked once per page: the list's jobs are resolved together (one query).
+        shown = getattr(self, "_shown", None)
+        if shown is None or ref not in self._asked:
+            page = getattr(self.parent, "instance", None) or []
+            self._asked = {ref, *(job_file_ref(j.pk) for j in page if hasattr(j, "pk"))}
+            self._shown = shown = servable_refs(self._asked)
+        return shown
 
 
 class StoryboardPlanRequestSerializer(serializers.Serializer):

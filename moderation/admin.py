@@ -163,8 +163,9 @@ def _bulk(action_value: str, label: str):
 def _target_context(item: ReviewItem) -> dict:
     """What the change view shows beside the item: the video and how it was made."""
     from accounts.models import Cameo, User
-    from config.storage import file_url
+    from config.storage import object_file_url
     from feed.models import Comment, Video
+    from generation.services.publishing import job_file_ref
 
     context: dict = {"target_kind": item.target_type}
     video = None
@@ -182,7 +183,9 @@ def _target_context(item: ReviewItem) -> dict:
         elif item.target_type == TargetType.CAMEO:
             cameo = Cameo.objects.select_related("owner").get(pk=item.target_id)
             context["cameo"] = cameo
-            context["video_url"] = file_url(cameo.source_clip)
+            context["video_url"] = object_file_url(
+                cameo.source_clip, ref=f"cameo:{cameo.pk}", staff=True
+            )
     except (Video.DoesNotExist, Comment.DoesNotExist, User.DoesNotExist, Cameo.DoesNotExist):
         context["missing"] = True
     except (ValueError, TypeError):
@@ -192,8 +195,10 @@ def _target_context(item: ReviewItem) -> dict:
         context.update(
             video=video,
             job=job,
-            video_url=file_url(job.video_file),
-            poster_url=file_url(job.thumbnail_file),
+            # Staff-only URLs: a removed or held video stays reviewable (restore needs it),
+            # but a URL copied out of the console serves nobody else.
+            video_url=object_file_url(job.video_file, ref=job_file_ref(job.pk), staff=True),
+            poster_url=object_file_url(job.thumbnail_file, ref=job_file_ref(job.pk), staff=True),
             storyboard=job.storyboard or [],
             cameos=[
                 {"handle": jc.cameo.owner.handle, "instructions": jc.cameo.instructions}

@@ -8,6 +8,7 @@ update commit together or not at all.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -19,7 +20,11 @@ from django.db.models import Count
 from django.utils import timezone
 from rest_framework.exceptions import NotFound, ValidationError
 
+from accounts.exceptions import CameoUseRefused
 from accounts.models import Notification, User
+from accounts.services.cameos import ensure_refusal_recorded
+from accounts.services.notifications import notify
+from accounts.services.users import suspend_user, unsuspend_user
 from config.exceptions import Conflict
 from moderation.models import (
     STRIKE_WINDOW,
@@ -310,8 +315,6 @@ def _active_strikes(user: User):
 
 
 def _notify_user(user: User | None, action: ModerationAction, **extra) -> None:
-    from accounts.services.notifications import notify
-
     if user is None:
         return
     notify(
@@ -330,7 +333,6 @@ def _notify_user(user: User | None, action: ModerationAction, **extra) -> None:
 
 def _apply_effect(target: Target, action: str, reason: str, moderator) -> None:
     """Change the target through its owner app's services."""
-    from accounts.services.users import suspend_user, unsuspend_user
     from feed import services as feed_services
     from feed.models import Video
 
@@ -338,16 +340,16 @@ def _apply_effect(target: Target, action: str, reason: str, moderator) -> None:
         if target.type == TargetType.VIDEO:
             if target.obj.status in (Video.Status.DELETED,):
                 raise ValidationError({"action": ["The author already deleted this video."]})
-            feed_services.hide_video(
-                target.obj, status=Video.Status.REMOVED, reason=reason, actor=moderator
-            )
+            feed_services.hide_video(target.obj, status=Video.Status.REMOVED, reason=reason)
         elif target.type == TargetType.COMMENT:
             _set_comment_removed(target.obj, True, reason=reason, moderator=moderator)
     elif action == Action.RESTORE:
         if target.type == TargetType.VIDEO:
             if target.obj.status not in (Video.Status.REMOVED, Video.Status.HELD):
                 raise NothingToReverse("Only a removed or held video can be restored.")
-            feed_services.restore_video(target.obj, actor=moderator)
+            # Consent is re-checked (feed.services.check_video_consent): a refusal leaves
+            # the video hidden and the moderator reads why (CameoUseRefused names the cameo).
+            feed_services.restore_video(target.obj)
         elif target.type == TargetType.COMMENT:
             if not target.obj.is_removed:
                 raise NothingToReverse("This comment is not removed.")
@@ -364,22 +366,15 @@ def _apply_effect(target: Target, action: str, reason: str, moderator) -> None:
 
 
 def _set_comment_removed(comment, removed: bool, *, reason: str, moderator) -> None:
-    # feed owns comments; use its moderation service when it has one. Until then the flag
-    # that the feed model keeps for moderation is set directly (feed reads it).
     from feed import services as feed_services
 
-    service = getattr(feed_services, "hide_comment" if removed else "restore_comment", None)
-    if service is not None:
-        if removed:
-            service(comment, reason=reason, actor=moderator)
-        else:
-            service(comment, actor=moderator)
-        return
-    type(comment).objects.filter(pk=comment.pk).update(is_removed=removed)
-    comment.is_removed = removed
+    if removed:
+        feed_services.hide_comment(comment, reason=reason, actor=moderator)
+    else:
+        feed_services.restore_comment(comment, actor=moderator)
 
 
-def take_moderation_action(moderator, item_or_target, action: str, reason: str, *, _appeal=None):
+def take_moderation_action(moderator, item_or_target, action: str, reason: str):
     """Apply `action` to a review item or a target (Video, Comment, User, Cameo or a
     (target_type, target_id) tuple) and log it. Returns the ModerationAction.
 
@@ -388,6 +383,31 @@ def take_moderation_action(moderator, item_or_target, action: str, reason: str, 
     target (and lift its strike). dismiss closes the item without touching anyone.
     """
     reason = _clean_reason(reason)
+    target = _check_action(item_or_target, action)
+    with _refusals_recorded(), transaction.atomic():
+        logged = _do_action(moderator, target, action, reason)
+        item = logged.review_item
+        item.status = (
+            ReviewItem.Status.DISMISSED if action == Action.DISMISS else ReviewItem.Status.ACTIONED
+        )
+        refresh_priority(item)
+    return logged
+
+
+@contextmanager
+def _refusals_recorded():
+    """A restore refused by the consent check rolls back the moderator's transaction, and
+    the `use_refused` ledger entry with it: write it again once that rollback is over (the
+    console is not a DRF view, whose exception handler would do it)."""
+    try:
+        yield
+    except CameoUseRefused as refusal:
+        ensure_refusal_recorded(refusal)
+        raise
+
+
+def _check_action(item_or_target, action: str) -> Target:
+    """The target `action` may be applied to, or a 400 naming `action` / `target`."""
     if action not in Action.values:
         raise ValidationError({"action": [f"Must be one of {', '.join(Action.values)}."]})
     if isinstance(item_or_target, ReviewItem) and action == Action.DISMISS:
@@ -400,51 +420,52 @@ def take_moderation_action(moderator, item_or_target, action: str, reason: str, 
         target = _as_target(item_or_target)
     if action not in ALLOWED_ACTIONS[target.type]:
         raise ValidationError({"action": [f"Cannot {action} a {target.type}."]})
-    with transaction.atomic():
-        item = _item_for(target)
-        reverses = None
-        if action == Action.RESTORE:
-            reverses = _last_unreversed(target, Action.REMOVE)
-        elif action == Action.UNSUSPEND:
-            # The suspension may have been taken from any of the user's items (a video…).
-            reverses = (
-                ModerationAction.objects.filter(affected_user=target.owner, action=Action.SUSPEND)
-                .exclude(reversed_by__isnull=False)
-                .order_by("-created_at", "-id")
-                .first()
-            )
-        _apply_effect(target, action, reason, moderator)
-        logged = ModerationAction.objects.create(
-            moderator=moderator,
-            action=action,
-            target_type=target.type,
-            target_id=target.id,
-            reason=reason,
-            affected_user=target.owner,
-            review_item=item,
-            reverses=reverses,
+    return target
+
+
+def _reversed_by(target: Target, action: str) -> ModerationAction | None:
+    """The earlier action that `action` reverses (restore → remove, unsuspend → suspend)."""
+    if action == Action.RESTORE:
+        return _last_unreversed(target, Action.REMOVE)
+    if action == Action.UNSUSPEND:
+        # The suspension may have been taken from any of the user's items (a video…).
+        return (
+            ModerationAction.objects.filter(affected_user=target.owner, action=Action.SUSPEND)
+            .exclude(reversed_by__isnull=False)
+            .order_by("-created_at", "-id")
+            .first()
         )
-        if reverses is not None:
-            Strike.objects.filter(action=reverses, removed_at__isnull=True).update(
-                removed_at=timezone.now()
-            )
-        if action in ModerationAction.STRIKING and target.owner is not None:
-            _give_strike(target.owner, logged)
-        if action != Action.DISMISS:
-            _notify_user(target.owner, logged)
-        if _appeal is None:
-            item.status = (
-                ReviewItem.Status.DISMISSED
-                if action == Action.DISMISS
-                else ReviewItem.Status.ACTIONED
-            )
-            refresh_priority(item)
+    return None
+
+
+def _do_action(moderator, target: Target, action: str, reason: str) -> ModerationAction:
+    """Effect, audit line, strike and notification; the caller holds the transaction and
+    decides what becomes of the review item."""
+    item = _item_for(target)
+    reverses = _reversed_by(target, action)
+    _apply_effect(target, action, reason, moderator)
+    logged = ModerationAction.objects.create(
+        moderator=moderator,
+        action=action,
+        target_type=target.type,
+        target_id=target.id,
+        reason=reason,
+        affected_user=target.owner,
+        review_item=item,
+        reverses=reverses,
+    )
+    if reverses is not None:
+        Strike.objects.filter(action=reverses, removed_at__isnull=True).update(
+            removed_at=timezone.now()
+        )
+    if action in ModerationAction.STRIKING and target.owner is not None:
+        _give_strike(target.owner, logged)
+    if action != Action.DISMISS:
+        _notify_user(target.owner, logged)
     return logged
 
 
 def _give_strike(user: User, logged: ModerationAction) -> Strike:
-    from accounts.services.users import suspend_user
-
     now = timezone.now()
     strike = Strike.objects.create(
         user=user, action=logged, created_at=now, expires_at=now + STRIKE_WINDOW
@@ -508,89 +529,101 @@ def file_appeal(appellant: User, *, action_id, text) -> Appeal:
 
 def decide_appeal(moderator, appeal: Appeal, upheld: bool, reason: str) -> Appeal:
     """Uphold (reverse the action, lift its strike, lift a strikes suspension that no longer
-    has three strikes behind it) or deny an open appeal; the appellant is told either way."""
-    from accounts.services.notifications import notify
-    from accounts.services.users import unsuspend_user
+    has three strikes behind it) or deny an open appeal; the appellant is told either way.
 
+    An upheld removal restores the video only if consent still holds for it (the restore
+    re-checks it); otherwise the appeal is still upheld and its strike lifted, the video stays
+    hidden, and the decision says so (`restored: false`).
+    """
     reason = _clean_reason(reason)
     with transaction.atomic():
         appeal = Appeal.objects.select_for_update().select_related("action").get(pk=appeal.pk)
         if appeal.status != Appeal.Status.OPEN:
             raise Conflict("This appeal is already decided.")
-        action = appeal.action
-        user = appeal.appellant
+        restored = None
         if upheld:
-            if action.action == Action.REMOVE and not action.reversed_by.exists():
-                try:
-                    with transaction.atomic():
-                        take_moderation_action(
-                            moderator,
-                            (action.target_type, action.target_id),
-                            Action.RESTORE,
-                            f"Appeal upheld: {reason}",
-                            _appeal=appeal,
-                        )
-                except (NothingToReverse, ValidationError):
-                    # The author deleted it meanwhile: nothing to put back, the strike still goes.
-                    pass
-            elif action.action == Action.SUSPEND and not action.reversed_by.exists():
-                user.refresh_from_db(fields=["suspended_until"])
-                if user.is_suspended:
-                    take_moderation_action(
-                        moderator,
-                        user,
-                        Action.UNSUSPEND,
-                        f"Appeal upheld: {reason}",
-                        _appeal=appeal,
-                    )
-            Strike.objects.filter(action=action, removed_at__isnull=True).update(
-                removed_at=timezone.now()
-            )
-            user.refresh_from_db(fields=["suspended_until"])
-            if user.is_suspended and _active_strikes(user).count() < STRIKES_TO_SUSPEND:
-                latest = (
-                    ModerationAction.objects.filter(
-                        affected_user=user, action__in=[Action.SUSPEND, Action.UNSUSPEND]
-                    )
-                    .order_by("-created_at", "-id")
-                    .first()
-                )
-                if (
-                    latest is not None
-                    and latest.action == Action.SUSPEND
-                    and latest.moderator_id is None
-                ):
-                    unsuspend_user(user, actor=moderator)
-                    ModerationAction.objects.create(
-                        moderator=moderator,
-                        action=Action.UNSUSPEND,
-                        target_type=TargetType.USER,
-                        target_id=str(user.pk),
-                        reason=f"Fewer than {STRIKES_TO_SUSPEND} strikes after an upheld appeal",
-                        affected_user=user,
-                        reverses=latest,
-                    )
-        appeal.status = Appeal.Status.UPHELD if upheld else Appeal.Status.DENIED
-        appeal.decided_by = moderator
-        appeal.decided_at = timezone.now()
-        appeal.decision_reason = reason
-        appeal.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
-        if action.review_item_id:
-            item = ReviewItem.objects.select_for_update().get(pk=action.review_item_id)
-            item.has_open_appeal = Appeal.objects.filter(
-                action__review_item=item, status=Appeal.Status.OPEN
-            ).exists()
-            if not item.has_open_appeal:
-                item.status = ReviewItem.Status.ACTIONED
-            refresh_priority(item)
-        notify(
-            user,
-            Notification.Kind.MODERATION,
-            data={
-                "appeal_id": appeal.pk,
-                "action_id": action.pk,
-                "appeal": appeal.status,
-                "reason": reason,
-            },
-        )
+            restored = _reverse_appealed_action(moderator, appeal.action, reason)
+            _lift_strikes_suspension(moderator, appeal.appellant)
+        _record_decision(moderator, appeal, upheld, reason)
+        _close_appeal_item(appeal.action)
+        data = {"appeal_id": appeal.pk, "action_id": appeal.action_id, "appeal": appeal.status}
+        if restored is not None:
+            data["restored"] = restored
+        notify(appeal.appellant, Notification.Kind.MODERATION, data={**data, "reason": reason})
     return appeal
+
+
+def _reverse_appealed_action(moderator, action: ModerationAction, reason: str) -> bool | None:
+    """Undo the appealed remove or suspend and lift its strike; for a remove, whether the
+    target was put back (False: deleted meanwhile, or consent refused)."""
+    why = f"Appeal upheld: {reason}"
+    restored = None
+    if action.action == Action.REMOVE and not action.reversed_by.exists():
+        restored = _restore_for_appeal(moderator, action, why)
+    elif action.action == Action.SUSPEND and not action.reversed_by.exists():
+        user = action.affected_user
+        user.refresh_from_db(fields=["suspended_until"])
+        if user.is_suspended:
+            _do_action(moderator, _as_target(user), Action.UNSUSPEND, why)
+    Strike.objects.filter(action=action, removed_at__isnull=True).update(removed_at=timezone.now())
+    return restored
+
+
+def _restore_for_appeal(moderator, action: ModerationAction, why: str) -> bool:
+    try:
+        with transaction.atomic():
+            target = _check_action((action.target_type, action.target_id), Action.RESTORE)
+            _do_action(moderator, target, Action.RESTORE, why)
+    except CameoUseRefused as refusal:
+        ensure_refusal_recorded(refusal)  # its ledger row went with the savepoint
+        return False
+    except (NothingToReverse, ValidationError):
+        return False  # the author deleted it meanwhile: nothing to put back
+    return True
+
+
+def _lift_strikes_suspension(moderator, user: User) -> None:
+    """Lift an automatic strikes suspension that no longer has three strikes behind it."""
+    user.refresh_from_db(fields=["suspended_until"])
+    if not user.is_suspended or _active_strikes(user).count() >= STRIKES_TO_SUSPEND:
+        return
+    latest = (
+        ModerationAction.objects.filter(
+            affected_user=user, action__in=[Action.SUSPEND, Action.UNSUSPEND]
+        )
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if latest is None or latest.action != Action.SUSPEND or latest.moderator_id is not None:
+        return
+    unsuspend_user(user, actor=moderator)
+    ModerationAction.objects.create(
+        moderator=moderator,
+        action=Action.UNSUSPEND,
+        target_type=TargetType.USER,
+        target_id=str(user.pk),
+        reason=f"Fewer than {STRIKES_TO_SUSPEND} strikes after an upheld appeal",
+        affected_user=user,
+        reverses=latest,
+    )
+
+
+def _record_decision(moderator, appeal: Appeal, upheld: bool, reason: str) -> None:
+    appeal.status = Appeal.Status.UPHELD if upheld else Appeal.Status.DENIED
+    appeal.decided_by = moderator
+    appeal.decided_at = timezone.now()
+    appeal.decision_reason = reason
+    appeal.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
+
+
+def _close_appeal_item(action: ModerationAction) -> None:
+    """The item goes back to `actioned` once no appeal on it is open."""
+    if not action.review_item_id:
+        return
+    item = ReviewItem.objects.select_for_update().get(pk=action.review_item_id)
+    item.has_open_appeal = Appeal.objects.filter(
+        action__review_item=item, status=Appeal.Status.OPEN
+    ).exists()
+    if not item.has_open_appeal:
+        item.status = ReviewItem.Status.ACTIONED
+    refresh_priority(item)

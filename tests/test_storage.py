@@ -132,3 +132,34 @@ def test_delete_file_removes_the_object(backend, request, db):
     name = storage.save_file("tmp/del.txt", b"x")
     storage.delete_file(name)
     assert not storage.file_exists(name)
+
+
+# --- Files and streaming (API.md v1.1): ranges and ETags on every served file ---------------
+
+
+def test_local_file_answers_a_byte_range(client, db):
+    url = storage.file_url(storage.save_file("avatars/r.bin", b"0123456789"))
+    whole = client.get(url)
+    assert whole["Accept-Ranges"] == "bytes" and whole["ETag"]
+    part = client.get(url, HTTP_RANGE="bytes=2-5")
+    assert part.status_code == 206
+    assert part["Content-Range"] == "bytes 2-5/10"
+    assert b"".join(part.streaming_content) == b"2345"
+    tail = client.get(url, HTTP_RANGE="bytes=-3")
+    assert b"".join(tail.streaming_content) == b"789"
+    open_ended = client.get(url, HTTP_RANGE="bytes=8-")
+    assert b"".join(open_ended.streaming_content) == b"89"
+
+
+def test_local_unsatisfiable_range_is_416(client, db):
+    url = storage.file_url(storage.save_file("avatars/s.bin", b"abc"))
+    response = client.get(url, HTTP_RANGE="bytes=10-20")
+    assert response.status_code == 416
+    assert response["Content-Range"] == "bytes */3"
+
+
+def test_local_etag_gives_304(client, db):
+    url = storage.file_url(storage.save_file("avatars/t.bin", b"same"))
+    etag = client.get(url)["ETag"]
+    assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
+    assert client.get(url, HTTP_IF_NONE_MATCH='"other"').status_code == 200

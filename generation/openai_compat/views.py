@@ -9,11 +9,10 @@ in_progress, succeeded → completed, failed/blocked/cancelled → failed. Error
 
 import uuid
 
-from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
@@ -22,7 +21,7 @@ from rest_framework.views import APIView
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
 from config.exceptions import api_exception_handler
-from config.storage import open_file
+from config.storage import file_response, servable_refs
 from generation import services
 from generation.exceptions import VideoNotReady
 from generation.models import GenerationJob
@@ -33,6 +32,7 @@ from generation.openai_compat.serializers import (
     VideoObjectSerializer,
     VideoRemixSerializer,
 )
+from generation.services.publishing import job_file_ref
 
 VARIANTS = {
     "video": ("video_file", "video/mp4"),
@@ -206,9 +206,13 @@ class VideoContentView(OpenAICompatView):
         name = getattr(job, field)
         if job.status != GenerationJob.Status.SUCCEEDED or not name:
             raise VideoNotReady()
+        if job_file_ref(job.pk) not in servable_refs([job_file_ref(job.pk)]):
+            # Taken down, removed or deleted: the bytes follow the video (config/storage.py).
+            raise NotFound("No such video.")
         extension = "mp4" if variant == "video" else "jpg"
-        return FileResponse(
-            open_file(name),
+        return file_response(
+            request._request,
+            name,
             content_type=content_type,
             filename=f"{job.id}-{variant}.{extension}",
         )
