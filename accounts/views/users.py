@@ -3,7 +3,7 @@
 from django.db.models import Exists, OuterRef
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -31,6 +31,7 @@ from accounts.serializers.users import (
 from accounts.services import tokens as token_services
 from accounts.services import users as user_services
 from accounts.services.notifications import mark_notifications_read
+from config.parsers import JSONParser
 
 ERRORS = {
     400: OpenApiResponse(description="Invalid input; the body names each bad field."),
