@@ -345,6 +345,8 @@ GENERATION_TASK_SOFT_TIME_LIMIT = env_int("GENERATION_TASK_SOFT_TIME_LIMIT", 150
 GENERATION_TASK_TIME_LIMIT = env_int("GENERATION_TASK_TIME_LIMIT", 1800)
 # How long a "for you" session (the ranked list behind its cursors) lives in the cache.
 FEED_SESSION_SECONDS = env_int("FEED_SESSION_SECONDS", 1800)
+# A viewer's view of a video counts once per this many seconds (feed.services.record_view).
+FEED_VIEW_WINDOW_SECONDS = env_int("FEED_VIEW_WINDOW_SECONDS", 24 * 3600)
 MODERATION_SUSPENSION_DAYS = env_int("MODERATION_SUSPENSION_DAYS", 30)
 MODERATION_OUTPUT_MAX_BYTES = env_int("MODERATION_OUTPUT_MAX_BYTES", 200 * 1024 * 1024)
 # Use the packaged embedding model (extra `semantic`) when installed; off forces the fallback.
