@@ -239,6 +239,10 @@ AVATAR_MAX_BYTES = env_int("AVATAR_MAX_BYTES", 5 * 1024 * 1024)
 AVATAR_MAX_PIXELS = env_int("AVATAR_MAX_PIXELS", 40_000_000)
 AVATAR_SIZE = 512
 CAMEO_CLIP_MAX_BYTES = env_int("CAMEO_CLIP_MAX_BYTES", 50 * 1024 * 1024)
+# The cameo motion check's budget (media/motion.py): worker seconds and decoded pixels
+# (width x height x frames). A clip it cannot judge within both is rejected.
+CAMEO_MOTION_MAX_SECONDS = float(env("CAMEO_MOTION_MAX_SECONDS", "10"))
+CAMEO_MOTION_MAX_PIXELS = env_int("CAMEO_MOTION_MAX_PIXELS", 4_000_000_000)
 # JSON in a request (body or multipart field) nesting deeper than this is a 400 (config/parsers.py).
 JSON_MAX_DEPTH = env_int("JSON_MAX_DEPTH", 64)
 
