@@ -78,16 +78,16 @@ class TokenRefreshThrottledView(APIView):
     authentication_classes: list = []
     throttle_scope = "auth"
 
+    def get_authenticate_header(self, request):
+        # Without authentication classes DRF would turn the refused token's 401 into a 403.
+        return 'Bearer realm="api"'
+
     @extend_schema(
         request=RefreshRequestSerializer,
         responses={200: TokenPairSerializer, **ERRORS, **UNAUTHENTICATED},
         tags=["auth"],
         summary="Exchange a refresh token for a new access and refresh token",
     )
-    def get_authenticate_header(self, request):
-        # Without authentication classes DRF would turn the refused token's 401 into a 403.
-        return 'Bearer realm="api"'
-
     def post(self, request):
         serializer = RefreshRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -115,3 +115,25 @@ def test_25_digit_parent_in_comment_body_is_400(world):
     )
     assert response.status_code == 400
     assert "parent" in response.json()
+
+
+@pytest.mark.parametrize("text", [DEEP_JSON, JUST_TOO_DEEP])
+def test_json_text_in_a_form_field_is_read_with_the_same_bound(text):
+    """For multipart fields that carry JSON (e.g. `storyboard`): a ValueError, as bad JSON is."""
+    from config.parsers import JSONTooDeep, loads_request_json
+
+    with pytest.raises(JSONTooDeep):
+        loads_request_json(text)
+    assert loads_request_json('{"shots": [{"caption": "hi"}]}') == {"shots": [{"caption": "hi"}]}
+
+
+@pytest.mark.parametrize("after", ["garbage", "9" * 25, "00000000-0000-4000-8000-000000000000"])
+def test_crafted_v1_after_is_4xx(world, after):
+    response = _client(world.alice).get("/v1/videos", {"after": after})
+    assert 400 <= response.status_code < 500
+
+
+@pytest.mark.parametrize("limit", ["9" * 25, "-1", "x"])
+def test_crafted_v1_limit_is_400(world, limit):
+    response = _client(world.alice).get("/v1/videos", {"limit": limit})
+    assert response.status_code == 400
