@@ -9,8 +9,10 @@ urlpatterns = [
     path("auth/register", users.RegisterView.as_view(), name="auth-register"),
     path("auth/token", users.TokenView.as_view(), name="auth-token"),
     path("auth/token/refresh", users.TokenRefreshThrottledView.as_view(), name="auth-refresh"),
+    path("auth/logout", users.LogoutView.as_view(), name="auth-logout"),
     # --- me and profiles -----------------------------------------------------------------
     path("me", users.MeView.as_view(), name="me"),
+    path("me/password", users.PasswordView.as_view(), name="me-password"),
     path("users/<str:handle>", users.UserDetailView.as_view(), name="user-detail"),
     path("users/<str:handle>/follow", users.FollowView.as_view(), name="user-follow"),
     path("users/<str:handle>/block", users.BlockView.as_view(), name="user-block"),

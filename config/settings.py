@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework_simplejwt",
+    "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI served from our static files, no CDN
     "accounts",
@@ -242,6 +243,12 @@ AVATAR_MAX_BYTES = env_int("AVATAR_MAX_BYTES", 5 * 1024 * 1024)
 AVATAR_MAX_PIXELS = env_int("AVATAR_MAX_PIXELS", 40_000_000)
 AVATAR_SIZE = 512
 CAMEO_CLIP_MAX_BYTES = env_int("CAMEO_CLIP_MAX_BYTES", 50 * 1024 * 1024)
+# The cameo motion check's budget (media/motion.py): worker seconds and decoded pixels
+# (width x height x frames). A clip it cannot judge within both is rejected.
+CAMEO_MOTION_MAX_SECONDS = float(env("CAMEO_MOTION_MAX_SECONDS", "10"))
+CAMEO_MOTION_MAX_PIXELS = env_int("CAMEO_MOTION_MAX_PIXELS", 4_000_000_000)
+# JSON in a request (body or multipart field) nesting deeper than this is a 400 (config/parsers.py).
+JSON_MAX_DEPTH = env_int("JSON_MAX_DEPTH", 64)
 
 # --- REST framework ------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -250,6 +257,13 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # DRF's parsers with a JSON nesting bound (config/parsers.py); views that list their own
+    # parsers use config.parsers.JSONParser too.
+    "DEFAULT_PARSER_CLASSES": [
+        "config.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "config.pagination.CreatedCursorPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -279,6 +293,12 @@ SIMPLE_JWT = {
     "USER_ID_FIELD": "id",
     "USER_ID_CLAIM": "user_id",
     "UPDATE_LAST_LOGIN": False,
+    # Refresh tokens are spent once (rotation, logout: accounts/services/tokens.py), and every
+    # token carries a digest of the password it was issued under, so a password change ends
+    # them all. Enabling this logs out tokens issued before it (they lack the claim).
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "CHECK_REVOKE_TOKEN": True,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Cutaway API",
@@ -333,6 +353,8 @@ GENERATION_TASK_SOFT_TIME_LIMIT = env_int("GENERATION_TASK_SOFT_TIME_LIMIT", 150
 GENERATION_TASK_TIME_LIMIT = env_int("GENERATION_TASK_TIME_LIMIT", 1800)
 # How long a "for you" session (the ranked list behind its cursors) lives in the cache.
 FEED_SESSION_SECONDS = env_int("FEED_SESSION_SECONDS", 1800)
+# A viewer's view of a video counts once per this many seconds (feed.services.record_view).
+FEED_VIEW_WINDOW_SECONDS = env_int("FEED_VIEW_WINDOW_SECONDS", 24 * 3600)
 MODERATION_SUSPENSION_DAYS = env_int("MODERATION_SUSPENSION_DAYS", 30)
 MODERATION_OUTPUT_MAX_BYTES = env_int("MODERATION_OUTPUT_MAX_BYTES", 200 * 1024 * 1024)
 # Use the packaged embedding model (extra `semantic`) when installed; off forces the fallback.

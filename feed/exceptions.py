@@ -3,13 +3,7 @@
 from rest_framework import exceptions
 
 from config.exceptions import Conflict
-
-
-class InvalidCursor(exceptions.APIException):
-    # Not a ValidationError subclass: the exception handler would label it "invalid".
-    status_code = 400
-    default_detail = {"cursor": ["Invalid cursor."]}
-    default_code = "invalid_cursor"
+from config.pagination import InvalidCursor  # noqa: F401  (one cursor error for every list)
 
 
 class CursorExpired(exceptions.APIException):

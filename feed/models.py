@@ -120,13 +120,26 @@ class Comment(models.Model):
 
 
 class View(models.Model):
+    """One counted view: at most one per viewer, video and FEED_VIEW_WINDOW_SECONDS window.
+
+    `window_index` is the window's number since the epoch; the unique constraint is what
+    keeps a viewer from counting twice (feed.services.record_view). Rows from before the
+    window existed have none (NULLs never collide).
+    """
+
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="views")
     watched_ms = models.PositiveIntegerField()
+    window_index = models.BigIntegerField(null=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         indexes = [models.Index(fields=["user", "video"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "video", "window_index"], name="view_once_per_window"
+            )
+        ]
 
 
 class NotInterested(models.Model):

@@ -192,11 +192,23 @@ class CommentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+# Comment ids are BigAutoField: a larger number is no comment, and would overflow the column.
+MAX_COMMENT_ID = 2**63 - 1
+
+
 class CommentCreateSerializer(serializers.Serializer):
     """POST videos/{id}/comments: `{body, parent?}`; body 1–500 characters after trimming."""
 
     body = serializers.CharField(max_length=MAX_COMMENT_CHARS)
-    parent = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    parent = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=MAX_COMMENT_ID
+    )
+
+
+class CommentListQuerySerializer(serializers.Serializer):
+    """GET videos/{id}/comments: `?parent=<id>` lists one thread's replies."""
+
+    parent = serializers.IntegerField(required=False, min_value=1, max_value=MAX_COMMENT_ID)
 
 
 class ViewSerializer(serializers.Serializer):

@@ -6,9 +6,11 @@ hot score is refreshed in that same UPDATE (feed/ranking.py).
 """
 
 import functools
+import math
 import uuid
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
@@ -554,16 +556,44 @@ def _lock_video(video_id) -> None:
 
 
 def record_view(user, video_id, *, watched_ms) -> None:
+    """Count a view: never the author's, once per viewer per FEED_VIEW_WINDOW_SECONDS, and
+    `watched_ms` capped by the clip's duration.
+
+    The database decides "once": the insert of the (user, video, window) row is
+    ON CONFLICT DO NOTHING, and the counters move only when it inserted a row, so concurrent
+    calls cannot count twice.
+    """
     if isinstance(watched_ms, bool) or not isinstance(watched_ms, int):
         raise ValidationError({"watched_ms": ["Must be an integer."]})
     if not 0 <= watched_ms <= MAX_WATCHED_MS:
         raise ValidationError({"watched_ms": [f"Must be between 0 and {MAX_WATCHED_MS}."]})
     with transaction.atomic():
         video = _live_video(user, video_id)
-        View.objects.create(user=user, video=video, watched_ms=watched_ms)
+        if video.author_id == user.pk:
+            return
+        if video.duration > 0:  # 0: duration unknown (a video stored before probing)
+            watched_ms = min(watched_ms, math.ceil(video.duration * 1000))
+        now = timezone.now()
+        window_index = int(now.timestamp()) // settings.FEED_VIEW_WINDOW_SECONDS
+        if not _insert_view_once(user.pk, video.pk, window_index, watched_ms, now):
+            return
         Video.objects.filter(pk=video.pk).update(
             view_count=F("view_count") + 1, watch_ms_total=F("watch_ms_total") + watched_ms
         )
+
+
+def _insert_view_once(user_id, video_id, window_index, watched_ms, now) -> bool:
+    """Insert the view row unless this window already has one; True when it inserted."""
+    table = connection.ops.quote_name(View._meta.db_table)
+    video_pk = View._meta.get_field("video").get_db_prep_value(video_id, connection)
+    created = View._meta.get_field("created_at").get_db_prep_value(now, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (user_id, video_id, window_index, watched_ms, created_at)"  # noqa: S608
+            " VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING RETURNING id",
+            [user_id, video_pk, window_index, watched_ms, created],
+        )
+        return cursor.fetchone() is not None
 
 
 def mark_not_interested(user, video_id) -> None:

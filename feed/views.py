@@ -15,6 +15,7 @@ from feed.models import Comment
 from feed.pagination import FollowingPagination, ForYouPagination, PublishedCursorPagination
 from feed.serializers import (
     CommentCreateSerializer,
+    CommentListQuerySerializer,
     CommentSerializer,
     ExplainSerializer,
     PublishSerializer,
@@ -104,7 +105,9 @@ class VideoCommentsView(GenericAPIView):
         self.throttle_scope = "comments" if self.request.method == "POST" else None
         return super().get_throttles()
 
-    @extend_schema(responses={200: CommentSerializer(many=True)})
+    @extend_schema(
+        parameters=[CommentListQuerySerializer], responses={200: CommentSerializer(many=True)}
+    )
     def get(self, request, video_id):
         video = selectors.access_video(request.user, video_id)
         comments = (
@@ -112,15 +115,10 @@ class VideoCommentsView(GenericAPIView):
             .exclude(selectors.blocked_authors_q(request.user))
             .select_related("author")
         )
-        parent = request.query_params.get("parent")
-        if parent is not None:
-            try:
-                comments = comments.filter(parent_id=int(parent))
-            except ValueError:
-                return Response(
-                    {"parent": ["Must be a comment id."], "code": "invalid"},
-                    status=status.HTTP_400_BAD_REQUEST,
-                )
+        query = CommentListQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        if "parent" in query.validated_data:
+            comments = comments.filter(parent_id=query.validated_data["parent"])
         page = self.paginate_queryset(comments)
         return self.get_paginated_response(CommentSerializer(page, many=True).data)
 

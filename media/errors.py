@@ -12,6 +12,7 @@ UNSUPPORTED_CODEC = "unsupported_codec"  # a stream codec outside the allow-list
 TOO_LARGE = "too_large"  # width/height, byte size or stream count above the bounds
 PROBE_TIMEOUT = "probe_timeout"  # opening/decoding did not finish within the time budget
 NOT_AN_IMAGE = "not_an_image"  # not a JPEG/PNG/WebP we can decode (media.images)
+MOTION_BUDGET_EXCEEDED = "motion_budget_exceeded"  # too costly to judge (media.motion)
 
 CODES = frozenset(
     {
@@ -23,6 +24,7 @@ CODES = frozenset(
         TOO_LARGE,
         PROBE_TIMEOUT,
         NOT_AN_IMAGE,
+        MOTION_BUDGET_EXCEEDED,
     }
 )
 

@@ -59,11 +59,13 @@ def other_user(make_user):
 @pytest.fixture
 def auth_client():
     """`auth_client(user)` → an APIClient carrying that user's JWT access token."""
-    from rest_framework_simplejwt.tokens import RefreshToken
+    from rest_framework_simplejwt.tokens import AccessToken
 
     def _auth_client(user):
         client = APIClient()
-        token = RefreshToken.for_user(user).access_token
+        # An access token alone: a refresh token would write an OutstandingToken row,
+        # which query budgets around `auth_client(user).get(...)` would count.
+        token = AccessToken.for_user(user)
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
         return client
 

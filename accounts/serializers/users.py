@@ -198,6 +198,23 @@ class TokenPairSerializer(serializers.Serializer):
     refresh = serializers.CharField()
 
 
+class RefreshRequestSerializer(serializers.Serializer):
+    """POST auth/token/refresh and auth/logout: `{refresh}`."""
+
+    refresh = serializers.CharField(max_length=4096)
+
+
+class PasswordChangeSerializer(serializers.Serializer):
+    """POST me/password: `{old_password, new_password}`; the new one passes Django's validators."""
+
+    old_password = serializers.CharField(
+        max_length=128, trim_whitespace=False, style={"input_type": "password"}
+    )
+    new_password = serializers.CharField(
+        max_length=128, trim_whitespace=False, style={"input_type": "password"}
+    )
+
+
 class RegisterResponseSerializer(serializers.Serializer):
     user = MeSerializer()
     access = serializers.CharField()

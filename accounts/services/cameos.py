@@ -31,6 +31,7 @@ from accounts.models import Block, Cameo, CameoGrant, ConsentEvent, Follow, Noti
 from accounts.services.notifications import notify
 from accounts.services.users import are_mutuals, is_blocked_between
 from accounts.signals import cameo_consent_revoked
+from media.motion import measure_motion_area  # the motion check lives in media (issue 13)
 
 logger = logging.getLogger(__name__)
 
@@ -358,63 +359,6 @@ def _inspect_clip(name: str) -> dict:
             "motion_area": round(motion, 4),
         },
     }
-
-
-def measure_motion_area(path, *, samples_per_second: float = 4.0, max_samples: int = 120) -> float:
-    """Largest fraction of the frame that changes between compared frames.
-
-    Frames are sampled a few times a second, shrunk to grey 96 px wide and compared cell by
-    cell (8x8 px): a cell counts as changed when its mean absolute difference exceeds a
-    threshold well above codec noise. Each sample is compared with the previous sample
-    (a quarter second apart: slow movement adds up) and with the frame just before it (so
-    movement that repeats in step with the sampling is not missed). A person moving their
-    head changes a face-sized block of cells; a still image or an empty room does not.
-    Call only after `probe_video` accepted the file.
-    """
-    import av
-    import numpy as np
-
-    from media.errors import NOT_A_VIDEO, InvalidMedia
-
-    cell = 8
-    threshold = 12.0
-    best = 0.0
-
-    def changed(a, b) -> float:
-        rows, cols = a.shape[0] // cell, a.shape[1] // cell
-        diff = np.abs(a[: rows * cell, : cols * cell] - b[: rows * cell, : cols * cell])
-        cells = diff.reshape(rows, cell, cols, cell).mean(axis=(1, 3))
-        return float((cells > threshold).mean())
-
-    try:
-        with av.open(str(path), mode="r", options={"protocol_whitelist": "file"}) as container:
-            stream = container.streams.video[0]
-            fps = float(stream.average_rate or 25)
-            step = max(1, round(fps / samples_per_second))
-            previous = before = None
-            taken = 0
-            for index, frame in enumerate(container.decode(stream)):
-                is_sample = index % step == 0
-                is_before = step > 1 and (index + 1) % step == 0
-                if not (is_sample or is_before):
-                    continue
-                width = 96
-                height = max(cell, round(frame.height * width / frame.width / cell) * cell)
-                grey = frame.reformat(width=width, height=height, format="gray").to_ndarray()
-                grey = grey[:height, :width].astype(np.float32)
-                if not is_sample:
-                    before = grey
-                    continue
-                for reference in (previous, before):
-                    if reference is not None and reference.shape == grey.shape:
-                        best = max(best, changed(grey, reference))
-                previous, before = grey, None
-                taken += 1
-                if taken >= max_samples:
-                    break
-    except (av.FFmpegError, ValueError) as exc:
-        raise InvalidMedia(NOT_A_VIDEO, "The video could not be decoded.") from exc
-    return best
 
 
 # --- Settings and grants ------------------------------------------------------------------

@@ -9,7 +9,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -26,6 +26,7 @@ from accounts.serializers.cameos import (
 )
 from accounts.services import cameos as services
 from config.pagination import CreatedCursorPagination
+from config.parsers import JSONParser
 
 TRUE_VALUES = {"1", "true", "yes", "on"}
 

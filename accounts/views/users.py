@@ -3,12 +3,13 @@
 from django.db.models import Exists, OuterRef
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
-from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
+from rest_framework_simplejwt.views import TokenObtainPairView
 
 from accounts.models import Follow, Notification
 from accounts.selectors import access_user, profiles
@@ -20,16 +21,22 @@ from accounts.serializers.users import (
     MeSerializer,
     MeUpdateSerializer,
     NotificationSerializer,
+    PasswordChangeSerializer,
     ProfileSerializer,
+    RefreshRequestSerializer,
     RegisterResponseSerializer,
     RegisterSerializer,
+    TokenPairSerializer,
 )
+from accounts.services import tokens as token_services
 from accounts.services import users as user_services
 from accounts.services.notifications import mark_notifications_read
+from config.parsers import JSONParser
 
 ERRORS = {
     400: OpenApiResponse(description="Invalid input; the body names each bad field."),
 }
+UNAUTHENTICATED = {401: OpenApiResponse(description="Missing, invalid or revoked token.")}
 
 
 class RegisterView(APIView):
@@ -64,9 +71,67 @@ class TokenView(TokenObtainPairView):
     throttle_scope = "auth"
 
 
-@extend_schema(tags=["auth"], summary="Exchange a refresh token for a new access token")
-class TokenRefreshThrottledView(TokenRefreshView):
+class TokenRefreshThrottledView(APIView):
+    """Rotation: the refresh token sent is spent, a new pair comes back (API.md v1.1)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
     throttle_scope = "auth"
+
+    def get_authenticate_header(self, request):
+        # Without authentication classes DRF would turn the refused token's 401 into a 403.
+        return 'Bearer realm="api"'
+
+    @extend_schema(
+        request=RefreshRequestSerializer,
+        responses={200: TokenPairSerializer, **ERRORS, **UNAUTHENTICATED},
+        tags=["auth"],
+        summary="Exchange a refresh token for a new access and refresh token",
+    )
+    def post(self, request):
+        serializer = RefreshRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            pair = token_services.rotate_refresh_token(serializer.validated_data["refresh"])
+        except TokenError as error:
+            raise InvalidToken(str(error)) from None
+        return Response(pair)
+
+
+class LogoutView(APIView):
+    """Spend one of my refresh tokens (the one this client holds)."""
+
+    throttle_scope = "auth"
+
+    @extend_schema(
+        request=RefreshRequestSerializer,
+        responses={204: None, **ERRORS, **UNAUTHENTICATED},
+        tags=["auth"],
+        summary="Log out: that refresh token no longer works",
+    )
+    def post(self, request):
+        serializer = RefreshRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        token_services.log_out(request.user, serializer.validated_data["refresh"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordView(APIView):
+    """Change my password; every token of the account ends, this request's too."""
+
+    throttle_scope = "auth"
+
+    @extend_schema(
+        request=PasswordChangeSerializer,
+        responses={204: None, **ERRORS, **UNAUTHENTICATED},
+        tags=["accounts"],
+        summary="Change my password and end every token issued before (log in again)",
+    )
+    def post(self, request):
+        serializer = PasswordChangeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        token_services.change_password(request.user, **serializer.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class MeView(APIView):

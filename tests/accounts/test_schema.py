@@ -18,6 +18,8 @@ def schema(api_client):
         ("/api/v1/auth/register", "post"),
         ("/api/v1/auth/token", "post"),
         ("/api/v1/auth/token/refresh", "post"),
+        ("/api/v1/auth/logout", "post"),
+        ("/api/v1/me/password", "post"),
         ("/api/v1/me", "get"),
         ("/api/v1/me", "patch"),
         ("/api/v1/users/{handle}", "get"),
@@ -44,3 +46,23 @@ def test_register_and_me_shapes(schema):
         assert field in me
     token = schema["components"]["schemas"]["TokenObtainPairRequest"]["properties"]
     assert "handle" in token and "password" in token
+
+
+@pytest.mark.parametrize(
+    "path,ok,request_fields",
+    [
+        ("/api/v1/auth/token/refresh", "200", {"refresh"}),
+        ("/api/v1/auth/logout", "204", {"refresh"}),
+        ("/api/v1/me/password", "204", {"old_password", "new_password"}),
+    ],
+)
+def test_token_lifecycle_shapes(schema, path, ok, request_fields):
+    operation = schema["paths"][path]["post"]
+    assert {ok, "400", "401", "429"} <= set(operation["responses"])
+    ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    body = schema["components"]["schemas"][ref.rsplit("/", 1)[1]]
+    assert set(body["required"]) == request_fields
+    if ok == "200":
+        ref = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+        pair = schema["components"]["schemas"][ref.rsplit("/", 1)[1]]
+        assert set(pair["required"]) == {"access", "refresh"}

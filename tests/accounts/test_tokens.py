@@ -116,3 +116,147 @@ def test_token_endpoints_are_throttled_under_scope_auth(api_client, user, auth_r
     codes = [api_client.post(path, body, format="json").status_code for _ in range(4)]
     assert codes[-1] == 429
     assert api_client.post(path, body, format="json").json()["code"] == "throttled"
+
+
+# --- rotation, logout and password change (API.md v1.1, issue 12 finding 6) -----------------
+
+
+def _login(client, password="correct-horse-battery"):
+    response = client.post(
+        "/api/v1/auth/token", {"handle": "alice", "password": password}, format="json"
+    )
+    assert response.status_code == 200
+    return response.json()
+
+
+def _refresh(client, token):
+    return client.post("/api/v1/auth/token/refresh", {"refresh": token}, format="json")
+
+
+def _bearer(access):
+    return {"HTTP_AUTHORIZATION": f"Bearer {access}"}
+
+
+def _change_password(client, access, old="correct-horse-battery", new="a-new-long-passphrase"):
+    return client.post(
+        "/api/v1/me/password",
+        {"old_password": old, "new_password": new},
+        format="json",
+        **_bearer(access),
+    )
+
+
+def test_refresh_rotates_the_refresh_token(api_client, user):
+    pair = _login(api_client)
+    response = _refresh(api_client, pair["refresh"])
+    assert response.status_code == 200
+    rotated = response.json()
+    assert rotated["refresh"] != pair["refresh"]
+    assert api_client.get("/api/v1/me", **_bearer(rotated["access"])).status_code == 200
+    assert _refresh(api_client, rotated["refresh"]).status_code == 200
+
+
+def test_rotated_refresh_cannot_be_reused(api_client, user):
+    pair = _login(api_client)
+    assert _refresh(api_client, pair["refresh"]).status_code == 200
+    again = _refresh(api_client, pair["refresh"])
+    assert again.status_code == 401
+    assert again.json()["code"] == "token_not_valid"
+
+
+def test_logout_blacklists_refresh(api_client, user):
+    pair = _login(api_client)
+    response = api_client.post(
+        "/api/v1/auth/logout",
+        {"refresh": pair["refresh"]},
+        format="json",
+        **_bearer(pair["access"]),
+    )
+    assert response.status_code == 204
+    assert _refresh(api_client, pair["refresh"]).status_code == 401
+
+
+def test_logout_cannot_spend_another_users_refresh(api_client, user, other_user):
+    victim = RefreshToken.for_user(other_user)
+    mine = _login(api_client)
+    response = api_client.post(
+        "/api/v1/auth/logout", {"refresh": str(victim)}, format="json", **_bearer(mine["access"])
+    )
+    assert response.status_code == 400
+    assert "refresh" in response.json()
+    assert _refresh(api_client, str(victim)).status_code == 200
+
+
+def test_logout_needs_authentication(api_client, user):
+    pair = _login(api_client)
+    response = api_client.post("/api/v1/auth/logout", {"refresh": pair["refresh"]}, format="json")
+    assert response.status_code == 401
+    assert _refresh(api_client, pair["refresh"]).status_code == 200
+
+
+@pytest.mark.parametrize("token", ["garbage", ""])
+def test_logout_with_bad_token_is_400_naming_refresh(api_client, user, token):
+    pair = _login(api_client)
+    response = api_client.post(
+        "/api/v1/auth/logout", {"refresh": token}, format="json", **_bearer(pair["access"])
+    )
+    assert response.status_code == 400
+    assert "refresh" in response.json()
+
+
+def test_refresh_token_stops_working_after_password_change(api_client, user):
+    stolen = _login(api_client)
+    mine = _login(api_client)
+    assert _change_password(api_client, mine["access"]).status_code == 204
+    assert _refresh(api_client, stolen["refresh"]).status_code == 401
+    assert api_client.get("/api/v1/me", **_bearer(stolen["access"])).status_code == 401
+    # The caller's own tokens end too (204, no body): it logs in with the new password.
+    assert api_client.get("/api/v1/me", **_bearer(mine["access"])).status_code == 401
+    assert _refresh(api_client, mine["refresh"]).status_code == 401
+    fresh = _login(api_client, password="a-new-long-passphrase")
+    assert api_client.get("/api/v1/me", **_bearer(fresh["access"])).status_code == 200
+
+
+def test_wrong_old_password_is_400_and_changes_nothing(api_client, user):
+    pair = _login(api_client)
+    response = _change_password(api_client, pair["access"], old="not-my-password")
+    assert response.status_code == 400
+    assert "old_password" in response.json()
+    assert api_client.get("/api/v1/me", **_bearer(pair["access"])).status_code == 200
+    user.refresh_from_db()
+    assert user.check_password("correct-horse-battery")
+
+
+@pytest.mark.parametrize("new", ["short", "12345678901", "password123"])
+def test_weak_new_password_is_400_naming_new_password(api_client, user, new):
+    pair = _login(api_client)
+    response = _change_password(api_client, pair["access"], new=new)
+    assert response.status_code == 400
+    assert "new_password" in response.json()
+    user.refresh_from_db()
+    assert user.check_password("correct-horse-battery")
+
+
+@pytest.mark.parametrize("missing", ["old_password", "new_password"])
+def test_password_change_missing_field_is_400(api_client, user, missing):
+    pair = _login(api_client)
+    body = {"old_password": "correct-horse-battery", "new_password": "a-new-long-passphrase"}
+    body.pop(missing)
+    response = api_client.post(
+        "/api/v1/me/password", body, format="json", **_bearer(pair["access"])
+    )
+    assert response.status_code == 400
+    assert missing in response.json()
+
+
+def test_password_change_needs_authentication(api_client, user):
+    body = {"old_password": "correct-horse-battery", "new_password": "a-new-long-passphrase"}
+    assert api_client.post("/api/v1/me/password", body, format="json").status_code == 401
+
+
+@pytest.mark.parametrize("path", ["/api/v1/auth/logout", "/api/v1/me/password"])
+def test_logout_and_password_are_throttled_under_scope_auth(auth_client, user, auth_rate, path):
+    auth_rate("3/min")
+    client = auth_client(user)
+    codes = [client.post(path, {}, format="json").status_code for _ in range(4)]
+    assert codes[-1] == 429

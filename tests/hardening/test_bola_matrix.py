@@ -159,6 +159,21 @@ CASES = [
     ),
     ("my-moderation", "get", "/api/v1/me/moderation", None, "scoped"),
     ("me", "get", "/api/v1/me", None, "scoped"),
+    # alice's refresh token cannot be spent through bob's account.
+    (
+        "logout-alices-refresh",
+        "post",
+        "/api/v1/auth/logout",
+        {"refresh": "{alice_refresh}"},
+        "refused",
+    ),
+    (
+        "password-change-with-a-wrong-old-password",
+        "post",
+        "/api/v1/me/password",
+        {"old_password": "correct-horse-battery-alice", "new_password": "a-new-long-passphrase"},
+        "refused",
+    ),
     ("quota", "get", "/api/v1/me/quota", None, "scoped"),
     ("generations-list", "get", "/api/v1/generations", None, "scoped"),
     ("openai-list", "get", "/v1/videos", None, "scoped"),
@@ -184,6 +199,7 @@ WATCHED = [
     "moderation.ReviewItem",
     "moderation.ModerationAction",
     "moderation.Appeal",
+    "token_blacklist.BlacklistedToken",
 ]
 
 
@@ -240,6 +256,9 @@ def bola_world(world):
     from accounts.models import CameoGrant
 
     CameoGrant.objects.create(cameo=world.cameo, grantee=world.carol)
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    world.alice_refresh = str(RefreshToken.for_user(world.alice))
     return world
 
 
