@@ -117,7 +117,7 @@ class ForYouPagination:
 
     def __init__(self, request):
         self.request = request
-        self.session_seconds = getattr(settings, "FEED_SESSION_SECONDS", 1800)
+        self.session_seconds = settings.FEED_SESSION_SECONDS
 
     def get_page_size(self) -> int:
         raw = self.request.query_params.get(self.page_size_query_param)

@@ -12,8 +12,8 @@ from django.conf import settings
     name="generation.tasks.run_generation_job",
     acks_late=True,
     reject_on_worker_lost=True,
-    soft_time_limit=getattr(settings, "GENERATION_TASK_SOFT_TIME_LIMIT", 1500),
-    time_limit=getattr(settings, "GENERATION_TASK_TIME_LIMIT", 1800),
+    soft_time_limit=settings.GENERATION_TASK_SOFT_TIME_LIMIT,
+    time_limit=settings.GENERATION_TASK_TIME_LIMIT,
     ignore_result=True,
 )
 def run_generation_job(job_id: str) -> str:

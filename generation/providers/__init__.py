@@ -51,6 +51,6 @@ def default_model(name: str | None = None) -> str:
     name = name or settings.GENERATION_PROVIDER
     return {
         "local": "cutaway-local-1",
-        "openai": getattr(settings, "OPENAI_VIDEO_MODEL", "sora-2"),
-        "veo": getattr(settings, "VEO_MODEL", "veo-3.0-generate-001"),
+        "openai": settings.OPENAI_VIDEO_MODEL,
+        "veo": settings.VEO_MODEL,
     }.get(name, name)

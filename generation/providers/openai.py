@@ -48,10 +48,10 @@ class OpenAIProvider(VideoProvider):
         self.client = openai.OpenAI(
             api_key=settings.OPENAI_API_KEY or "missing-key",
             base_url=settings.OPENAI_BASE_URL,
-            timeout=getattr(settings, "GENERATION_PROVIDER_HTTP_TIMEOUT", 30),
-            max_retries=getattr(settings, "GENERATION_PROVIDER_HTTP_RETRIES", 2),
+            timeout=settings.GENERATION_PROVIDER_HTTP_TIMEOUT,
+            max_retries=settings.GENERATION_PROVIDER_HTTP_RETRIES,
         )
-        self.model = getattr(settings, "OPENAI_VIDEO_MODEL", "sora-2")
+        self.model = settings.OPENAI_VIDEO_MODEL
 
     def _call(self, fn, *args, **kwargs):
         """Call the SDK, turning its exceptions into ProviderError with a readable message."""

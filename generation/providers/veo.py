@@ -43,14 +43,14 @@ class VeoProvider(VideoProvider):
         self._errors = errors
         http_options = types.HttpOptions(
             base_url=settings.GEMINI_BASE_URL,
-            timeout=int(getattr(settings, "GENERATION_PROVIDER_HTTP_TIMEOUT", 30) * 1000),
+            timeout=int(settings.GENERATION_PROVIDER_HTTP_TIMEOUT * 1000),
         )
         self.client = genai.Client(
             vertexai=True,
             api_key=settings.GEMINI_API_KEY or "missing-key",
             http_options=http_options,
         )
-        self.model = getattr(settings, "VEO_MODEL", "veo-3.0-generate-001")
+        self.model = settings.VEO_MODEL
         self._operations: dict[str, object] = {}
 
     def _call(self, fn, *args, **kwargs):

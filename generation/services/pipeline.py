@@ -53,10 +53,6 @@ class StorageUnavailable(Exception):
     """The file storage kept refusing the finished clip after every retry."""
 
 
-def _setting(name: str, default):
-    return getattr(settings, name, default)
-
-
 def clip_names(job_id, attempt: int) -> dict[str, str]:
     folder = f"clips/{job_id}/{attempt}"
     return {
@@ -288,8 +284,8 @@ def _render(job: GenerationJob, shots: list[dict], workdir: Path) -> Path:
         provider_job_id = provider.submit(spec)
         _advance(job, Status.RENDERING, Status.RENDERING, provider_job_id=provider_job_id)
 
-    timeout = _setting("GENERATION_PROVIDER_TIMEOUT_SECONDS", 900)
-    interval = _setting("GENERATION_POLL_INTERVAL_SECONDS", 5)
+    timeout = settings.GENERATION_PROVIDER_TIMEOUT_SECONDS
+    interval = settings.GENERATION_POLL_INTERVAL_SECONDS
     deadline = time.monotonic() + timeout
     while True:
         status = provider.poll(provider_job_id)
@@ -426,8 +422,8 @@ def _store_clip(job: GenerationJob, processed) -> dict[str, str]:
         "thumbnail_file": (names["thumbnail"], processed.thumbnail_path),
         "preview_file": (names["preview"], processed.preview_path),
     }
-    tries = max(int(_setting("GENERATION_STORAGE_ATTEMPTS", 4)), 1)
-    delay = float(_setting("GENERATION_STORAGE_BACKOFF_SECONDS", 2))
+    tries = max(int(settings.GENERATION_STORAGE_ATTEMPTS), 1)
+    delay = float(settings.GENERATION_STORAGE_BACKOFF_SECONDS)
     errors = _storage_errors()
     for attempt in range(1, tries + 1):
         stored: dict[str, str] = {}
