@@ -100,10 +100,7 @@ class VideoCommentsView(GenericAPIView):
     """GET: the video's comments, newest first (`?parent=<id>` lists one thread's replies)."""
 
     serializer_class = CommentSerializer
-
-    def get_throttles(self):
-        self.throttle_scope = "comments" if self.request.method == "POST" else None
-        return super().get_throttles()
+    throttle_scope = "comments"  # posting, not reading (the scope limits writes only)
 
     @extend_schema(
         parameters=[CommentListQuerySerializer], responses={200: CommentSerializer(many=True)}

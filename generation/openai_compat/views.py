@@ -16,7 +16,6 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
@@ -79,12 +78,6 @@ def _idempotency_key(request) -> str:
 class VideosView(OpenAICompatView):
     parser_classes = [JSONParser, MultiPartParser, FormParser]
     throttle_scope = "generation"
-
-    def get_throttles(self):
-        throttles = super().get_throttles()
-        if self.request.method != "POST":
-            throttles = [t for t in throttles if not isinstance(t, ScopedRateThrottle)]
-        return throttles
 
     @extend_schema(
         tags=TAGS,
