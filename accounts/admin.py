@@ -141,7 +141,7 @@ class NotificationAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
 
 
-# --- Cameos and consent ledger (engineer D) ------------------------------------------------
+# --- Cameos and consent ledger -------------------------------------------------------------
 # Cameos are changed only through accounts.services.cameos (every change is a ledger event),
 # so the console shows them read-only; the one action, revoking consent, goes through the
 # service. The ledger can never be added to, changed or deleted from here.

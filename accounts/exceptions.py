@@ -20,7 +20,7 @@ class CannotBlockSelf(exceptions.APIException):
     default_code = "cannot_block_self"
 
 
-# --- Cameos (engineer D) ------------------------------------------------------------------
+# --- Cameos -------------------------------------------------------------------------------
 
 
 class CameoUseRefused(exceptions.PermissionDenied):

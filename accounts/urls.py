@@ -21,7 +21,7 @@ urlpatterns = [
     # --- notifications -------------------------------------------------------------------
     path("notifications", users.NotificationListView.as_view(), name="notifications"),
     path("notifications/read", users.NotificationReadView.as_view(), name="notifications-read"),
-    # --- cameos (engineer D: cameos/... routes go here) ----------------------------------
+    # --- cameos (cameos/... routes go here) ---------------------------------------------
     path("cameos/me", cameos.CameoMeView.as_view(), name="cameo-me"),
     path("cameos/me/grants", cameos.CameoGrantListView.as_view(), name="cameo-grants"),
     path(

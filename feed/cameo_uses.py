@@ -1,6 +1,6 @@
 """`cameos/me/uses`: the cameo owner's view of every job and video that uses their likeness.
 
-These endpoints belong to the cameo feature (engineer D) but read generation and feed models,
+These endpoints belong to the cameo feature (accounts) but read generation and feed models,
 which accounts must not import, so they live in feed (the app that may see all three).
 `remove_cameo_use` is the one state change here: it takes a video down through
 `feed.services.take_down_video`, appends `use_removed` to the owner's ledger and notifies the

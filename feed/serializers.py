@@ -48,11 +48,6 @@ class AuthorSerializer(serializers.Serializer):
         return cached_file_url(user.avatar)
 
 
-class CameoRefSerializer(serializers.Serializer):
-    id = serializers.CharField()
-    handle = serializers.CharField()
-
-
 class VideoSerializer(serializers.Serializer):
     """A published video. `liked_by_me` and `cameos` come precomputed for the whole page
     (feed.selectors.with_page_data), so a page costs the same queries whatever it holds."""

@@ -23,7 +23,7 @@ urlpatterns = [
     path("feed", views.ForYouFeedView.as_view(), name="for-you"),
     path("feed/following", views.FollowingFeedView.as_view(), name="following"),
     path("feed/explain/<uuid:video_id>", views.ExplainView.as_view(), name="explain"),
-    # cameos/me/uses routes (engineer D, views in feed/cameo_uses.py) go below.
+    # cameos/me/uses routes (the cameo feature's views in feed/cameo_uses.py) go below.
     path("cameos/me/uses", cameo_uses.CameoUseListView.as_view(), name="cameo-uses"),
     path(
         "cameos/me/uses/<uuid:video_id>/remove",

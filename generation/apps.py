@@ -6,5 +6,7 @@ class GenerationConfig(AppConfig):
     verbose_name = "Generation"
 
     def ready(self) -> None:
+        from config import checks  # noqa: F401  (registers the hook-path system checks)
+
         # Importing connects the signal receivers (policy's clears its cache on setting_changed).
         from generation import policy, receivers  # noqa: F401

@@ -28,10 +28,6 @@ class IdempotencyKeyReused(Conflict):
     default_code = "idempotency_key_reused"
 
 
-class IdempotencyKeyMissing(exceptions.ValidationError):
-    default_code = "idempotency_key_required"
-
-
 class JobFinished(Conflict):
     default_detail = "The job has already finished."
     default_code = "job_finished"

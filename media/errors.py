@@ -14,20 +14,6 @@ PROBE_TIMEOUT = "probe_timeout"  # opening/decoding did not finish within the ti
 NOT_AN_IMAGE = "not_an_image"  # not a JPEG/PNG/WebP we can decode (media.images)
 MOTION_BUDGET_EXCEEDED = "motion_budget_exceeded"  # too costly to judge (media.motion)
 
-CODES = frozenset(
-    {
-        NOT_A_VIDEO,
-        NO_AUDIO,
-        TOO_LONG,
-        TOO_SHORT,
-        UNSUPPORTED_CODEC,
-        TOO_LARGE,
-        PROBE_TIMEOUT,
-        NOT_AN_IMAGE,
-        MOTION_BUDGET_EXCEEDED,
-    }
-)
-
 
 class InvalidMedia(Exception):
     """Uploaded or generated media that we refuse to use; `code` is stable, `message` readable."""

@@ -40,11 +40,6 @@ class VideoRemixSerializer(serializers.Serializer):
     prompt = serializers.CharField(max_length=MAX_PROMPT_CHARS, trim_whitespace=True)
 
 
-class VideoErrorSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-
-
 class VideoObjectSerializer(serializers.Serializer):
     """The OpenAI `Video` object for one job."""
 

@@ -64,8 +64,8 @@ def make_job(db):
 
 @pytest.fixture
 def make_cameo(db):
-    """An active cameo for `owner` with the given permission (ORM only: D's flow is tested
-    in tests/cameos)."""
+    """An active cameo for `owner` with the given permission (ORM only: the create and
+    verify flow is tested in tests/cameos)."""
     from accounts.models import Cameo
 
     def _make(owner, *, permission="everyone", instructions=""):
