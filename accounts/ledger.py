@@ -43,8 +43,9 @@ class ConsentEventQuerySet(models.QuerySet):
     def delete(self):
         raise AppendOnlyError("Consent events are append-only; they cannot be deleted.")
 
-    update.queryset_only = True
-    delete.queryset_only = True
+    # Django's manager leaves queryset_only methods off `objects`: only a queryset has them.
+    update.queryset_only = True  # type: ignore[attr-defined]
+    delete.queryset_only = True  # type: ignore[attr-defined]
 
 
 def normalize_data(data: dict | None) -> dict:

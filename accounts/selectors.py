@@ -6,7 +6,7 @@ from rest_framework.exceptions import NotFound
 from accounts.models import Block, Cameo, Follow, User
 
 
-def live_cameo_exists(user_ref) -> Exists:
+def live_cameo_exists(user_ref: User | OuterRef) -> Exists:
     return Exists(Cameo.objects.filter(owner=user_ref).exclude(status=Cameo.Status.REVOKED))
 
 

@@ -10,8 +10,11 @@ import functools
 import json
 import uuid
 from collections import namedtuple
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import BooleanField, CharField, Exists, OuterRef, Q, QuerySet
@@ -25,21 +28,26 @@ from feed import ranking
 from feed.models import Comment, Like, NotInterested, Video, View
 from generation.models import GenerationJob, JobCameo
 
+# Who is asking: a signed-in user, an anonymous visitor, or nobody (a background task).
+Viewer = User | AnonymousUser | None
+# An id as the URL or a client gives it: visibility checks answer 404 for a malformed one.
+VideoId = uuid.UUID | str
+
 OWN_VISIBLE_STATUSES = (Video.Status.PUBLISHED, Video.Status.HELD)
 
 
-def blocked_authors_q(user, field_name: str = "author") -> Q:
+def blocked_authors_q(user: User, field_name: str = "author") -> Q:
     """Rows whose `field_name` blocked `user` or was blocked by them (two subqueries, no fetch)."""
     return Q(**{f"{field_name}__in": Block.objects.filter(blocker=user).values("blocked")}) | Q(
         **{f"{field_name}__in": Block.objects.filter(blocked=user).values("blocker")}
     )
 
 
-def followed_ids_query(user):
+def followed_ids_query(user: User) -> QuerySet:
     return Follow.objects.filter(follower=user).values("followee")
 
 
-def visible_videos(user) -> QuerySet:
+def visible_videos(user: Viewer) -> QuerySet[Video]:
     """Videos `user` may see.
 
     Published videos only, except that authors also see their own held and private videos;
@@ -56,7 +64,9 @@ def visible_videos(user) -> QuerySet:
     return Video.objects.filter((published & audience) | own).exclude(blocked_authors_q(user))
 
 
-def access_video(user, video_id, *, for_update: bool = False, with_author: bool = False) -> Video:
+def access_video(
+    user: Viewer, video_id: VideoId, *, for_update: bool = False, with_author: bool = False
+) -> Video:
     """The video if `user` may see it, else NotFound (same answer for missing and hidden).
 
     With for_update the row is locked (SELECT … FOR UPDATE OF the video only); call it inside
@@ -73,7 +83,7 @@ def access_video(user, video_id, *, for_update: bool = False, with_author: bool 
         raise NotFound("No such video.") from None
 
 
-def access_comment(user, comment_id) -> Comment:
+def access_comment(user: Viewer, comment_id: VideoId) -> Comment:
     """A comment on a video `user` may see; NotFound otherwise."""
     try:
         comment = Comment.objects.select_related("video").get(pk=int(comment_id))
@@ -117,7 +127,7 @@ class RemixSource:
     cameo_ids: list = field(default_factory=list)
 
 
-def resolve_remix_source(user, video_id) -> RemixSource | None:
+def resolve_remix_source(user: Viewer, video_id: VideoId) -> RemixSource | None:
     """generation's remix hook: None when `user` may not see (or remix) that video."""
     try:
         video = visible_videos(user).get(pk=video_id, status=Video.Status.PUBLISHED)
@@ -129,7 +139,7 @@ def resolve_remix_source(user, video_id) -> RemixSource | None:
     return RemixSource(video_id=video.id, job_id=video.job_id, cameo_ids=cameo_ids)
 
 
-def with_page_data(videos: list, user) -> list:
+def with_page_data(videos: list, user: User | AnonymousUser) -> list:
     """Attach liked_by_me (unless page_videos annotated it) and cameos to a page of videos,
     in one query each, whatever the page holds.
 
@@ -155,7 +165,7 @@ def with_page_data(videos: list, user) -> list:
     return videos
 
 
-def page_videos(qs: QuerySet, user=None) -> QuerySet:
+def page_videos(qs: QuerySet[Video], user: Viewer = None) -> QuerySet[Video]:
     """The joins every serialized video needs (author for the byline, job for file names),
     and, given the caller, `liked_by_me` as an EXISTS in the same query."""
     qs = qs.select_related("author", "job").only(*PAGE_FIELDS)
@@ -198,19 +208,20 @@ PAGE_FIELDS = (
 # What ranking.personal_score reads, nothing more: every extra column is a conversion per
 # candidate (published_at alone was ~10k datetime conversions per first page). `seen` is
 # whether the caller has watched it (an EXISTS per candidate, in the same statement).
-CANDIDATE_FIELDS = (
-    "id",
-    "author_id",
-    "remix_of_id",
-    "view_count",
-    "watch_ms_total",
-    "duration",
-    "hot_score",
-    "seen",
+Candidate = namedtuple(
+    "Candidate",
+    (
+        "id",
+        "author_id",
+        "remix_of_id",
+        "view_count",
+        "watch_ms_total",
+        "duration",
+        "hot_score",
+        "seen",
+    ),
 )
-
-
-Candidate = namedtuple("Candidate", CANDIDATE_FIELDS)
+CANDIDATE_FIELDS = Candidate._fields
 
 
 def _followed_rows(user):
@@ -225,7 +236,7 @@ def _liked_rows(user):
     )
 
 
-def feed_signals(user) -> ranking.Signals:
+def feed_signals(user: User) -> ranking.Signals:
     """The caller's follows and recent likes (two queries, bounded by LIKED_HISTORY_N)."""
     liked_rows = user_rows(_liked_rows, user)
     return ranking.Signals(
@@ -235,7 +246,7 @@ def feed_signals(user) -> ranking.Signals:
     )
 
 
-def feed_base(user) -> QuerySet:
+def feed_base(user: User) -> QuerySet[Video]:
     """Published videos the for-you feed may show `user`, before visibility by audience."""
     return (
         Video.objects.filter(status=Video.Status.PUBLISHED)
@@ -245,7 +256,7 @@ def feed_base(user) -> QuerySet:
     )
 
 
-def candidate_branches(user) -> list[QuerySet]:
+def candidate_branches(user: User) -> list[QuerySet]:
     """The bounded candidate set: the global top-N by hot score, followed authors' newest,
     remixes of videos the caller liked recently. Each is an index walk with a LIMIT; none
     scans the catalogue."""
@@ -275,7 +286,7 @@ def candidate_branches(user) -> list[QuerySet]:
     ]
 
 
-def candidates_query(user) -> QuerySet:
+def candidates_query(user: User) -> QuerySet:
     """The branches as one UNION ALL statement (PostgreSQL; SQLite refuses a LIMIT inside a
     compound statement). Only the caller's id is a parameter, so user_rows compiles it once
     per process."""
@@ -283,7 +294,7 @@ def candidates_query(user) -> QuerySet:
     return first.union(*rest, all=True)
 
 
-def for_you_candidates(user) -> list:
+def for_you_candidates(user: User) -> list[Candidate]:
     """The candidates as light tuples with the attribute names ranking reads (one statement
     on PostgreSQL, one per branch elsewhere); a video found by two branches is kept once."""
     if connection.vendor == "postgresql":
@@ -330,7 +341,9 @@ def _newest_of_authors(user):
     )
 
 
-def following_ids(user, *, before=None, limit: int) -> list[tuple]:
+def following_ids(
+    user: User, *, before: tuple[datetime, uuid.UUID] | None = None, limit: int
+) -> list[tuple]:
     """(id, published_at) of the newest published videos of the authors `user` follows,
     older than `before` (a (published_at, id) pair) — at most `limit`, newest first.
 
@@ -365,7 +378,7 @@ def following_ids(user, *, before=None, limit: int) -> list[tuple]:
         return cursor.fetchall()
 
 
-def rank_for_you(user) -> list:
+def rank_for_you(user: User) -> list:
     """The caller's ranked, diversified list of video ids for one feed session (three
     queries: follows, recent likes, candidates)."""
     signals = feed_signals(user)
@@ -381,7 +394,7 @@ def rank_for_you(user) -> list:
     return [v.id for v in ranking.diversify(scored, lambda v: v.author_id)]
 
 
-def explain_video(user, video_id) -> dict:
+def explain_video(user: User, video_id: VideoId) -> dict:
     """Score, components and reasons of one video for this caller (GET feed/explain/{id})."""
     video = access_video(user, video_id)
     signals = feed_signals(user)
@@ -403,31 +416,34 @@ def explain_video(user, video_id) -> dict:
 _SENTINEL_USER = -7_000_000_002
 _SENTINEL_IDS = (uuid.UUID(int=0x5E7715E8),)
 
-PAGE_ROW_FIELDS = (
-    "id",
-    "author_id",
-    "author__handle",
-    "author__display_name",
-    "author__avatar",
-    "job_id",
-    "job__video_file",
-    "job__thumbnail_file",
-    "caption",
-    "visibility",
-    "status",
-    "duration",
-    "width",
-    "height",
-    "like_count",
-    "comment_count",
-    "remix_count",
-    "view_count",
-    "liked_by_me",
-    "remix_of_id",
-    "published_at",
-    "cameo_list",
+PageRow = namedtuple(
+    "PageRow",
+    (
+        "id",
+        "author_id",
+        "author__handle",
+        "author__display_name",
+        "author__avatar",
+        "job_id",
+        "job__video_file",
+        "job__thumbnail_file",
+        "caption",
+        "visibility",
+        "status",
+        "duration",
+        "width",
+        "height",
+        "like_count",
+        "comment_count",
+        "remix_count",
+        "view_count",
+        "liked_by_me",
+        "remix_of_id",
+        "published_at",
+        "cameo_list",
+    ),
 )
-PageRow = namedtuple("PageRow", PAGE_ROW_FIELDS)
+PAGE_ROW_FIELDS = PageRow._fields
 
 
 def _ids_filtered(qs: QuerySet) -> QuerySet:
@@ -469,7 +485,7 @@ def _compiled(factory) -> tuple[str, tuple]:
     return sql, tuple(params)
 
 
-def user_rows(factory, user) -> list[tuple]:
+def user_rows(factory: Callable[[User], QuerySet], user: User) -> list[tuple]:
     """The rows of `factory(user)`, a values_list queryset whose only per-call value is the
     user. On PostgreSQL it is compiled once per process for a sentinel user swapped per call;
     elsewhere it is evaluated."""
@@ -494,7 +510,7 @@ def _run_compiled(factory, *, user_id, ids=()) -> list:
         return cursor.fetchall()
 
 
-def for_you_page_rows(user, wanted: list[uuid.UUID]) -> list[tuple]:
+def for_you_page_rows(user: User, wanted: list[uuid.UUID]) -> list[tuple]:
     """(PageRow, cameos) of the wanted ids still visible to `user`, in the wanted order.
 
     PostgreSQL only (one query: the page with liked_by_me and its cameos); the same filters

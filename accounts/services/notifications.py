@@ -8,7 +8,9 @@ from django.utils import timezone
 from accounts.models import Block, Notification, User
 
 
-def notify(recipient: User, kind: str, *, actor: User | None = None, data: dict | None = None):
+def notify(
+    recipient: User, kind: str, *, actor: User | None = None, data: dict | None = None
+) -> Notification | None:
     """Create a Notification for `recipient`; None when it would be noise or leak a blocked user.
 
     Skipped when the actor is the recipient (liking your own video) or when either blocks the
@@ -27,7 +29,9 @@ def notify(recipient: User, kind: str, *, actor: User | None = None, data: dict 
     return Notification.objects.create(recipient=recipient, actor=actor, kind=kind, data=data or {})
 
 
-def notify_sql(kind: str, *, source: str, recipient_column: str, actor: User, data: dict):
+def notify_sql(
+    kind: str, *, source: str, recipient_column: str, actor: User, data: dict
+) -> tuple[str, list]:
     """notify() as an `INSERT … SELECT` for a data-modifying CTE (PostgreSQL), so a change and
     its notification can be one statement: one notification per row of the CTE `source`, to
     the user id in its `recipient_column`, with the same rules as notify() — none for the actor

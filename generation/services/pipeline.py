@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import tempfile
 import time
+import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -53,7 +54,7 @@ class StorageUnavailable(Exception):
     """The file storage kept refusing the finished clip after every retry."""
 
 
-def clip_names(job_id, attempt: int) -> dict[str, str]:
+def clip_names(job_id: uuid.UUID | str, attempt: int) -> dict[str, str]:
     folder = f"clips/{job_id}/{attempt}"
     return {
         "video": f"{folder}/video.mp4",
@@ -65,7 +66,7 @@ def clip_names(job_id, attempt: int) -> dict[str, str]:
 # --- state changes ---------------------------------------------------------------------
 
 
-def claim_job(job_id) -> GenerationJob | None:
+def claim_job(job_id: uuid.UUID | str) -> GenerationJob | None:
     """queued → planning, if nobody else did; None when the job is not ours to run."""
     now = timezone.now()
     claimed = GenerationJob.objects.filter(pk=job_id, status=Status.QUEUED).update(
@@ -168,7 +169,7 @@ def _enqueue_after_commit(job_id, countdown: int = 0) -> None:
 # --- the pipeline ----------------------------------------------------------------------
 
 
-def run_job(job_id) -> str:
+def run_job(job_id: uuid.UUID | str) -> str:
     """Run one attempt of a job. Returns what happened (for logs and tests)."""
     from celery.exceptions import SoftTimeLimitExceeded
 
@@ -255,7 +256,7 @@ def _render(job: GenerationJob, shots: list[dict], workdir: Path) -> Path:
     from generation.providers.base import FAILED
 
     provider = get_provider(job.provider)
-    last = {"at": 0.0, "pct": -1}
+    last = {"at": 0.0, "pct": -1}  # pct is a whole percentage
 
     def progress(fraction: float) -> None:
         pct = RENDER_START + int((RENDER_END - RENDER_START) * min(max(fraction, 0.0), 1.0))
@@ -295,7 +296,7 @@ def _render(job: GenerationJob, shots: list[dict], workdir: Path) -> Path:
         if status.done:
             break
         progress(status.progress / 100)
-        _touch(job, max(last["pct"], RENDER_START))
+        _touch(job, max(int(last["pct"]), RENDER_START))
         if time.monotonic() >= deadline:
             provider.cancel(provider_job_id)
             raise ProviderTimeout(

@@ -1,17 +1,18 @@
 """The daily generation quota: a ledger of charges and refunds, counted per UTC day."""
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from accounts.models import User
 from generation.exceptions import QuotaExceeded
 from generation.models import GenerationJob, QuotaEntry
 
 
-def utc_today():
+def utc_today() -> date:
     return timezone.now().astimezone(UTC).date()
 
 
@@ -21,13 +22,13 @@ def next_reset(now: datetime | None = None) -> datetime:
     return datetime.combine(now.date() + timedelta(days=1), time.min, tzinfo=UTC)
 
 
-def used_today(user, day=None) -> int:
+def used_today(user: User, day: date | None = None) -> int:
     day = day or utc_today()
     total = QuotaEntry.objects.filter(user=user, day=day).aggregate(total=Sum("amount"))["total"]
     return max(total or 0, 0)
 
 
-def quota_status(user) -> dict:
+def quota_status(user: User) -> dict:
     used = used_today(user)
     limit = settings.GENERATION_DAILY_LIMIT
     return {
@@ -38,7 +39,7 @@ def quota_status(user) -> dict:
     }
 
 
-def charge_quota(user, job: GenerationJob) -> QuotaEntry:
+def charge_quota(user: User, job: GenerationJob) -> QuotaEntry:
     """Charge one generation for `job`, or raise QuotaExceeded.
 
     Must be called inside a transaction holding SELECT FOR UPDATE on the user's row, so two
