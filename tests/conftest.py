@@ -3,6 +3,20 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from config.celery import app as celery_app
+from tests.openapi import SchemaChecker, live_document
+
+
+class SchemaCheckedAPIClient(APIClient):
+    """An APIClient whose every response is checked against the live OpenAPI document."""
+
+    def __init__(self, checker: SchemaChecker, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.schema_checker = checker
+
+    def request(self, **request):
+        response = super().request(**request)
+        self.schema_checker.check(request["REQUEST_METHOD"], request["PATH_INFO"], response)
+        return response
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -28,20 +42,30 @@ def _isolated(settings, tmp_path):
     cache.clear()
 
 
+@pytest.fixture(scope="session")
+def schema_checker(django_db_setup, django_db_blocker):
+    """The OpenAPI document of the code under test, generated once per session."""
+    with django_db_blocker.unblock():
+        return SchemaChecker(live_document())
+
+
 @pytest.fixture
-def api_client():
-    return APIClient()
+def api_client(schema_checker):
+    """An anonymous client; each response is validated against the OpenAPI document."""
+    return SchemaCheckedAPIClient(schema_checker)
 
 
 @pytest.fixture
 def make_user(db):
-    from accounts.models import User
+    """`make_user(handle=None, password=..., **fields)` → a user (tests/factories.UserFactory)."""
+    from tests.factories import PASSWORD, UserFactory
 
-    counter = iter(range(1, 10_000))
+    UserFactory.reset_sequence()  # unnamed users are user1, user2... in every test
 
-    def _make_user(handle=None, password="correct-horse-battery", **extra):
-        handle = handle or f"user{next(counter)}"
-        return User.objects.create_user(handle, f"{handle}@example.com", password, **extra)
+    def _make_user(handle=None, password=PASSWORD, **extra):
+        if handle is not None:
+            extra["handle"] = handle
+        return UserFactory(password=password, **extra)
 
     return _make_user
 
@@ -57,12 +81,13 @@ def other_user(make_user):
 
 
 @pytest.fixture
-def auth_client():
-    """`auth_client(user)` → an APIClient carrying that user's JWT access token."""
+def auth_client(schema_checker):
+    """`auth_client(user)` → a client carrying that user's JWT access token; each response
+    is validated against the OpenAPI document."""
     from rest_framework_simplejwt.tokens import AccessToken
 
     def _auth_client(user):
-        client = APIClient()
+        client = SchemaCheckedAPIClient(schema_checker)
         # An access token alone: a refresh token would write an OutstandingToken row,
         # which query budgets around `auth_client(user).get(...)` would count.
         token = AccessToken.for_user(user)

@@ -83,7 +83,10 @@ class CameoGrantListView(generics.ListAPIView):
         cameo = services.live_cameo(self.request.user)
         return CameoGrant.objects.filter(cameo=cameo).select_related("grantee")
 
-    @extend_schema(request=GrantCreateSerializer, responses={201: GrantSerializer})
+    @extend_schema(
+        request=GrantCreateSerializer,
+        responses={201: GrantSerializer, 200: GrantSerializer},  # 200: already granted
+    )
     def post(self, request):
         serializer = GrantCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
