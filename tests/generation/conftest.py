@@ -44,14 +44,14 @@ def post_generation():
 
 @pytest.fixture
 def make_job(db):
-    """A job row in any state, without running anything (for access, list and cancel tests)."""
-    from generation.models import GenerationJob
+    """A job row in any state, without running anything (for access, list and cancel tests):
+    tests/factories.JobFactory, with no thumbnail or probe unless given."""
+    from tests.factories import JobFactory
 
     def _make(user, *, status="queued", **fields):
-        if status == "succeeded":
-            fields.setdefault("video_file", f"clips/{uuid.uuid4()}/video.mp4")
-            fields.setdefault("finished_at", timezone.now())
-        return GenerationJob.objects.create(
+        fields.setdefault("thumbnail_file", "")
+        fields.setdefault("probe", {})
+        return JobFactory(
             user=user,
             prompt=fields.pop("prompt", "a red fox crossing a snowy field"),
             status=status,

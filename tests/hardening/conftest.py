@@ -1,8 +1,9 @@
 """Hardening fixtures: a small world where alice owns one of everything and bob owns nothing.
 
-Rows are written straight to the tables (no rendering): what is under test is the API's
-handling of ids, owners and input, not the renderer. Stored files are a few placeholder
-bytes so download endpoints have something to stream.
+Jobs and videos come from tests/factories.py (jobs as the pipeline leaves them, no
+rendering; videos through publish_video): what is under test is the API's handling of ids,
+owners and input, not the renderer. Stored files are a few placeholder bytes so download
+endpoints have something to stream.
 """
 
 import itertools
@@ -10,6 +11,8 @@ from dataclasses import dataclass, field
 
 import pytest
 from django.utils import timezone
+
+from tests.factories import JobFactory, VideoFactory
 
 _seq = itertools.count(1)
 
@@ -33,40 +36,21 @@ class World:
     extra: dict = field(default_factory=dict)
 
 
-def _job(user, *, status="succeeded", stored=True):
-    from config.storage import save_file
-    from generation.models import GenerationJob
+PLACEHOLDER_MP4 = b"\x00\x00\x00\x18ftypmp42placeholder"
 
-    n = next(_seq)
-    video_file = thumbnail_file = ""
-    if status == "succeeded" and stored:
-        video_file = save_file(f"videos/hardening{n}.mp4", b"\x00\x00\x00\x18ftypmp42placeholder")
-        thumbnail_file = save_file(f"videos/hardening{n}.jpg", b"\xff\xd8\xff\xe0placeholder")
-    return GenerationJob.objects.create(
+
+def _job(user, *, status="succeeded"):
+    return JobFactory(
         user=user,
         status=status,
-        prompt=f"a lighthouse at dusk #{n}",
+        prompt=f"a lighthouse at dusk #{next(_seq)}",
         seconds=4,
-        video_file=video_file,
-        thumbnail_file=thumbnail_file,
-        probe={"duration": 4.0, "width": 720, "height": 1280} if status == "succeeded" else {},
-        finished_at=timezone.now() if status == "succeeded" else None,
+        stored=PLACEHOLDER_MP4,
     )
 
 
 def _video(author, job, *, visibility="public"):
-    from feed.models import Video
-
-    return Video.objects.create(
-        job=job,
-        author=author,
-        visibility=visibility,
-        status="published",
-        duration=4.0,
-        width=720,
-        height=1280,
-        published_at=timezone.now(),
-    )
+    return VideoFactory(author=author, job=job, visibility=visibility)
 
 
 @pytest.fixture

@@ -44,34 +44,21 @@ def clip_bytes(tmp_path_factory):
 
 @pytest.fixture
 def make_video(db, clip_bytes):
-    """A published (or held, removed…) video whose job points at a real stored MP4."""
-    from config.storage import save_file
-    from feed.models import Video
-    from generation.models import GenerationJob
+    """A published (or held, removed…) video whose job points at a real stored MP4
+    (tests/factories.py: the job as the pipeline leaves it, the video through publish_video)."""
+    from tests.factories import JobFactory, VideoFactory
 
     def _make_video(author, *, status="published", visibility="public", policy=None, **job):
-        n = next(_seq)
-        name = save_file(f"videos/mod{n}.mp4", clip_bytes)
-        job_row = GenerationJob.objects.create(
+        job_row = JobFactory(
             user=author,
-            status="succeeded",
-            prompt=job.pop("prompt", f"a lighthouse at dusk #{n}"),
-            seconds=8,
-            video_file=name,
+            prompt=job.pop("prompt", f"a lighthouse at dusk #{next(_seq)}"),
             storyboard=job.pop("storyboard", []),
             probe={"duration": 1.0, "width": 128, "height": 128},
             policy=policy or {},
+            stored=clip_bytes,
             **job,
         )
-        return Video.objects.create(
-            job=job_row,
-            author=author,
-            status=status,
-            visibility=visibility,
-            duration=1.0,
-            width=128,
-            height=128,
-        )
+        return VideoFactory(author=author, job=job_row, status=status, visibility=visibility)
 
     return _make_video
 
