@@ -1,11 +1,15 @@
 """Feed fixtures: thin wrappers over tests/factories.py (jobs as the pipeline leaves them,
 videos through publish_video, scored by refresh_hot_scores)."""
 
+import itertools
 from datetime import timedelta
 
 import pytest
 
 from tests.factories import JobFactory, VideoFactory
+
+# No longer used here (the factories number their rows); test_likes.py still imports it.
+_seq = itertools.count(1)
 
 
 @pytest.fixture
