@@ -188,7 +188,11 @@ class VideoContentView(OpenAICompatView):
         responses={
             (200, "video/mp4"): OpenApiTypes.BINARY,
             (200, "image/jpeg"): OpenApiTypes.BINARY,
+            (206, "video/mp4"): OpenApiTypes.BINARY,
+            (206, "image/jpeg"): OpenApiTypes.BINARY,
+            304: OpenApiResponse(description="Not modified (`If-None-Match` matched the ETag)."),
             409: OpenApiResponse(description="`video_not_ready`."),
+            416: OpenApiResponse(description="The `Range` cannot be satisfied."),
         },
     )
     def get(self, request, video_id):
