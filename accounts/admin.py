@@ -10,7 +10,10 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from accounts.exceptions import NoCameo
+from accounts.ledger import verify_ledger
 from accounts.models import Block, Cameo, CameoGrant, ConsentEvent, Follow, Notification, User
+from accounts.services.cameos import revoke_cameo_consent
 from accounts.services.lifecycle import deactivate_user
 
 # --- Users and the social graph ------------------------------------------------------------
@@ -217,8 +220,6 @@ class CameoAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("owner's ledger verifies"), boolean=True)
     def ledger_valid(self, obj):
-        from accounts.ledger import verify_ledger
-
         return verify_ledger(obj.owner)
 
     @admin.display(description=_("uses (jobs; video if published)"))
@@ -241,9 +242,6 @@ class CameoAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Revoke consent (takes down every use)"))
     def revoke_consent(self, request, queryset):
-        from accounts.exceptions import NoCameo
-        from accounts.services.cameos import revoke_cameo_consent
-
         done = 0
         for cameo in queryset.exclude(status=Cameo.Status.REVOKED).select_related("owner"):
             try:

@@ -27,10 +27,9 @@ class CameoUseRefused(exceptions.PermissionDenied):
     """check_cameo_use said no. The detail names the cameo (`@handle`), never the reason
     behind a block, so a refusal does not reveal who blocked whom.
 
-    The refusal is appended to the owner's ledger when it is raised. When the caller's
-    transaction rolls back because of this very exception, that row goes with it, so
-    `config.exceptions.api_exception_handler` calls `after_rollback()`, which appends it again
-    (in autocommit) if it is gone.
+    Plain data: the refused use (cameo, actor, context, reason) and `event`, the `use_refused`
+    ledger row written when it was raised. Keeping that row after a rollback is the service's
+    job (accounts.services.cameo_use.recording_refusals), never this exception's.
     """
 
     default_detail = "You may not use this cameo."
@@ -43,11 +42,6 @@ class CameoUseRefused(exceptions.PermissionDenied):
         self.context = context
         self.reason = reason
         self.event = None  # the use_refused ConsentEvent written when raised
-
-    def after_rollback(self) -> None:
-        from accounts.services.cameos import ensure_refusal_recorded
-
-        ensure_refusal_recorded(self)
 
 
 class CameoExists(exceptions.APIException):

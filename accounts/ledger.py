@@ -11,6 +11,8 @@ keys `seq, action, actor, at, data, prev_hash, cameo`, `sort_keys=True`, separat
 `at` = ISO 8601 in UTC with microseconds (`2026-11-26T12:00:00.000000+00:00`), `cameo` = the
 cameo's UUID as a string, `data` = JSON values only (strings, ints, bools, lists, objects).
 
+Appending is `append_consent_event`, serialised per owner by the ledger lock (below).
+
 Rows are never updated or deleted: `ConsentEventQuerySet` refuses `update()`/`delete()`,
 `ConsentEvent.save()` refuses updates and `delete()` refuses (accounts/models.py), and on
 PostgreSQL a trigger (migration 0002) refuses UPDATE and DELETE at the database. The one
@@ -22,30 +24,82 @@ Owners themselves cannot be deleted while they have a ledger (the event's `owner
 
 import hashlib
 import json
-from datetime import UTC
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import models
+from django.db import connection, transaction
+from django.utils import timezone
+
+from accounts.models import Cameo, ConsentEvent, User
 
 GENESIS_HASH = "0" * 64
+# "LEDG": the advisory-lock class of consent ledgers on PostgreSQL. Never renumber it: a
+# deploy that runs old and new code side by side must take the same lock.
+LEDGER_LOCK_CLASS = 0x4C454447
 
 
-class AppendOnlyError(Exception):
-    """Raised when code tries to change or delete a consent ledger row."""
+def append_consent_event(
+    owner: User, cameo: Cameo, action: str, *, actor: User | None, data: dict | None = None
+) -> ConsentEvent:
+    """Append one event to `owner`'s ledger, chained to the previous one.
+
+    Serialised per owner by a lock held until the caller's transaction ends, so concurrent
+    appends get consecutive seq numbers with no gaps or duplicates (UniqueConstraint(owner,
+    seq) backs it up). On PostgreSQL that lock is a transaction-level advisory lock keyed by
+    the owner, not the owner's user row: generation locks the *acting* user's row for its
+    quota before it records a use, and two people using each other's cameos at the same
+    moment would otherwise deadlock on each other's user rows. Elsewhere the owner's row is
+    locked with SELECT FOR UPDATE (a no-op on SQLite, whose IMMEDIATE transactions serialise
+    writers anyway).
+    """
+    with transaction.atomic():
+        _lock_ledger(owner)
+        last = (
+            ConsentEvent.objects.filter(owner_id=owner.pk)
+            .order_by("-seq")
+            .values("seq", "hash")
+            .first()
+        )
+        seq = last["seq"] + 1 if last else 1
+        prev_hash = last["hash"] if last else GENESIS_HASH
+        at = timezone.now()
+        data = normalize_data(data)
+        actor_handle = actor.handle if actor is not None else ""
+        canonical = canonical_json(
+            seq=seq,
+            action=action,
+            actor=actor_handle,
+            at=at,
+            data=data,
+            prev_hash=prev_hash,
+            cameo=cameo.pk,
+        )
+        return ConsentEvent.objects.create(
+            owner_id=owner.pk,
+            cameo_id=cameo.pk,
+            seq=seq,
+            action=action,
+            actor=actor,
+            actor_handle=actor_handle,
+            at=at,
+            data=data,
+            prev_hash=prev_hash,
+            hash=chain_hash(prev_hash, canonical),
+        )
 
 
-class ConsentEventQuerySet(models.QuerySet):
-    """Reads only: bulk changes to the ledger are refused."""
-
-    def update(self, **kwargs):
-        raise AppendOnlyError("Consent events are append-only; they cannot be updated.")
-
-    def delete(self):
-        raise AppendOnlyError("Consent events are append-only; they cannot be deleted.")
-
-    # Django's manager leaves queryset_only methods off `objects`: only a queryset has them.
-    update.queryset_only = True  # type: ignore[attr-defined]
-    delete.queryset_only = True  # type: ignore[attr-defined]
+def _lock_ledger(owner: User) -> None:
+    """The owner's ledger lock, held until the surrounding transaction ends."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, %s)",
+                [LEDGER_LOCK_CLASS, owner.pk % 2_147_483_647],
+            )
+    else:
+        list(User.objects.select_for_update().filter(pk=owner.pk).values_list("pk", flat=True))
 
 
 def normalize_data(data: dict | None) -> dict:
@@ -53,12 +107,12 @@ def normalize_data(data: dict | None) -> dict:
     return json.loads(json.dumps(data or {}, cls=DjangoJSONEncoder))
 
 
-def format_at(at) -> str:
+def format_at(at: datetime) -> str:
     return at.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def canonical_json(
-    *, seq: int, action: str, actor: str, at, data: dict, prev_hash: str, cameo
+    *, seq: int, action: str, actor: str, at: datetime, data: dict, prev_hash: str, cameo: Any
 ) -> str:
     return json.dumps(
         {
@@ -80,7 +134,7 @@ def chain_hash(prev_hash: str, canonical: str) -> str:
     return hashlib.sha256((prev_hash + canonical).encode()).hexdigest()
 
 
-def event_hash(event) -> str:
+def event_hash(event: ConsentEvent) -> str:
     """The hash `event` must carry, recomputed from its stored fields."""
     canonical = canonical_json(
         seq=event.seq,
@@ -94,7 +148,7 @@ def event_hash(event) -> str:
     return chain_hash(event.prev_hash, canonical)
 
 
-def verify_events(events) -> bool:
+def verify_events(events: Iterable[ConsentEvent]) -> bool:
     """True when `events` (one owner's, in seq order) form an unbroken chain from genesis."""
     prev_hash = GENESIS_HASH
     expected_seq = 1
@@ -108,9 +162,7 @@ def verify_events(events) -> bool:
     return True
 
 
-def verify_ledger(owner) -> bool:
+def verify_ledger(owner: User) -> bool:
     """Recompute `owner`'s whole chain from the database; False at the first broken link."""
-    from accounts.models import ConsentEvent
-
     events = ConsentEvent.objects.filter(owner=owner).order_by("seq").iterator(chunk_size=500)
     return verify_events(events)

@@ -9,8 +9,6 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from accounts.ledger import AppendOnlyError, ConsentEventQuerySet
-
 HANDLE_PATTERN = r"^[a-z0-9_]{3,30}$"
 handle_validator = RegexValidator(
     HANDLE_PATTERN, "3-30 characters: lowercase letters, digits and underscores.", code="invalid"
@@ -207,6 +205,23 @@ class CameoGrant(models.Model):
         ]
 
 
+class AppendOnlyError(Exception):
+    """Raised when code tries to change or delete a consent ledger row."""
+
+
+class ConsentEventQuerySet(models.QuerySet):
+    """Reads only: bulk changes to the ledger are refused (accounts/ledger.py explains why)."""
+
+    def update(self, **kwargs):
+        raise AppendOnlyError("Consent events are append-only; they cannot be updated.")
+
+    def delete(self):
+        raise AppendOnlyError("Consent events are append-only; they cannot be deleted.")
+
+    update.queryset_only = True  # type: ignore[attr-defined]
+    delete.queryset_only = True  # type: ignore[attr-defined]
+
+
 class ConsentEvent(models.Model):
     """One entry of an owner's append-only, hash-chained consent ledger."""
 
@@ -250,7 +265,7 @@ class ConsentEvent(models.Model):
         return f"consent event {self.owner_id}#{self.seq} {self.action}"
 
     def save(self, *args, **kwargs):
-        """Insert only: append through accounts.services.cameos.append_consent_event."""
+        """Insert only: append through accounts.ledger.append_consent_event."""
         if not self._state.adding:
             raise AppendOnlyError("Consent events are append-only; they cannot be updated.")
         kwargs["force_insert"] = True

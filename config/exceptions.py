@@ -26,11 +26,6 @@ class ServiceUnavailable(exceptions.APIException):
 
 
 def api_exception_handler(exc, context):
-    # An error may have to leave a trace that the caller's rolled-back transaction took away
-    # (a refused cameo use is written to the owner's consent ledger): by now it has ended.
-    after_rollback = getattr(exc, "after_rollback", None)
-    if callable(after_rollback):
-        after_rollback()
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}

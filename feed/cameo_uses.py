@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Notification
-from accounts.services.cameos import record_cameo_use_removed
+from accounts.services.cameo_use import record_cameo_use_removed
 from accounts.services.notifications import notify
 from feed.models import Video
 from feed.services import take_down_video

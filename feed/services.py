@@ -19,7 +19,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 
 from accounts.exceptions import AccountSuspended
 from accounts.models import Cameo, Notification, User
-from accounts.services.cameos import check_cameo_use
+from accounts.services.cameo_use import check_cameo_use, recording_refusals
 from config.db import hot_query_cursor
 from feed import ranking
 from feed.exceptions import AlreadyPublished, DraftWithdrawn, VideoNotLive
@@ -126,7 +126,7 @@ def publish_video(user, job, *, caption: str = "", visibility: str = Video.Visib
     """
     if user.is_suspended:
         raise AccountSuspended()
-    with transaction.atomic():
+    with recording_refusals(), transaction.atomic():
         prepared = check_publish_video(
             user, getattr(job, "pk", job), caption=caption, visibility=visibility
         )
@@ -208,7 +208,7 @@ def update_video(user, video_id, *, caption=None, visibility=None) -> Video:
     A wider audience (private → followers → public) re-checks consent; a caption the content
     gate holds puts a published video on hold for review.
     """
-    with transaction.atomic():
+    with recording_refusals(), transaction.atomic():
         video = access_video(user, video_id, for_update=True, with_author=True)
         if video.author_id != user.id:
             raise NotFound("No such video.")
@@ -269,9 +269,10 @@ def restore_video(video) -> Video:
     """Moderation puts a hidden video back (an author's deletion is never undone here).
 
     A restore widens the audience again, so consent is re-checked first: a refusal raises
-    CameoUseRefused (naming the cameo) and the video stays hidden.
+    CameoUseRefused (naming the cameo) and the video stays hidden (the refusal stays on the
+    owner's ledger).
     """
-    with transaction.atomic():
+    with recording_refusals(), transaction.atomic():
         locked = (
             Video.objects.select_for_update(of=("self",)).select_related("author").get(pk=video.pk)
         )

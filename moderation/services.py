@@ -8,7 +8,6 @@ update commit together or not at all.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -22,7 +21,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 
 from accounts.exceptions import CameoUseRefused
 from accounts.models import Notification, User
-from accounts.services.cameos import ensure_refusal_recorded
+from accounts.services.cameo_use import recording_refusals
 from accounts.services.notifications import notify
 from accounts.services.users import suspend_user, unsuspend_user
 from config.exceptions import Conflict
@@ -384,7 +383,7 @@ def take_moderation_action(moderator, item_or_target, action: str, reason: str):
     """
     reason = _clean_reason(reason)
     target = _check_action(item_or_target, action)
-    with _refusals_recorded(), transaction.atomic():
+    with recording_refusals(), transaction.atomic():
         logged = _do_action(moderator, target, action, reason)
         item = logged.review_item
         item.status = (
@@ -392,18 +391,6 @@ def take_moderation_action(moderator, item_or_target, action: str, reason: str):
         )
         refresh_priority(item)
     return logged
-
-
-@contextmanager
-def _refusals_recorded():
-    """A restore refused by the consent check rolls back the moderator's transaction, and
-    the `use_refused` ledger entry with it: write it again once that rollback is over (the
-    console is not a DRF view, whose exception handler would do it)."""
-    try:
-        yield
-    except CameoUseRefused as refusal:
-        ensure_refusal_recorded(refusal)
-        raise
 
 
 def _check_action(item_or_target, action: str) -> Target:
@@ -571,11 +558,11 @@ def _reverse_appealed_action(moderator, action: ModerationAction, reason: str) -
 
 def _restore_for_appeal(moderator, action: ModerationAction, why: str) -> bool:
     try:
-        with transaction.atomic():
+        # A refusal's ledger row goes with the savepoint: recording_refusals writes it again.
+        with recording_refusals(), transaction.atomic():
             target = _check_action((action.target_type, action.target_id), Action.RESTORE)
             _do_action(moderator, target, Action.RESTORE, why)
-    except CameoUseRefused as refusal:
-        ensure_refusal_recorded(refusal)  # its ledger row went with the savepoint
+    except CameoUseRefused:
         return False
     except (NothingToReverse, ValidationError):
         return False  # the author deleted it meanwhile: nothing to put back

@@ -1,37 +1,38 @@
-"""Cameos: a person's likeness, the consent its owner controls, and THE use check.
-
-Every use of a cameo anywhere (job creation, publishing, remixing) goes through
-`check_cameo_use`; every consent-relevant fact is appended to the owner's hash-chained ledger
-(`append_consent_event`, accounts/ledger.py).
+"""Cameos: a person's likeness, the consent its owner controls: creation, verification,
+settings, grants and revocation. The use check is accounts/services/cameo_use.py; every
+consent-relevant fact is appended to the owner's hash-chained ledger (accounts/ledger.py).
 
 Lock order, kept everywhere so concurrent revoke/publish cannot deadlock on our rows: the
 cameo row first (select_for_update), then the owner's ledger lock (taken by
 `append_consent_event` to serialise the ledger's seq).
 """
 
-import hashlib
 import logging
 import re
 import shutil
 import tempfile
-import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
-from accounts.exceptions import CameoBusy, CameoExists, CameoUseRefused, NoCameo
-from accounts.ledger import GENESIS_HASH, canonical_json, chain_hash, normalize_data
-from accounts.models import Block, Cameo, CameoGrant, ConsentEvent, Follow, Notification, User
-from accounts.services.notifications import notify
-from accounts.services.users import are_mutuals, is_blocked_between
+from accounts.exceptions import CameoExists, NoCameo
+from accounts.ledger import append_consent_event
+from accounts.models import Cameo, CameoGrant, ConsentEvent, User
+from accounts.services.users import is_blocked_between
 from accounts.signals import cameo_consent_revoked
-from media.motion import measure_motion_area  # the motion check lives in media (issue 13)
+from config.storage import delete_file, open_file, save_file
+from config.tasks import enqueue_now, enqueue_on_commit
+from media.errors import InvalidMedia
+from media.motion import measure_motion_area
+from media.probe import probe_video
+from media.sniff import check_video_upload, sha256_of
 
 logger = logging.getLogger(__name__)
 
@@ -40,87 +41,14 @@ Status = Cameo.Status
 Permission = Cameo.Permission
 
 LIVE = ~Q(status=Status.REVOKED)
-# How long a use check waits for a cameo row another transaction holds (see _lock_cameo_for_use).
-CAMEO_LOCK_WAIT_SECONDS = 2.0
 CLIP_MIN_SECONDS = 3
 CLIP_MAX_SECONDS = 30
 # A face in a selfie clip covers well over 5% of the frame; the motion check asks for at
 # least that much of the frame to change between sampled frames.
 MIN_MOTION_AREA = 0.05
 # What a handle can look like (case-insensitive): anything else is unknown without a query.
-_HANDLE_RE = re.compile(r"[A-Za-z0-9_]{1,30}")
-# `@handle` in free text; not the middle of an e-mail address or of another word.
-MENTION_RE = re.compile(r"(?<![\w.@])@([A-Za-z0-9_]{3,30})(?![A-Za-z0-9_])")
-# Bytes 4..8 of an ISO-BMFF (MP4/MOV) file, or the EBML magic of Matroska/WebM.
-_MP4_BOXES = (b"ftyp", b"moov", b"mdat", b"free", b"wide", b"skip")
-_EBML_MAGIC = b"\x1a\x45\xdf\xa3"
-
-
-# --- The ledger ---------------------------------------------------------------------------
-
-
-def append_consent_event(
-    owner: User, cameo: Cameo, action: str, *, actor: User | None, data: dict | None = None
-) -> ConsentEvent:
-    """Append one event to `owner`'s ledger, chained to the previous one.
-
-    Serialised per owner by a lock held until the caller's transaction ends, so concurrent
-    appends get consecutive seq numbers with no gaps or duplicates (UniqueConstraint(owner,
-    seq) backs it up). On PostgreSQL that lock is a transaction-level advisory lock keyed by
-    the owner, not the owner's user row: generation locks the *acting* user's row for its
-    quota before it records a use, and two people using each other's cameos at the same
-    moment would otherwise deadlock on each other's user rows. Elsewhere the owner's row is
-    locked with SELECT FOR UPDATE (a no-op on SQLite, whose IMMEDIATE transactions serialise
-    writers anyway).
-    """
-    with transaction.atomic():
-        _lock_ledger(owner)
-        last = (
-            ConsentEvent.objects.filter(owner_id=owner.pk)
-            .order_by("-seq")
-            .values("seq", "hash")
-            .first()
-        )
-        seq = last["seq"] + 1 if last else 1
-        prev_hash = last["hash"] if last else GENESIS_HASH
-        at = timezone.now()
-        data = normalize_data(data)
-        actor_handle = actor.handle if actor is not None else ""
-        canonical = canonical_json(
-            seq=seq,
-            action=action,
-            actor=actor_handle,
-            at=at,
-            data=data,
-            prev_hash=prev_hash,
-            cameo=cameo.pk,
-        )
-        return ConsentEvent.objects.create(
-            owner_id=owner.pk,
-            cameo_id=cameo.pk,
-            seq=seq,
-            action=action,
-            actor=actor,
-            actor_handle=actor_handle,
-            at=at,
-            data=data,
-            prev_hash=prev_hash,
-            hash=chain_hash(prev_hash, canonical),
-        )
-
-
-_LEDGER_LOCK_CLASS = 0x4C454447  # "LEDG": the advisory-lock namespace of consent ledgers
-
-
-def _lock_ledger(owner: User) -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_advisory_xact_lock(%s, %s)",
-                [_LEDGER_LOCK_CLASS, owner.pk % 2_147_483_647],
-            )
-    else:
-        list(User.objects.select_for_update().filter(pk=owner.pk).values_list("pk", flat=True))
+HANDLE_RE = re.compile(r"[A-Za-z0-9_]{1,30}")
+VERIFY_TASK = "accounts.tasks.verify_cameo_task"
 
 
 # --- Reading ------------------------------------------------------------------------------
@@ -137,59 +65,20 @@ def live_cameo(owner: User, *, for_update: bool = False) -> Cameo:
     return cameo
 
 
-def usable_cameos(actor: User) -> QuerySet:
-    """Cameos `actor` may use right now, in one query; mirrors `check_cameo_use` exactly."""
-    now = timezone.now()
-    owner = OuterRef("owner_id")
-    blocked = Block.objects.filter(
-        Q(blocker_id=actor.pk, blocked_id=owner) | Q(blocker_id=owner, blocked_id=actor.pk)
-    )
-    granted = CameoGrant.objects.filter(cameo_id=OuterRef("pk"), grantee_id=actor.pk)
-    follows_owner = Follow.objects.filter(follower_id=actor.pk, followee_id=owner)
-    followed_by_owner = Follow.objects.filter(follower_id=owner, followee_id=actor.pk)
-    allowed = (
-        Q(permission=Permission.EVERYONE)
-        | Q(Q(permission=Permission.APPROVED), Exists(granted))
-        | Q(Q(permission=Permission.MUTUALS), Exists(follows_owner), Exists(followed_by_owner))
-    )
-    return (
-        Cameo.objects.filter(status=Status.ACTIVE, owner__is_active=True)
-        .filter(Q(owner__suspended_until__isnull=True) | Q(owner__suspended_until__lte=now))
-        .filter(Q(owner_id=actor.pk) | Q(~Exists(blocked), allowed))
-        .select_related("owner")
-    )
-
-
 # --- Creating and verifying ---------------------------------------------------------------
 
 
-def _check_upload(upload) -> None:
+def _check_upload(upload: Any) -> None:
+    """A 400 on `video` unless the upload looks like a clip we could verify (media.sniff)."""
     if upload is None:
         raise ValidationError({"video": ["A video file is required."]})
-    size = getattr(upload, "size", None) or 0
-    if size <= 0:
-        raise ValidationError({"video": ["The submitted file is empty."]})
-    if size > settings.CAMEO_CLIP_MAX_BYTES:
-        raise ValidationError(
-            {"video": [f"The clip is larger than {settings.CAMEO_CLIP_MAX_BYTES} bytes."]}
-        )
-    upload.seek(0)
-    head = upload.read(12)
-    upload.seek(0)
-    if not (head[4:8] in _MP4_BOXES or head[:4] == _EBML_MAGIC):
-        raise ValidationError({"video": ["The file is not an MP4 video."]})
+    try:
+        check_video_upload(upload, max_bytes=settings.CAMEO_CLIP_MAX_BYTES)
+    except InvalidMedia as exc:
+        raise ValidationError({"video": [exc.message]}) from None
 
 
-def _sha256_of(upload) -> str:
-    digest = hashlib.sha256()
-    upload.seek(0)
-    for chunk in iter(lambda: upload.read(1024 * 1024), b""):
-        digest.update(chunk)
-    upload.seek(0)
-    return digest.hexdigest()
-
-
-def create_cameo(owner: User, *, upload, consent) -> Cameo:
+def create_cameo(owner: User, *, upload: Any, consent: Any) -> Cameo:
     """Store the owner's clip privately and start verification; 409 when a cameo is live.
 
     A previously *rejected* cameo does not block a new attempt: it is retired (status
@@ -197,15 +86,13 @@ def create_cameo(owner: User, *, upload, consent) -> Cameo:
     stored under `cameos/<owner id>/<uuid>.mp4` and only ever read by the verifier; no URL to
     it is handed out.
     """
-    from config.storage import delete_file, save_file
-
     if consent is not True:
         raise ValidationError({"consent": ["Explicit consent (consent=true) is required."]})
     _check_upload(upload)
     # Cheap early answer before storing anything; re-checked under the lock below.
     if Cameo.objects.filter(LIVE, owner=owner).exclude(status=Status.REJECTED).exists():
         raise CameoExists()
-    sha256 = _sha256_of(upload)
+    sha256 = sha256_of(upload)
     stored = save_file(f"cameos/{owner.pk}/{uuid.uuid4().hex}.mp4", upload)
     try:
         with transaction.atomic():
@@ -231,7 +118,7 @@ def create_cameo(owner: User, *, upload, consent) -> Cameo:
                 actor=owner,
                 data={"consent": True, "source_sha256": sha256, "permission": cameo.permission},
             )
-            transaction.on_commit(lambda: _enqueue_verification(cameo.pk))
+            enqueue_on_commit(VERIFY_TASK, str(cameo.pk))
     except IntegrityError:
         delete_file(stored)
         raise CameoExists() from None
@@ -239,12 +126,6 @@ def create_cameo(owner: User, *, upload, consent) -> Cameo:
         delete_file(stored)
         raise
     return cameo
-
-
-def _enqueue_verification(cameo_id) -> None:
-    from accounts.tasks import verify_cameo_task
-
-    verify_cameo_task.delay(str(cameo_id))
 
 
 def verify_cameo(cameo: Cameo) -> Cameo:
@@ -286,7 +167,8 @@ def verify_cameo(cameo: Cameo) -> Cameo:
     return cameo
 
 
-def verify_cameo_by_id(cameo_id) -> Cameo | None:
+def verify_cameo_by_id(cameo_id: Any) -> Cameo | None:
+    """The verification task's entry: a cameo deleted meanwhile is nothing to verify."""
     cameo = Cameo.objects.filter(pk=cameo_id).first()
     return verify_cameo(cameo) if cameo is not None else None
 
@@ -305,16 +187,12 @@ def requeue_pending_verifications(*, older_than_seconds: int = 600) -> int:
         )[:500]
     )
     for cameo_id in ids:
-        _enqueue_verification(cameo_id)
+        enqueue_now(VERIFY_TASK, str(cameo_id))
     return len(ids)
 
 
 def _inspect_clip(name: str) -> dict:
     """{ok, data} or {ok: False, code, reason} for the stored clip `name`."""
-    from config.storage import open_file
-    from media.errors import InvalidMedia
-    from media.probe import probe_video
-
     with tempfile.TemporaryDirectory(prefix="cameo-verify-") as workdir:
         path = Path(workdir) / "clip.mp4"
         try:
@@ -406,7 +284,7 @@ def update_cameo_settings(
     return cameo
 
 
-def find_grantee(owner: User, handle, *, for_revoke: bool = False) -> User:
+def find_grantee(owner: User, handle: Any, *, for_revoke: bool = False) -> User:
     """The user `handle` names, as `owner` may grant to; 400 on `handle` otherwise.
 
     Blocked users (either way) and deactivated accounts look exactly like unknown handles
@@ -415,7 +293,7 @@ def find_grantee(owner: User, handle, *, for_revoke: bool = False) -> User:
     if not isinstance(handle, str) or not handle.strip():
         raise ValidationError({"handle": ["This field is required."]})
     handle = handle.strip().lstrip("@")
-    if not _HANDLE_RE.fullmatch(handle):
+    if not HANDLE_RE.fullmatch(handle):
         raise ValidationError({"handle": ["No user with this handle."]})
     grantee = User.objects.filter(handle__iexact=handle).first()
     if grantee is not None and grantee.pk == owner.pk:
@@ -483,194 +361,7 @@ def revoke_cameo_consent(owner: User, *, actor: User | None = None, reason: str 
 
 
 def _delete_clip(name: str) -> None:
-    from config.storage import delete_file
-
     try:
         delete_file(name)
     except OSError:
         logger.warning("could not delete revoked cameo clip %s", name, exc_info=True)
-
-
-# --- THE use check ------------------------------------------------------------------------
-
-
-def _refusal(actor: User, cameo: Cameo) -> tuple[str, str] | None:
-    """(reason code, message) when `actor` may not use `cameo`, else None."""
-    owner = cameo.owner
-    handle = f"@{owner.handle}"
-    if cameo.status != Status.ACTIVE:
-        state = {
-            Status.PENDING_VERIFICATION: "not verified yet",
-            Status.REJECTED: "not verified",
-            Status.REVOKED: "no longer available: its owner revoked consent",
-        }.get(cameo.status, cameo.status)
-        return f"cameo_{cameo.status}", f"The cameo {handle} is {state}."
-    if not owner.is_active or owner.is_suspended:
-        reason = "owner_inactive" if not owner.is_active else "owner_suspended"
-        return reason, f"The cameo {handle} is not available right now."
-    if actor.pk == owner.pk:
-        return None
-    denied = f"You may not use the cameo {handle}."
-    if is_blocked_between(actor, owner):
-        return "blocked", denied
-    if cameo.permission == Permission.ONLY_ME:
-        return "only_me", denied
-    if cameo.permission == Permission.APPROVED:
-        if not CameoGrant.objects.filter(cameo_id=cameo.pk, grantee_id=actor.pk).exists():
-            return "not_approved", denied
-    elif cameo.permission == Permission.MUTUALS:
-        if not are_mutuals(actor, owner):
-            return "not_mutuals", denied
-    elif cameo.permission != Permission.EVERYONE:
-        return "unknown_permission", denied
-    return None
-
-
-def check_cameo_use(actor: User, cameo: Cameo, *, context: str, lock: bool = False) -> Cameo:
-    """THE single place that decides whether `actor` may use `cameo` now; returns the cameo.
-
-    Refuses (CameoUseRefused, 403 `cameo_permission_denied`, naming the cameo) when the cameo
-    is not active, its owner is suspended or deactivated, either blocks the other, or the
-    permission does not cover `actor`; the owner may always use their own active cameo.
-    Each refusal is appended to the owner's ledger as `use_refused`.
-
-    With lock=True the cameo is re-read with SELECT FOR UPDATE: call it inside the caller's
-    transaction (e.g. publishing), which then holds the lock until it commits, so a
-    concurrent revocation waits for it or is seen by it. If a revocation holds the cameo
-    for longer than CAMEO_LOCK_WAIT_SECONDS, CameoBusy (409 `cameo_busy`) is raised instead
-    of waiting (that wait could deadlock with the revocation's takedowns).
-    """
-    if lock:
-        cameo = _lock_cameo_for_use(cameo.pk)
-    refusal = _refusal(actor, cameo)
-    if refusal is None:
-        return cameo
-    reason, message = refusal
-    exc = CameoUseRefused(message, cameo=cameo, actor=actor, context=context, reason=reason)
-    exc.event = _append_refusal(exc)
-    raise exc
-
-
-def _lock_cameo_for_use(cameo_id) -> Cameo:
-    """Re-read the cameo under a row lock, without ever queueing behind a revocation.
-
-    Callers already hold other locks when they check (publishing holds the job row, job
-    creation the actor's user row), while a revocation holds the cameo and then, through its
-    receivers, locks those jobs: waiting here could close a deadlock cycle. So the lock is
-    taken with NOWAIT and retried with short sleeps for up to CAMEO_LOCK_WAIT_SECONDS; if it
-    is still held, CameoBusy (409, retryable) rolls the caller back, which lets the
-    revocation finish. Two uses of one cameo only ever hold it for milliseconds.
-    """
-    qs = Cameo.objects.select_related("owner")
-    if not connection.features.has_select_for_update_nowait:
-        return qs.select_for_update(of=("self",)).get(pk=cameo_id)
-    deadline = time.monotonic() + CAMEO_LOCK_WAIT_SECONDS
-    delay = 0.005
-    while True:
-        try:
-            with transaction.atomic():
-                return qs.select_for_update(nowait=True, of=("self",)).get(pk=cameo_id)
-        except OperationalError:
-            if time.monotonic() >= deadline:
-                raise CameoBusy() from None
-            time.sleep(delay)
-            delay = min(delay * 2, 0.1)
-
-
-def _append_refusal(exc: CameoUseRefused) -> ConsentEvent:
-    return append_consent_event(
-        exc.cameo.owner,
-        exc.cameo,
-        Action.USE_REFUSED,
-        actor=exc.actor,
-        data={"context": exc.context, "reason": exc.reason},
-    )
-
-
-def ensure_refusal_recorded(exc: CameoUseRefused) -> None:
-    """Re-append a `use_refused` event that the caller's rolled-back transaction took away.
-
-    Called by the API exception handler after the view's transactions have ended; matching
-    on (pk, hash) cannot confuse the lost row with another one that reused its id.
-    """
-    if exc.cameo is None or exc.actor is None or connection.needs_rollback:
-        return
-    try:
-        event = exc.event
-        if event is not None and ConsentEvent.objects.filter(pk=event.pk, hash=event.hash).exists():
-            return
-        exc.event = _append_refusal(exc)
-    except DatabaseError:
-        logger.warning("could not record refused cameo use", exc_info=True)
-
-
-def resolve_cameos(
-    actor: User, *, handles, prompt: str = "", context: str = "generation"
-) -> list[Cameo]:
-    """The cameos a generation asks for, each checked with `check_cameo_use`.
-
-    `handles` (the request's `cameos` list) must each name a user with a cameo, else a
-    ValidationError on `cameos` (a revoked one is refused with the usual 403). `@handle`
-    mentions in the prompt of users who have a live cameo are checked as well (a mention must
-    not smuggle a likeness past consent); mentions of users without a live cameo (or unknown
-    handles) are ordinary text and are ignored.
-    """
-    if handles is None:
-        handles = []
-    if not isinstance(handles, list | tuple) or not all(isinstance(h, str) for h in handles):
-        raise ValidationError({"cameos": ["A list of handles is expected."]})
-    explicit = [h.strip().lstrip("@").lower() for h in handles]
-    mentioned = [m.lower() for m in MENTION_RE.findall(prompt or "")]
-    wanted = list(dict.fromkeys(h for h in explicit + mentioned if _HANDLE_RE.fullmatch(h)))
-    if not wanted and not explicit:
-        return []
-    found = {
-        c.owner.handle.lower(): c
-        for c in Cameo.objects.filter(LIVE, owner__handle__in=wanted).select_related("owner")
-    }
-    missing = [h for h in dict.fromkeys(explicit) if h not in found]
-    if missing:
-        # Asked for by name, but revoked: a 403 naming the cameo says more than "unknown".
-        for cameo in (
-            Cameo.objects.filter(
-                status=Status.REVOKED,
-                owner__handle__in=[h for h in missing if _HANDLE_RE.fullmatch(h)],
-            )
-            .select_related("owner")
-            .order_by("owner_id", "-revoked_at")
-        ):
-            found.setdefault(cameo.owner.handle.lower(), cameo)
-    unknown = [h for h in missing if h not in found]
-    if unknown:
-        raise ValidationError({"cameos": [f"No cameo for @{h}." for h in unknown]})
-    return [check_cameo_use(actor, found[h], context=context) for h in wanted if h in found]
-
-
-def record_cameo_use(cameo: Cameo, *, actor: User, job_id) -> ConsentEvent:
-    """Ledger `used` and a notification to the owner; call in the job-creating transaction."""
-    event = append_consent_event(
-        cameo.owner, cameo, Action.USED, actor=actor, data={"job_id": str(job_id)}
-    )
-    notify(
-        cameo.owner,
-        Notification.Kind.CAMEO_USE,
-        actor=actor,
-        data={"job_id": str(job_id), "cameo_id": str(cameo.pk)},
-    )
-    return event
-
-
-def record_cameo_use_removed(cameo: Cameo, *, actor: User, video_id) -> ConsentEvent:
-    """Ledger `use_removed`: the owner took down a video that used the cameo."""
-    return append_consent_event(
-        cameo.owner, cameo, Action.USE_REMOVED, actor=actor, data={"video_id": str(video_id)}
-    )
-
-
-def cameo_instructions(cameos) -> list[str]:
-    """The owners' instructions, `@handle: text`, for the storyboard and provider prompt."""
-    return [
-        f"@{cameo.owner.handle}: {cameo.instructions.strip()}"
-        for cameo in cameos
-        if cameo.instructions and cameo.instructions.strip()
-    ]

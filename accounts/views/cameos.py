@@ -25,6 +25,7 @@ from accounts.serializers.cameos import (
     GrantSerializer,
 )
 from accounts.services import cameos as services
+from accounts.services.cameo_use import usable_cameos
 from config.pagination import CreatedCursorPagination
 from config.parsers import JSONParser
 
@@ -167,4 +168,4 @@ class AvailableCameosView(generics.ListAPIView):
     serializer_class = AvailableCameoSerializer
 
     def get_queryset(self):
-        return services.usable_cameos(self.request.user)
+        return usable_cameos(self.request.user)

@@ -16,6 +16,13 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from rest_framework.exceptions import NotFound, ValidationError
 
+from accounts.services.cameo_use import (
+    cameo_instructions,
+    check_cameo_use,
+    record_cameo_use,
+    recording_refusals,
+    resolve_cameos,
+)
 from config.storage import delete_file
 from generation import policy
 from generation.exceptions import IdempotencyKeyReused, JobFinished
@@ -81,8 +88,6 @@ def _resolve_remix(user, remix_of):
 
 
 def _check_cameos(user, cameos, *, lock: bool):
-    from accounts.services.cameos import check_cameo_use
-
     return [check_cameo_use(user, cameo, context="generation", lock=lock) for cameo in cameos]
 
 
@@ -91,8 +96,6 @@ def _requested_cameos(user, *, handles, texts) -> list:
 
     Runs outside any transaction on purpose: a refusal appends a `use_refused` ledger event
     that must survive the request's failure."""
-    from accounts.services.cameos import resolve_cameos
-
     mention_text = "\n".join(text for _, text in texts)
     return list(resolve_cameos(user, handles=list(handles or ()), prompt=mention_text))
 
@@ -186,8 +189,10 @@ def create_job(
     existing = _existing_job(user, key, request_hash)
     if existing is not None:
         return existing, False
-    prepared = check_create_job(user, **fields, extra_provenance=extra_provenance)
-    return do_create_job(user, prepared, idempotency_key=key, request_hash=request_hash)
+    # A refusal stays on the owner's ledger even when do_create_job's transaction rolls back.
+    with recording_refusals():
+        prepared = check_create_job(user, **fields, extra_provenance=extra_provenance)
+        return do_create_job(user, prepared, idempotency_key=key, request_hash=request_hash)
 
 
 def check_create_job(
@@ -196,7 +201,6 @@ def check_create_job(
     """Decide everything that needs the database or the user, writing nothing (but refusals
     on the cameo ledger): suspension, consent for every cameo shown, the remix, the gate."""
     from accounts.exceptions import AccountSuspended
-    from accounts.services.cameos import cameo_instructions
 
     if user.is_suspended:
         raise AccountSuspended()
@@ -274,8 +278,6 @@ def _save_blocked(job: GenerationJob, verdict: policy.PolicyVerdict) -> None:
 
 def _save_and_charge(user, locked_user, job: GenerationJob, cameos: list) -> None:
     """Should be called inside the transaction holding the user-row lock (`locked_user`)."""
-    from accounts.services.cameos import record_cameo_use
-
     # Consent may have been revoked since check_create_job: check again, row-locked.
     cameos = _check_cameos(user, cameos, lock=True)
     job.save()

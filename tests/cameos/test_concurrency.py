@@ -8,7 +8,7 @@ from django.db import connection, connections
 from accounts.exceptions import CameoBusy, CameoUseRefused
 from accounts.ledger import verify_ledger
 from accounts.models import Cameo, ConsentEvent
-from accounts.services import cameos
+from accounts.services import cameo_use, cameos
 from feed.exceptions import DraftWithdrawn
 from feed.models import Video
 from feed.services import publish_video
@@ -53,7 +53,7 @@ def test_concurrent_appends_keep_seq_gap_free(user, make_user, make_cameo):
     def use(actor):
         def _use():
             for step in range(5):
-                cameos.record_cameo_use(cameo, actor=actor, job_id=f"{actor.handle}-{step}")
+                cameo_use.record_cameo_use(cameo, actor=actor, job_id=f"{actor.handle}-{step}")
 
         return _use
 

@@ -8,9 +8,9 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models.deletion import ProtectedError
 
 from accounts.exceptions import CameoUseRefused
-from accounts.ledger import GENESIS_HASH, AppendOnlyError, verify_ledger
-from accounts.models import ConsentEvent
-from accounts.services import cameos
+from accounts.ledger import GENESIS_HASH, verify_ledger
+from accounts.models import AppendOnlyError, ConsentEvent
+from accounts.services import cameo_use, cameos
 
 pytestmark = pytest.mark.django_db
 
@@ -218,7 +218,7 @@ def test_deleting_an_actor_keeps_the_chain_valid(user, make_user, make_cameo):
     cameos.grant_cameo(user, carol)
     cameos.update_cameo_settings(user, permission="only_me")
     with pytest.raises(CameoUseRefused):
-        cameos.check_cameo_use(carol, cameos.live_cameo(user), context="test")
+        cameo_use.check_cameo_use(carol, cameos.live_cameo(user), context="test")
     refused = ConsentEvent.objects.get(owner=user, action="use_refused")
     assert refused.actor_id == carol.pk
     carol.delete()
