@@ -201,14 +201,7 @@ def _inspect_clip(name: str) -> dict:
         except (FileNotFoundError, OSError):
             return {"ok": False, "code": "missing", "reason": "The source clip is missing."}
         try:
-            probe = probe_video(
-                path,
-                require_audio=True,
-                min_seconds=CLIP_MIN_SECONDS,
-                max_seconds=CLIP_MAX_SECONDS,
-                max_bytes=settings.CAMEO_CLIP_MAX_BYTES,
-            )
-            motion = measure_motion_area(path)
+            return _judge_clip(path)
         except InvalidMedia as exc:
             return {"ok": False, "code": exc.code, "reason": exc.message}
         except Exception:
@@ -220,6 +213,18 @@ def _inspect_clip(name: str) -> dict:
                 "code": "verification_error",
                 "reason": "The clip could not be verified; record it again.",
             }
+
+
+def _judge_clip(path: Path) -> dict:
+    """Probe and motion check of a local copy; InvalidMedia when media refuses it."""
+    probe = probe_video(
+        path,
+        require_audio=True,
+        min_seconds=CLIP_MIN_SECONDS,
+        max_seconds=CLIP_MAX_SECONDS,
+        max_bytes=settings.CAMEO_CLIP_MAX_BYTES,
+    )
+    motion = measure_motion_area(path)
     if motion < MIN_MOTION_AREA:
         return {
             "ok": False,

@@ -245,3 +245,16 @@ def test_a_rejected_clip_is_deleted_but_its_hash_kept(
     assert cameo.status == "rejected"
     assert not default_storage.exists(cameo.source_clip)
     assert len(cameo.source_sha256) == 64
+
+
+def test_verification_is_sent_by_name_only_once_the_upload_commits(
+    user, clip_upload, django_capture_on_commit_callbacks
+):
+    from accounts.services.cameos import create_cameo
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        cameo = create_cameo(user, upload=clip_upload("good"), consent=True)
+        assert Cameo.objects.get(pk=cameo.pk).status == "pending_verification"
+    assert len(callbacks) == 1
+    callbacks[0]()  # the commit: accounts.tasks.verify_cameo_task runs (eagerly in tests)
+    assert Cameo.objects.get(pk=cameo.pk).status == "active"
