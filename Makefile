@@ -14,6 +14,9 @@ MYPY_FILES := accounts/ledger.py accounts/selectors.py accounts/services/notific
 	feed/selectors.py
 MYPY_PENDING := generation/services/jobs.py generation/policy.py moderation/policy.py \
 	feed/services.py moderation/services.py accounts/services/cameos.py accounts/services/users.py
+# The open-weights models' libraries (torch's CUDA build, diffusers, transformers): only the
+# tests and GPU workers need them; measured on a fresh venv: +5.4 GB, about 76 s (BENCHMARKS.md).
+GPU_STAMP := $(VENV)/.installed-gpu
 
 .PHONY: run test lint format mypy mypy-pending browser-deps clean
 
@@ -23,6 +26,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q ".[dev]"
 	touch $(STAMP)
+
+$(GPU_STAMP): $(STAMP)
+	$(BIN)/python -m pip install -q ".[dev,gpu]"
+	touch $(GPU_STAMP)
 
 run: $(STAMP)
 	bash scripts/run_local.sh
@@ -37,7 +44,7 @@ browser-deps:
 	  fi; \
 	fi
 
-test: $(STAMP) browser-deps
+test: $(GPU_STAMP) browser-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	DJANGO_SETTINGS_MODULE=tests.settings $(BIN)/python manage.py makemigrations --check --dry-run

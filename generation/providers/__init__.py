@@ -19,6 +19,7 @@ from generation.providers.base import (
 
 PROVIDERS = {
     "local": "generation.providers.local.LocalProvider",
+    "diffusers": "generation.providers.diffusion.DiffusersProvider",
     "openai": "generation.providers.openai.OpenAIProvider",
     "veo": "generation.providers.veo.VeoProvider",
 }
@@ -49,6 +50,13 @@ def get_provider(name: str | None = None) -> VideoProvider:
 def default_model(name: str | None = None) -> str:
     """The model a new job records, without importing the provider's SDK."""
     name = name or settings.GENERATION_PROVIDER
+    if name == "diffusers":
+        from generation.providers.families import ModelUnavailable, read_model_folder
+
+        try:
+            return read_model_folder(settings.DIFFUSERS_MODEL).model_id
+        except ModelUnavailable:
+            return "diffusers"
     return {
         "local": "cutaway-local-1",
         "openai": settings.OPENAI_VIDEO_MODEL,
