@@ -8,7 +8,8 @@ import sys
 CODE = """
 import sys, django
 django.setup()
-import config.urls, config.celery, generation.admin, generation.tasks, generation.openai_compat.views
+import config.urls, config.celery, generation.admin, generation.tasks
+import generation.openai_compat.views
 import generation.providers, generation.providers.families
 heavy = [m for m in ("av", "numpy", "openai", "google.genai", "torch", "diffusers",
     "transformers", "cv2") if m in sys.modules]
