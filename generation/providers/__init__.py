@@ -35,7 +35,10 @@ __all__ = [
     "VideoProvider",
     "default_model",
     "get_provider",
+    "retired_reason",
 ]
+
+OPENAI_HOST = "api.openai.com"
 
 
 def get_provider(name: str | None = None) -> VideoProvider:
@@ -62,3 +65,20 @@ def default_model(name: str | None = None) -> str:
         "openai": settings.OPENAI_VIDEO_MODEL,
         "veo": settings.VEO_MODEL,
     }.get(name, name)
+
+
+def retired_reason(provider: str, model: str) -> str:
+    """Why a job on this provider and model cannot run at all, or "". OpenAI shut the Sora
+    Videos API down on 2026-09-24: its sora models only work through another server that
+    speaks the same /v1/videos shape (OPENAI_BASE_URL)."""
+    from urllib.parse import urlsplit
+
+    if provider != "openai" or not model.startswith("sora"):
+        return ""
+    host = urlsplit(getattr(settings, "OPENAI_BASE_URL", None) or f"https://{OPENAI_HOST}").hostname
+    if host != OPENAI_HOST:
+        return ""
+    return (
+        f"OpenAI shut down the Sora Videos API ({model}) on 2026-09-24. Point OPENAI_BASE_URL "
+        "at a server that speaks /v1/videos, or choose another GENERATION_PROVIDER."
+    )

@@ -13,7 +13,7 @@ from generation.models import QuotaEntry
 from generation.providers.base import JobSpec
 from generation.providers.families import ModelUnavailable, read_model_folder
 from generation.services import create_job
-from tests.models.tiny_models import save_tiny, tiny_tokenizer, use_tiny
+from tests.models.tiny_models import tiny_tokenizer, use_tiny
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -22,23 +22,6 @@ STORYBOARD = [
     {"seconds": 1.5, "camera": "pan_left", "subject": "a dog", "action": "runs on the beach"},
     {"seconds": 0.5, "camera": "static", "subject": "the city", "action": "at night"},
 ]
-
-
-@pytest.fixture(scope="session")
-def tiny_folders(tmp_path_factory):
-    root = tmp_path_factory.mktemp("tiny-models")
-    return {name: save_tiny(name, root / name) for name in ("ltx2", "wan", "wan_i2v")}
-
-
-@pytest.fixture(autouse=True)
-def _no_policy(settings):
-    from generation import policy
-
-    settings.GENERATION_PROMPT_CHECKS = []
-    settings.GENERATION_OUTPUT_CHECKS = []
-    policy.reset_check_cache()
-    yield
-    policy.reset_check_cache()
 
 
 def _create(user, **kwargs):
