@@ -348,6 +348,11 @@ DIFFUSERS_FPS = env_int("DIFFUSERS_FPS", 0)  # 0 = the family's own rate
 DIFFUSERS_CPU_OFFLOAD = env_bool("DIFFUSERS_CPU_OFFLOAD", False)
 DIFFUSERS_VAE_TILING = env_bool("DIFFUSERS_VAE_TILING", False)
 DIFFUSERS_PIPELINE_OPTIONS = env("DIFFUSERS_PIPELINE_OPTIONS", "{}")  # JSON call kwargs
+# A ComfyUI server: its URL and an API-format workflow with {{prompt}}, {{seed}}… placeholders.
+COMFYUI_URL = env("COMFYUI_URL", "http://127.0.0.1:8188")
+COMFYUI_WORKFLOW = env("COMFYUI_WORKFLOW", "")
+COMFYUI_RENDER_SIZE = env("COMFYUI_RENDER_SIZE", "480x832")
+COMFYUI_FPS = env_int("COMFYUI_FPS", 16)
 # Jobs of a GPU provider go to their own queue: a GPU box runs `celery -A config worker -Q gpu`.
 GENERATION_QUEUE = env("GENERATION_QUEUE", "gpu" if GENERATION_PROVIDER == "diffusers" else "")
 CELERY_TASK_ROUTES = (

@@ -80,6 +80,20 @@ def _diffusers_model() -> VideoModel | None:
     return VideoModel(folder.model_id, "diffusers", True, capabilities, created)
 
 
+def _comfyui_model() -> VideoModel | None:
+    from generation.providers import ProviderError
+    from generation.providers.comfyui import load_workflow, workflow_family
+
+    try:
+        family = workflow_family(load_workflow(settings.COMFYUI_WORKFLOW))
+    except ProviderError:
+        return None
+    capabilities = Capabilities(
+        audio=False, image_to_video=family.image_to_video, image_required=family.image_required
+    )
+    return VideoModel("comfyui", "comfyui", True, capabilities, CREATED["local"])
+
+
 def _hosted_model(provider: str) -> VideoModel | None:
     from generation.providers import default_model, retired_reason
 
@@ -98,7 +112,12 @@ def _hosted_model(provider: str) -> VideoModel | None:
 def available_models() -> list[VideoModel]:
     """The models new jobs may name: the configured provider's (none when it is unusable)."""
     provider = settings.GENERATION_PROVIDER
-    model = _diffusers_model() if provider == "diffusers" else _hosted_model(provider)
+    if provider == "diffusers":
+        model = _diffusers_model()
+    elif provider == "comfyui":
+        model = _comfyui_model()
+    else:
+        model = _hosted_model(provider)
     return [model] if model is not None else []
 
 

@@ -20,6 +20,7 @@ from generation.providers.base import (
 PROVIDERS = {
     "local": "generation.providers.local.LocalProvider",
     "diffusers": "generation.providers.diffusion.DiffusersProvider",
+    "comfyui": "generation.providers.comfyui.ComfyUIProvider",
     "openai": "generation.providers.openai.OpenAIProvider",
     "veo": "generation.providers.veo.VeoProvider",
 }
@@ -62,6 +63,7 @@ def default_model(name: str | None = None) -> str:
             return "diffusers"
     return {
         "local": "cutaway-local-1",
+        "comfyui": "comfyui",
         "openai": settings.OPENAI_VIDEO_MODEL,
         "veo": settings.VEO_MODEL,
     }.get(name, name)

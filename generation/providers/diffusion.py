@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -274,14 +273,9 @@ class DiffusersProvider(LocalProvider):
     name = "diffusers"
 
     def submit(self, spec: JobSpec) -> str:
-        provider_job_id = f"diffusers-{spec.job_id}"
-        final = self._path(provider_job_id)
-        partial = final.with_suffix(f".{os.getpid()}.partial.mp4")
         try:
-            render_storyboard(spec, partial)
-            os.replace(partial, final)  # last, so a half-written clip is never taken as done
+            return self.write_render(
+                f"{self.name}-{spec.job_id}", lambda partial: render_storyboard(spec, partial)
+            )
         except ModelUnavailable as exc:
             raise ProviderError("model_unavailable", str(exc)) from exc
-        finally:
-            partial.unlink(missing_ok=True)
-        return provider_job_id
