@@ -348,6 +348,10 @@ DIFFUSERS_FPS = env_int("DIFFUSERS_FPS", 0)  # 0 = the family's own rate
 DIFFUSERS_CPU_OFFLOAD = env_bool("DIFFUSERS_CPU_OFFLOAD", False)
 DIFFUSERS_VAE_TILING = env_bool("DIFFUSERS_VAE_TILING", False)
 DIFFUSERS_PIPELINE_OPTIONS = env("DIFFUSERS_PIPELINE_OPTIONS", "{}")  # JSON call kwargs
+# Reference images (generation/references.py): checked with Pillow's limits before any charge.
+REFERENCE_IMAGE_MAX_BYTES = env_int("REFERENCE_IMAGE_MAX_BYTES", 10 * 1024 * 1024)
+REFERENCE_IMAGE_MAX_PIXELS = env_int("REFERENCE_IMAGE_MAX_PIXELS", 25_000_000)
+REFERENCE_IMAGE_MAX_SIDE = env_int("REFERENCE_IMAGE_MAX_SIDE", 2048)
 # A ComfyUI server: its URL and an API-format workflow with {{prompt}}, {{seed}}… placeholders.
 COMFYUI_URL = env("COMFYUI_URL", "http://127.0.0.1:8188")
 COMFYUI_WORKFLOW = env("COMFYUI_WORKFLOW", "")

@@ -118,12 +118,15 @@ class ComfyUIClient:
 
     def upload_image(self, png: bytes, name: str) -> str:
         boundary = uuid.uuid4().hex
-        body = (
+        head = (
             f'--{boundary}\r\nContent-Disposition: form-data; name="image"; filename="{name}"\r\n'
             "Content-Type: image/png\r\n\r\n"
-        ).encode() + png
-        body += f'\r\n--{boundary}\r\nContent-Disposition: form-data; name="overwrite"\r\n\r\n'
-        body += f"true\r\n--{boundary}--\r\n".encode()
+        )
+        tail = (
+            f'\r\n--{boundary}\r\nContent-Disposition: form-data; name="overwrite"\r\n\r\n'
+            f"true\r\n--{boundary}--\r\n"
+        )
+        body = head.encode() + png + tail.encode()
         headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
         answer = json.loads(self._call("POST", "/upload/image", body, headers))
         return "/".join(part for part in (answer.get("subfolder"), answer["name"]) if part)

@@ -265,6 +265,8 @@ def _render(job: GenerationJob, shots: list[dict], workdir: Path) -> Path:
             last.update(at=now, pct=pct)
             _touch(job, pct)
 
+    from generation.references import fetch_reference
+
     spec = JobSpec(
         job_id=str(job.pk),
         prompt=_provider_prompt(job),
@@ -274,6 +276,7 @@ def _render(job: GenerationJob, shots: list[dict], workdir: Path) -> Path:
         model=job.model,
         shots=shots,
         progress=progress,
+        reference_image=fetch_reference(job.provenance, workdir),
     )
     provider_job_id = job.provider_job_id
     if provider_job_id:

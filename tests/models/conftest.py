@@ -20,3 +20,18 @@ def _no_policy(settings):
     policy.reset_check_cache()
     yield
     policy.reset_check_cache()
+
+
+@pytest.fixture
+def openai_gateway(settings, tmp_path):
+    """A loopback server with the Videos API's shape (a gateway after Sora's shutdown)."""
+    from tests.generation.clips import write_mp4
+    from tests.generation.fake_servers import FakeOpenAIVideos
+
+    clip = write_mp4(tmp_path / "hosted.mp4", seconds=4).read_bytes()
+    with FakeOpenAIVideos(clip, hang_seconds=2) as server:
+        settings.GENERATION_PROVIDER = "openai"
+        settings.OPENAI_BASE_URL = server.url + "/v1"
+        settings.OPENAI_API_KEY = "sk-test"
+        settings.GENERATION_POLL_INTERVAL_SECONDS = 0.05
+        yield server
