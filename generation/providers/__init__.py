@@ -27,6 +27,7 @@ PROVIDERS = {
 
 __all__ = [
     "PROVIDERS",
+    "SCALED_IN_POST",
     "JobSpec",
     "ProviderError",
     "ProviderJobLost",
@@ -40,6 +41,9 @@ __all__ = [
 ]
 
 OPENAI_HOST = "api.openai.com"
+# Providers that hand over their clip at the model's render size: post-processing scales it
+# to the job's size while it re-encodes anyway (one full-size encode instead of two).
+SCALED_IN_POST = frozenset({"diffusers", "comfyui"})
 
 
 def get_provider(name: str | None = None) -> VideoProvider:

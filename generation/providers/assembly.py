@@ -2,10 +2,10 @@
 
 Torch-free (numpy and PyAV only), so the joining is the same for every provider that renders
 shot by shot. Each shot's frames are re-timed from the model's frame rate to the output's
-(generation.render.encoder.FPS), scaled to the requested size by the encoder's scaler, and cut
-hard at the shot boundaries (a keyframe on each cut). Sound is the model's own per-shot track
-(resampled, joined with short crossfades at the cuts) or, for a silent family, Cutaway's
-synthesised track for the same shots.
+(generation.render.encoder.FPS) and cut hard at the shot boundaries (a keyframe on each cut),
+at the model's frame size: post-processing scales the clip to the job's size. Sound is the
+model's own per-shot track (resampled, joined with short crossfades at the cuts) or, for a
+silent family, Cutaway's synthesised track for the same shots.
 """
 
 from __future__ import annotations
@@ -104,14 +104,13 @@ def join_audio(renders: list[ShotRender], frame_counts: list[int]):
     return np.clip(track, -1.0, 1.0)
 
 
-def write_shots(
-    shots: list[dict], renders: list[ShotRender], *, size: str, seed: int, path: Path
-) -> None:
-    """Encode the shots as one H.264 + AAC MP4 at `size` and the storyboard's length."""
-    from generation.render import parse_size, shot_frame_counts
+def write_shots(shots: list[dict], renders: list[ShotRender], *, seed: int, path: Path) -> None:
+    """Encode the shots as one H.264 + AAC MP4 of the storyboard's length at the first shot's
+    frame size (post-processing scales it to the job's size: SCALED_IN_POST)."""
+    from generation.render import shot_frame_counts
     from generation.render.sound import synthesize_track
 
-    width, height = parse_size(size)
+    height, width = (side // 2 * 2 for side in renders[0].frames[0].shape[:2])
     counts = shot_frame_counts(shots)
     if all(render.audio is not None for render in renders):
         samples = join_audio(renders, counts)

@@ -289,7 +289,7 @@ class ComfyUIProvider(LocalProvider):
                 renders.append(self._fetch(client, outputs, Path(workdir), family.fps))
                 if spec.progress is not None:
                     spec.progress(0.95 * (number + 1) / len(spec.shots))
-        write_shots(spec.shots, renders, size=spec.size, seed=spec.seed, path=out_path)
+        write_shots(spec.shots, renders, seed=spec.seed, path=out_path)
 
     @staticmethod
     def _fetch(client: ComfyUIClient, outputs: dict, workdir: Path, fps: float) -> ShotRender:

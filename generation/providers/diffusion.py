@@ -5,8 +5,8 @@ folder; `DiffusionPipeline.from_pretrained` picks the class from its model_index
 warm. A storyboard is rendered one model call per shot at DIFFUSERS_RENDER_SIZE (rounded to the
 family's rules, see families.py); where the family takes an image, each shot after the first
 starts from the previous shot's last frame (the first from the job's reference image, if any).
-The shots are then joined, re-timed and scaled by assembly.write_shots, and the file goes
-through the same post-processing as every provider's output.
+The shots are then joined and re-timed by assembly.write_shots, and the file goes through
+the same post-processing as every provider's output (which scales it to the job's size).
 
 Rendering is synchronous like the local renderer's (this class reuses its render folder, so
 the stale sweep removes what a killed GPU worker half-wrote). torch and diffusers are imported
@@ -262,7 +262,7 @@ def render_storyboard(spec: JobSpec, out_path: Path) -> None:
         render = _render_shot(model, plan, steps, on_step)
         renders.append(render)
         image = _last_frame(render)
-    write_shots(spec.shots, renders, size=spec.size, seed=spec.seed, path=out_path)
+    write_shots(spec.shots, renders, seed=spec.seed, path=out_path)
     if spec.progress is not None:
         spec.progress(1.0)
 

@@ -360,8 +360,14 @@ def _post_process(job: GenerationJob, source: Path, workdir: Path) -> None:
     from generation.postprocess import postprocess_clip
 
     provenance = provenance_for(job)
+    from generation.providers import SCALED_IN_POST
+
     processed = postprocess_clip(
-        source, workdir=workdir, watermark="cutaway", provenance=provenance
+        source,
+        workdir=workdir,
+        watermark="cutaway",
+        provenance=provenance,
+        size=job.size if job.provider in SCALED_IN_POST else None,
     )
     _touch(job, POST_PROCESSING + 5)
     verdict = policy.run_output_checks(job=job, video_path=Path(processed.video_path))
