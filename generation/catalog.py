@@ -122,7 +122,13 @@ def available_models() -> list[VideoModel]:
 
 
 def resolve_model(
-    model_id: str | None, *, size: str, seconds: int, shots: int = 0, reference_image=False
+    model_id: str | None,
+    *,
+    size: str,
+    seconds: int,
+    shots: int = 0,
+    reference_image=False,
+    reference_field: str = "reference_image",
 ) -> VideoModel:
     """The model a create request asks for (or the default), checked against what it can
     serve; raises a 400 ValidationError naming the field it cannot."""
@@ -137,7 +143,8 @@ def resolve_model(
         model = next((m for m in models if m.default), None)
         if model is None:
             raise ValidationError({"model": ["No video model is available on this server."]})
-    _check_capabilities(model, size=size, seconds=seconds, shots=shots, image=reference_image)
+    _check_capabilities(model, size=size, seconds=seconds, shots=shots)
+    _check_reference(model, image=reference_image, field=reference_field)
     return model
 
 
@@ -150,7 +157,7 @@ def _refuse_retired() -> None:
         raise ProviderRetired(reason)
 
 
-def _check_capabilities(model: VideoModel, *, size, seconds, shots, image) -> None:
+def _check_capabilities(model: VideoModel, *, size, seconds, shots) -> None:
     caps = model.capabilities
     if size not in caps.sizes:
         raise ValidationError({"size": [f"{model.id} renders {', '.join(caps.sizes)}."]})
@@ -162,9 +169,11 @@ def _check_capabilities(model: VideoModel, *, size, seconds, shots, image) -> No
         raise ValidationError(
             {"storyboard": [f"{model.id} renders at most {caps.max_shots} shots."]}
         )
+
+
+def _check_reference(model: VideoModel, *, image: bool, field: str) -> None:
+    caps = model.capabilities
     if image and not caps.image_to_video:
-        raise ValidationError(
-            {"reference_image": [f"{model.id} cannot start from a reference image."]}
-        )
+        raise ValidationError({field: [f"{model.id} cannot start from a reference image."]})
     if caps.image_required and not image:
-        raise ValidationError({"reference_image": [f"{model.id} needs a reference_image."]})
+        raise ValidationError({field: [f"{model.id} needs a {field}: it starts from a picture."]})
