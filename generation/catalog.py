@@ -14,7 +14,7 @@ from django.conf import settings
 from rest_framework import status
 from rest_framework.exceptions import APIException, ValidationError
 
-from generation.models import MAX_SECONDS, MIN_SECONDS, SIZES
+from generation.formats import MAX_SECONDS, MIN_SECONDS, SIZES
 from generation.storyboard import MAX_SHOTS
 
 # Release dates, for /v1/models' `created` (OpenAI's list shape); a local folder uses its mtime.

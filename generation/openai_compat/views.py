@@ -32,6 +32,7 @@ from generation.openai_compat.serializers import (
     VideoObjectSerializer,
     VideoRemixSerializer,
 )
+from generation.services.model_jobs import create_model_job
 from generation.services.publishing import job_file_ref
 
 VARIANTS = {
@@ -90,8 +91,12 @@ class VideosView(OpenAICompatView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         body = {k: v for k, v in request.data.items() if k != "input_reference"}
-        job, _ = services.create_job(
+        job, _ = create_model_job(
             request.user,
+            model=data.get("model"),
+            reference_upload=data.get("input_reference"),
+            reference_field="input_reference",
+            reference_must_match_size=True,
             prompt=data["prompt"],
             seconds=data["seconds"],
             size=data["size"],

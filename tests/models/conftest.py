@@ -13,13 +13,8 @@ def tiny_folders(tmp_path_factory):
 @pytest.fixture(autouse=True)
 def _no_policy(settings):
     """No moderation checks plugged in (the policy has its own tests)."""
-    from generation import policy
-
     settings.GENERATION_PROMPT_CHECKS = []
     settings.GENERATION_OUTPUT_CHECKS = []
-    policy.reset_check_cache()
-    yield
-    policy.reset_check_cache()
 
 
 @pytest.fixture
