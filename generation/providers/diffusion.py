@@ -118,7 +118,10 @@ def _call_options() -> dict:
     """DIFFUSERS_PIPELINE_OPTIONS: extra keyword arguments for every pipeline call (a JSON
     object, e.g. {"guidance_scale": 1.0} for a distilled checkpoint)."""
     raw = getattr(settings, "DIFFUSERS_PIPELINE_OPTIONS", "") or "{}"
-    options = json.loads(raw) if isinstance(raw, str) else dict(raw)
+    try:
+        options = json.loads(raw) if isinstance(raw, str) else dict(raw)
+    except (ValueError, TypeError):
+        options = None
     if not isinstance(options, dict):
         raise ModelUnavailable("DIFFUSERS_PIPELINE_OPTIONS must be a JSON object.")
     return options

@@ -236,3 +236,16 @@ def test_provider_error_carries_the_model_message_to_the_api(
     body = auth_client(user).get(f"/api/v1/generations/{job.pk}").json()
     assert body["status"] == "failed"
     assert "shot 1" in json.dumps(body)
+
+
+def test_bad_pipeline_options_fail_the_job_naming_the_setting(
+    tiny_folders, settings, user, django_capture_on_commit_callbacks
+):
+    use_tiny(settings, "wan", tiny_folders["wan"])
+    settings.DIFFUSERS_PIPELINE_OPTIONS = "{guidance: 1"
+    with django_capture_on_commit_callbacks(execute=True):
+        job = _create(user)
+    job.refresh_from_db()
+    assert (job.status, job.error_code) == ("failed", "model_unavailable")
+    assert "DIFFUSERS_PIPELINE_OPTIONS" in job.error_message
+    assert _ledger(job) == ["charge", "refund"]
