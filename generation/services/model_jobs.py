@@ -36,11 +36,8 @@ def create_model_job(
     )
     reference = None
     if reference_upload is not None:
-        reference = check_reference_image(
-            reference_upload,
-            field=reference_field,
-            size=size if reference_must_match_size else "",
-        )
+        match = size if reference_must_match_size else ""
+        reference = check_reference_image(reference_upload, field=reference_field, size=match)
     if reference and create_kwargs.get("request_hash"):
         # The same Idempotency-Key with another picture is another request (409).
         create_kwargs["request_hash"] = hash_request(
