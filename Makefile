@@ -15,7 +15,7 @@ MYPY_FILES := accounts/ledger.py accounts/selectors.py accounts/services/notific
 MYPY_PENDING := generation/services/jobs.py generation/policy.py moderation/policy.py \
 	feed/services.py moderation/services.py accounts/services/cameos.py accounts/services/users.py
 # The open-weights models' libraries (torch's CUDA build, diffusers, transformers): only the
-# tests and GPU workers need them; measured on a fresh venv: +5.4 GB, about 76 s (BENCHMARKS.md).
+# tests and GPU workers need them; measured on a fresh venv: +5.4 GB and about 92 s of install.
 GPU_STAMP := $(VENV)/.installed-gpu
 
 .PHONY: run test lint format mypy mypy-pending browser-deps clean
