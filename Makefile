@@ -15,6 +15,9 @@ MYPY_FILES := accounts/ledger.py accounts/selectors.py accounts/services/notific
 	config/tasks.py
 MYPY_PENDING := generation/services/jobs.py generation/policy.py moderation/policy.py \
 	feed/services.py moderation/services.py accounts/services/users.py
+# The open-weights models' libraries (torch's CUDA build, diffusers, transformers): only the
+# tests and GPU workers need them; measured on a fresh venv: +5.4 GB and about 92 s of install.
+GPU_STAMP := $(VENV)/.installed-gpu
 
 .PHONY: run test lint format mypy mypy-pending browser-deps clean
 
@@ -24,6 +27,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q ".[dev]"
 	touch $(STAMP)
+
+$(GPU_STAMP): $(STAMP)
+	$(BIN)/python -m pip install -q ".[dev,gpu]"
+	touch $(GPU_STAMP)
 
 run: $(STAMP)
 	bash scripts/run_local.sh
@@ -38,7 +45,7 @@ browser-deps:
 	  fi; \
 	fi
 
-test: $(STAMP) browser-deps
+test: $(GPU_STAMP) browser-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	DJANGO_SETTINGS_MODULE=tests.settings $(BIN)/python manage.py makemigrations --check --dry-run

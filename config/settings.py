@@ -338,6 +338,30 @@ OPENAI_API_KEY = env("OPENAI_API_KEY", "")
 OPENAI_BASE_URL = env("OPENAI_BASE_URL") or None
 GEMINI_API_KEY = env("GEMINI_API_KEY", "")
 GEMINI_BASE_URL = env("GEMINI_BASE_URL") or None
+# Open-weights models (generation/providers/diffusion.py; README "Running real models").
+DIFFUSERS_MODEL = env("DIFFUSERS_MODEL", "")  # a save_pretrained folder
+DIFFUSERS_DEVICE = env("DIFFUSERS_DEVICE", "auto")  # auto = CUDA when present
+DIFFUSERS_DTYPE = env("DIFFUSERS_DTYPE", "auto")  # auto = bfloat16 on CUDA, float32 on CPU
+DIFFUSERS_STEPS = env_int("DIFFUSERS_STEPS", 30)
+DIFFUSERS_RENDER_SIZE = env("DIFFUSERS_RENDER_SIZE", "480x832")
+DIFFUSERS_FPS = env_int("DIFFUSERS_FPS", 0)  # 0 = the family's own rate
+DIFFUSERS_CPU_OFFLOAD = env_bool("DIFFUSERS_CPU_OFFLOAD", False)
+DIFFUSERS_VAE_TILING = env_bool("DIFFUSERS_VAE_TILING", False)
+DIFFUSERS_PIPELINE_OPTIONS = env("DIFFUSERS_PIPELINE_OPTIONS", "{}")  # JSON call kwargs
+# Reference images (generation/references.py): checked with Pillow's limits before any charge.
+REFERENCE_IMAGE_MAX_BYTES = env_int("REFERENCE_IMAGE_MAX_BYTES", 10 * 1024 * 1024)
+REFERENCE_IMAGE_MAX_PIXELS = env_int("REFERENCE_IMAGE_MAX_PIXELS", 25_000_000)
+REFERENCE_IMAGE_MAX_SIDE = env_int("REFERENCE_IMAGE_MAX_SIDE", 2048)
+# A ComfyUI server: its URL and an API-format workflow with {{prompt}}, {{seed}}… placeholders.
+COMFYUI_URL = env("COMFYUI_URL", "http://127.0.0.1:8188")
+COMFYUI_WORKFLOW = env("COMFYUI_WORKFLOW", "")
+COMFYUI_RENDER_SIZE = env("COMFYUI_RENDER_SIZE", "480x832")
+COMFYUI_FPS = env_int("COMFYUI_FPS", 16)
+# Jobs of a GPU provider go to their own queue: a GPU box runs `celery -A config worker -Q gpu`.
+GENERATION_QUEUE = env("GENERATION_QUEUE", "gpu" if GENERATION_PROVIDER == "diffusers" else "")
+CELERY_TASK_ROUTES = (
+    {"generation.tasks.run_generation_job": {"queue": GENERATION_QUEUE}} if GENERATION_QUEUE else {}
+)
 # Hooks through which lower apps ask higher ones (DESIGN.md, "Layout").
 GENERATION_PROMPT_CHECKS: list[str] = env_list(
     "GENERATION_PROMPT_CHECKS", ["moderation.policy.check_prompt"]

@@ -88,8 +88,12 @@ def postprocess_clip(
     watermark: str = "cutaway",
     provenance: dict,
     max_seconds: float = MAX_SOURCE_SECONDS,
+    size: str | None = None,
 ) -> ProcessedClip:
     """Probe, watermark, re-encode, tag, thumbnail and hash `src_path` into `workdir`.
+
+    With `size` ("720x1280") the frames are scaled to it while re-encoding (a model that
+    renders small is scaled once, here, instead of being encoded twice at full size).
 
     Raises media.errors.InvalidMedia when the source is not a playable video with sound.
     Output names are fixed (clip.mp4, thumbnail.jpg, preview.jpg): use one workdir per job.
@@ -111,7 +115,7 @@ def postprocess_clip(
     video_path = workdir / "clip.mp4"
     partial = workdir / ".clip.mp4.partial"
     try:
-        stills = _reencode(Path(src_path), partial, source, label=label, record=record)
+        stills = _reencode(Path(src_path), partial, source, label=label, record=record, size=size)
         os.replace(partial, video_path)
     finally:
         partial.unlink(missing_ok=True)
@@ -131,7 +135,7 @@ def postprocess_clip(
     )
 
 
-def _reencode(src: Path, dst: Path, source, *, label: str, record: dict) -> dict:
+def _reencode(src: Path, dst: Path, source, *, label: str, record: dict, size=None) -> dict:
     import av
     import numpy as np
 
@@ -139,6 +143,8 @@ def _reencode(src: Path, dst: Path, source, *, label: str, record: dict) -> dict
 
     samples = _decode_audio(src, source.container)
     width, height = source.width // 4 * 4, source.height // 4 * 4
+    if size:
+        width, height = (int(v) // 4 * 4 for v in size.split("x"))
     # Re-open with the demuxer the probe sniffed, never FFmpeg's own format guess.
     with av.open(str(src), format=source.container) as reader:
         stream = reader.streams.video[0]

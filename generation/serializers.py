@@ -84,6 +84,9 @@ class GenerationCreateSerializer(serializers.Serializer):
     seed = serializers.IntegerField(
         min_value=0, max_value=MAX_SEED, required=False, allow_null=True
     )
+    model = serializers.CharField(max_length=40, required=False, help_text="An id from GET models.")
+    # Multipart only (the other fields then as form fields, cameos and storyboard as JSON).
+    reference_image = serializers.FileField(required=False, write_only=True)
 
     def validate(self, attrs):
         aspect, size = attrs.pop("aspect", None), attrs.get("size")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from generation import views
+from generation import model_views, views
 
 urlpatterns = [
     path("generations", views.GenerationListCreateView.as_view(), name="generation-list"),
@@ -14,4 +14,5 @@ urlpatterns = [
     ),
     path("storyboards/plan", views.StoryboardPlanView.as_view(), name="storyboard-plan"),
     path("me/quota", views.QuotaView.as_view(), name="me-quota"),
+    path("models", model_views.ModelListView.as_view(), name="model-list"),
 ]

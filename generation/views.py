@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from generation import services
+from generation.model_views import create_body
 from generation.selectors import jobs_for_user
 from generation.serializers import (
     GenerationCreateSerializer,
@@ -17,6 +18,7 @@ from generation.serializers import (
     StoryboardPlanRequestSerializer,
     StoryboardPlanSerializer,
 )
+from generation.services.model_jobs import create_model_job
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     name="Idempotency-Key",
@@ -57,11 +59,14 @@ class GenerationListCreateView(ListAPIView):
         responses={202: GenerationJobSerializer, 200: GenerationJobSerializer, **ERRORS},
     )
     def post(self, request):
-        serializer = GenerationCreateSerializer(data=request.data)
+        body = create_body(request)
+        serializer = GenerationCreateSerializer(data=body)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        job, created = services.create_job(
+        job, created = create_model_job(
             request.user,
+            model=data.get("model"),
+            reference_upload=data.get("reference_image"),
             prompt=data["prompt"],
             seconds=data["seconds"],
             size=data["size"],
@@ -70,7 +75,9 @@ class GenerationListCreateView(ListAPIView):
             storyboard=data.get("storyboard"),
             seed=data.get("seed"),
             idempotency_key=request.headers.get("Idempotency-Key", ""),
-            request_hash=services.hash_request(request.data),
+            request_hash=services.hash_request(
+                {k: v for k, v in body.items() if k != "reference_image"}
+            ),
         )
         job = jobs_for_user(request.user).get(pk=job.pk)
         return Response(

@@ -25,6 +25,29 @@ def sanitize_image(
     Raises InvalidMedia with code `too_large` (bytes or pixels over the limits) or
     `not_an_image` (anything that does not decode as JPEG/PNG/WebP).
     """
+    from PIL import Image, ImageOps
+
+    image = open_checked_image(upload, max_bytes=max_bytes, max_pixels=max_pixels)
+    has_alpha = image.mode in ("RGBA", "LA", "PA") or (
+        image.mode == "P" and "transparency" in image.info
+    )
+    image = image.convert("RGBA" if has_alpha else "RGB")
+    fitted = ImageOps.fit(image, (size, size), method=Image.Resampling.LANCZOS)
+    fitted.info = {}  # nothing from the original (ICC, EXIF, text chunks) is written back
+    out = io.BytesIO()
+    if has_alpha:
+        fitted.save(out, format="PNG", optimize=True)
+    else:
+        fitted.save(out, format="JPEG", quality=JPEG_QUALITY, optimize=True)
+    return out.getvalue()
+
+
+def open_checked_image(upload: bytes | IO[bytes], *, max_bytes: int, max_pixels: int):
+    """The first frame of an upload as a loaded, upright Pillow image, after the module's checks
+    (byte cap, JPEG/PNG/WebP only, pixel count from the header before decoding).
+
+    Raises InvalidMedia with code `too_large` or `not_an_image`.
+    """
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     data = _read_capped(upload, max_bytes)
@@ -52,19 +75,24 @@ def sanitize_image(
             image = ImageOps.exif_transpose(image)  # honour orientation before EXIF is dropped
         except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError):
             raise InvalidMedia(NOT_AN_IMAGE, "The image is truncated or corrupt.") from None
+    return image
 
-    has_alpha = image.mode in ("RGBA", "LA", "PA") or (
-        image.mode == "P" and "transparency" in image.info
-    )
-    image = image.convert("RGBA" if has_alpha else "RGB")
-    fitted = ImageOps.fit(image, (size, size), method=Image.Resampling.LANCZOS)
-    fitted.info = {}  # nothing from the original (ICC, EXIF, text chunks) is written back
+
+def sanitize_reference(
+    upload: bytes | IO[bytes], *, max_bytes: int, max_pixels: int, max_side: int
+):
+    """A reference picture for image-to-video, re-encoded as PNG (no metadata), its aspect
+    kept and its longer side at most `max_side`. Returns (png bytes, RGB image, the upload's
+    (width, height))."""
+    from PIL import Image
+
+    image = open_checked_image(upload, max_bytes=max_bytes, max_pixels=max_pixels).convert("RGB")
+    original = image.size
+    image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    image.info = {}
     out = io.BytesIO()
-    if has_alpha:
-        fitted.save(out, format="PNG", optimize=True)
-    else:
-        fitted.save(out, format="JPEG", quality=JPEG_QUALITY, optimize=True)
-    return out.getvalue()
+    image.save(out, format="PNG", optimize=True)
+    return out.getvalue(), image, original
 
 
 def image_extension(data: bytes) -> str:

@@ -30,10 +30,8 @@ class VideoCreateSerializer(serializers.Serializer):
     model = serializers.CharField(max_length=64, required=False)
     seconds = serializers.IntegerField(min_value=MIN_SECONDS, max_value=MAX_SECONDS, default=4)
     size = serializers.ChoiceField(choices=list(SIZES), default="720x1280")
+    # A JPEG/PNG/WebP at exactly `size`, checked (limits, faces) by generation.references.
     input_reference = serializers.FileField(required=False)
-
-    def validate_input_reference(self, value):
-        raise serializers.ValidationError("Reference inputs are not supported.")
 
 
 class VideoRemixSerializer(serializers.Serializer):

@@ -1,8 +1,10 @@
 from django.urls import path
 
+from generation import model_views
 from generation.openai_compat import views
 
 urlpatterns = [
+    path("models", model_views.OpenAIModelListView.as_view(), name="openai-models"),
     path("videos", views.VideosView.as_view(), name="openai-videos"),
     path("videos/<str:video_id>", views.VideoDetailView.as_view(), name="openai-video"),
     path(

@@ -32,6 +32,7 @@ from generation.openai_compat.serializers import (
     VideoObjectSerializer,
     VideoRemixSerializer,
 )
+from generation.services.model_jobs import create_model_job
 from generation.services.publishing import job_file_ref
 
 VARIANTS = {
@@ -83,15 +84,25 @@ class VideosView(OpenAICompatView):
         tags=TAGS,
         summary="Create a video (OpenAI-compatible)",
         request=VideoCreateSerializer,
-        responses={200: VideoObjectSerializer},
+        responses={
+            200: VideoObjectSerializer,
+            503: OpenApiResponse(
+                description="`provider_retired` (the vendor shut the model down) or "
+                "`service_unavailable` (job queue unreachable): nothing was created or charged."
+            ),
+        },
     )
     def post(self, request):
         serializer = VideoCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         body = {k: v for k, v in request.data.items() if k != "input_reference"}
-        job, _ = services.create_job(
+        job, _ = create_model_job(
             request.user,
+            model=data.get("model"),
+            reference_upload=data.get("input_reference"),
+            reference_field="input_reference",
+            reference_must_match_size=True,
             prompt=data["prompt"],
             seconds=data["seconds"],
             size=data["size"],

@@ -50,6 +50,8 @@ class JobSpec:
     seed: int = 0
     model: str = ""
     shots: list = field(default_factory=list)
+    # A local path to the job's reference picture (checked at create), or "".
+    reference_image: str = ""
     # progress(fraction in 0..1); may raise to abort (e.g. the job was cancelled).
     progress: Callable[[float], None] | None = None
 

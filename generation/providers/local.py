@@ -59,14 +59,23 @@ class LocalProvider(VideoProvider):
     def submit(self, spec: JobSpec) -> str:
         from generation.render import render_clip
 
-        provider_job_id = f"local-{spec.job_id}"
+        def write(partial: Path) -> None:
+            render_clip(
+                spec.shots, size=spec.size, seed=spec.seed, out_path=partial, progress=spec.progress
+            )
+
+        return self.write_render(f"{self.name}-{spec.job_id}", write)
+
+    def write_render(self, provider_job_id: str, write) -> str:
+        """Run `write(partial_path)`, then rename the file into place (last, so a half-written
+        render is never mistaken for a finished one); a failed write leaves nothing behind."""
         final = self._path(provider_job_id)
         partial = final.with_suffix(f".{os.getpid()}.partial.mp4")
-        render_clip(
-            spec.shots, size=spec.size, seed=spec.seed, out_path=partial, progress=spec.progress
-        )
-        # Rename last, so a half-written render is never mistaken for a finished one.
-        os.replace(partial, final)
+        try:
+            write(partial)
+            os.replace(partial, final)
+        finally:
+            partial.unlink(missing_ok=True)
         return provider_job_id
 
     def poll(self, provider_job_id: str) -> ProviderStatus:

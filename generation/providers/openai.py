@@ -38,6 +38,20 @@ def _is_moderation(code: str | None) -> bool:
     return bool(code) and ("moderation" in code or "policy" in code or "safety" in code)
 
 
+def _fitted_png(spec: JobSpec) -> bytes:
+    """The reference cropped and scaled to exactly the clip's size, as the Videos API wants."""
+    import io
+
+    from PIL import Image, ImageOps
+
+    width, height = (int(v) for v in spec.size.split("x"))
+    with Image.open(spec.reference_image) as image:
+        fitted = ImageOps.fit(image.convert("RGB"), (width, height))
+    out = io.BytesIO()
+    fitted.save(out, format="PNG")
+    return out.getvalue()
+
+
 class OpenAIProvider(VideoProvider):
     name = "openai"
 
@@ -81,12 +95,16 @@ class OpenAIProvider(VideoProvider):
             raise ProviderError("provider_error", f"The video provider said: {message}") from None
 
     def submit(self, spec: JobSpec) -> str:
+        extra = {}
+        if spec.reference_image:
+            extra["input_reference"] = ("reference.png", _fitted_png(spec), "image/png")
         video = self._call(
             self.client.videos.create,
             model=spec.model or self.model,
             prompt=spec.prompt,
             seconds=hosted_seconds(spec.seconds),
             size=spec.size,
+            **extra,
         )
         return video.id
 

@@ -265,6 +265,8 @@ def _render(job: GenerationJob, shots: list[dict], workdir: Path) -> Path:
             last.update(at=now, pct=pct)
             _touch(job, pct)
 
+    from generation.references import fetch_reference
+
     spec = JobSpec(
         job_id=str(job.pk),
         prompt=_provider_prompt(job),
@@ -274,6 +276,7 @@ def _render(job: GenerationJob, shots: list[dict], workdir: Path) -> Path:
         model=job.model,
         shots=shots,
         progress=progress,
+        reference_image=fetch_reference(job.provenance, workdir),
     )
     provider_job_id = job.provider_job_id
     if provider_job_id:
@@ -357,8 +360,14 @@ def _post_process(job: GenerationJob, source: Path, workdir: Path) -> None:
     from generation.postprocess import postprocess_clip
 
     provenance = provenance_for(job)
+    from generation.providers import SCALED_IN_POST
+
     processed = postprocess_clip(
-        source, workdir=workdir, watermark="cutaway", provenance=provenance
+        source,
+        workdir=workdir,
+        watermark="cutaway",
+        provenance=provenance,
+        size=job.size if job.provider in SCALED_IN_POST else None,
     )
     _touch(job, POST_PROCESSING + 5)
     verdict = policy.run_output_checks(job=job, video_path=Path(processed.video_path))

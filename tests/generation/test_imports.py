@@ -1,5 +1,6 @@
 """Heavy libraries stay off the web path (STYLE.md): importing the URLconf, views, admin and
-tasks must not import PyAV, numpy or the provider SDKs."""
+tasks must not import PyAV, numpy, the provider SDKs, torch, diffusers or OpenCV: a web box
+needs no torch (the `gpu` extra is for GPU workers)."""
 
 import subprocess
 import sys
@@ -7,8 +8,11 @@ import sys
 CODE = """
 import sys, django
 django.setup()
-import config.urls, generation.admin, generation.tasks, generation.openai_compat.views
-heavy = [m for m in ("av", "numpy", "openai", "google.genai") if m in sys.modules]
+import config.urls, config.celery, generation.admin, generation.tasks
+import generation.openai_compat.views
+import generation.providers, generation.providers.families
+heavy = [m for m in ("av", "numpy", "openai", "google.genai", "torch", "diffusers",
+    "transformers", "cv2") if m in sys.modules]
 print(",".join(heavy))
 """
 
