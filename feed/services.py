@@ -55,7 +55,7 @@ def _live_video(user, video_id, *, for_update: bool = False) -> Video:
 
 # --- consent and the content gate --------------------------------------------------------
 
-_AUDIENCE_RANK = {
+_AUDIENCE_RANK: dict[str, int] = {
     Video.Visibility.PRIVATE: 0,
     Video.Visibility.FOLLOWERS: 1,
     Video.Visibility.PUBLIC: 2,

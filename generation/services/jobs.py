@@ -23,9 +23,9 @@ from accounts.services.cameo_use import (
     recording_refusals,
     resolve_cameos,
 )
-from config.storage import delete_file
+from config.storage import delete_files
 from generation import policy
-from generation.exceptions import IdempotencyKeyReused, JobFinished
+from generation.exceptions import IdempotencyKeyReused, JobFinished, QueueUnreachable
 from generation.formats import aspect_of
 from generation.models import GenerationJob, JobCameo
 from generation.providers import default_model
@@ -134,7 +134,6 @@ def _require_broker() -> None:
     "connected" after Redis went away. Should the broker fail between this check and the
     enqueue, the job stays `queued` and sweep_stale_jobs enqueues it when the broker is back.
     """
-    from config.exceptions import ServiceUnavailable
     from generation.tasks import run_generation_job
 
     app = run_generation_job.app
@@ -145,12 +144,10 @@ def _require_broker() -> None:
             connection.ensure_connection(max_retries=1, interval_start=0, timeout=3)
     except Exception as exc:
         logger.warning("job queue unreachable, refusing a generation: %s", exc)
-        error = ServiceUnavailable(
+        raise QueueUnreachable(
             "Generation is temporarily unavailable: the job queue cannot be reached. Nothing "
             "was created or charged; retry later with the same Idempotency-Key."
-        )
-        error.wait = 30  # DRF turns this into a Retry-After header
-        raise error from None
+        ) from None
 
 
 def create_job(
@@ -362,7 +359,7 @@ def withdraw_job(job: GenerationJob, *, code: str, reason: str) -> bool:
         thumbnail_file="",
         preview_file="",
     )
-    transaction.on_commit(lambda: [delete_file(f) for f in files], robust=True)
+    transaction.on_commit(lambda: delete_files(files), robust=True)
     return True
 
 
@@ -390,4 +387,4 @@ def delete_job(user, job: GenerationJob) -> None:
                 job.delete()
         except ProtectedError:
             raise JobPublished() from None
-        transaction.on_commit(lambda: [delete_file(f) for f in files], robust=True)
+        transaction.on_commit(lambda: delete_files(files), robust=True)

@@ -7,7 +7,7 @@ feed owns videos, generation owns jobs: feed asks these small questions instead 
 from django.db import transaction
 from rest_framework.exceptions import NotFound
 
-from config.storage import delete_file
+from config.storage import delete_files
 from generation.models import GenerationJob
 
 # Job error codes with which generation records a draft withdrawn by a cameo's owner.
@@ -55,4 +55,4 @@ def discard_job_files(job_ids) -> None:
     )
     names = [name for row in rows for name in row if name]
     if names:
-        transaction.on_commit(lambda: [delete_file(name) for name in names], robust=True)
+        transaction.on_commit(lambda: delete_files(names), robust=True)
