@@ -23,7 +23,9 @@ from accounts.services.cameo_use import (
     recording_refusals,
     resolve_cameos,
 )
+from config.celery import app as celery_app
 from config.storage import delete_files
+from config.tasks import enqueue_on_commit
 from generation import policy
 from generation.exceptions import IdempotencyKeyReused, JobFinished, QueueUnreachable
 from generation.formats import aspect_of
@@ -31,6 +33,7 @@ from generation.models import GenerationJob, JobCameo
 from generation.providers import default_model
 from generation.services.quota import charge_quota, refund_quota
 from generation.storyboard import with_owner_constraints
+from generation.task_names import RUN_GENERATION_JOB
 
 logger = logging.getLogger(__name__)
 
@@ -119,12 +122,8 @@ def _existing_job(user, key: str, request_hash: str):
 
 
 def _enqueue(job_id) -> None:
-    from generation.tasks import run_generation_job
-
-    try:
-        run_generation_job.delay(str(job_id))
-    except Exception:  # broker down: the row exists, sweep_stale_jobs enqueues it later
-        logger.exception("could not enqueue generation job %s", job_id)
+    """Run the job after commit (broker down: the row exists, sweep_stale_jobs enqueues it)."""
+    enqueue_on_commit(RUN_GENERATION_JOB, str(job_id))
 
 
 def _require_broker() -> None:
@@ -134,13 +133,10 @@ def _require_broker() -> None:
     "connected" after Redis went away. Should the broker fail between this check and the
     enqueue, the job stays `queued` and sweep_stale_jobs enqueues it when the broker is back.
     """
-    from generation.tasks import run_generation_job
-
-    app = run_generation_job.app
-    if app.conf.task_always_eager:
+    if celery_app.conf.task_always_eager:
         return
     try:
-        with app.connection_for_write() as connection:
+        with celery_app.connection_for_write() as connection:
             connection.ensure_connection(max_retries=1, interval_start=0, timeout=3)
     except Exception as exc:
         logger.warning("job queue unreachable, refusing a generation: %s", exc)
@@ -282,7 +278,7 @@ def _save_and_charge(user, locked_user, job: GenerationJob, cameos: list) -> Non
     JobCameo.objects.bulk_create([JobCameo(job=job, cameo=c) for c in cameos])
     for cameo in cameos:
         record_cameo_use(cameo, actor=user, job_id=job.id)
-    transaction.on_commit(lambda: _enqueue(job.id), robust=True)
+    _enqueue(job.id)
 
 
 def access_job(user, job_id, *, for_update: bool = False) -> GenerationJob:

@@ -28,11 +28,13 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from config.storage import delete_file, file_exists, save_file
+from config.tasks import enqueue_on_commit
 from generation import policy
 from generation.exceptions import JobCancelled
 from generation.models import GenerationJob
 from generation.services.quota import refund_quota
 from generation.signals import job_succeeded
+from generation.task_names import RUN_GENERATION_JOB
 
 logger = logging.getLogger(__name__)
 Status = GenerationJob.Status
@@ -155,15 +157,8 @@ def requeue_or_fail(job: GenerationJob, code: str, message: str, *, countdown: i
 
 
 def _enqueue_after_commit(job_id, countdown: int = 0) -> None:
-    def enqueue():
-        from generation.tasks import run_generation_job
-
-        try:
-            run_generation_job.apply_async((str(job_id),), countdown=countdown)
-        except Exception:  # the sweep enqueues it again
-            logger.exception("could not enqueue generation job %s", job_id)
-
-    transaction.on_commit(enqueue, robust=True)
+    """Run the job again after commit (a lost enqueue: the sweep enqueues it again)."""
+    enqueue_on_commit(RUN_GENERATION_JOB, str(job_id), countdown=countdown)
 
 
 # --- the pipeline ----------------------------------------------------------------------
