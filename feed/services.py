@@ -23,6 +23,7 @@ from accounts.services.cameo_use import check_cameo_use, recording_refusals
 from config.db import hot_query_cursor
 from feed import ranking
 from feed.exceptions import AlreadyPublished, DraftWithdrawn, VideoNotLive
+from feed.lock_objects import lock_video
 from feed.models import Comment, Like, NotInterested, Video, View
 from feed.selectors import access_video, visible_videos
 from generation.models import GenerationJob, JobCameo
@@ -515,7 +516,7 @@ def delete_comment(user, comment_id) -> None:
     if user.id not in (comment.author_id, comment.video.author_id):
         raise NotFound("No such comment.")
     with transaction.atomic():
-        _lock_video(comment.video_id)
+        lock_video(comment.video_id)
         thread = Comment.objects.filter(Q(pk=comment.pk) | Q(parent_id=comment.pk))
         counted = thread.filter(is_removed=False).count()
         if Comment.objects.filter(pk=comment.pk).delete()[0] == 0:
@@ -529,7 +530,7 @@ def delete_comment(user, comment_id) -> None:
 def hide_comment(comment, *, reason: str = "", actor=None) -> bool:
     """Moderation hides a comment (it leaves lists and comment_count); True if it changed."""
     with transaction.atomic():
-        _lock_video(comment.video_id)
+        lock_video(comment.video_id)
         changed = Comment.objects.filter(pk=comment.pk, is_removed=False).update(is_removed=True)
         if changed:
             Video.objects.filter(pk=comment.video_id).update(**ranking.counter_update(comments=-1))
@@ -540,17 +541,12 @@ def hide_comment(comment, *, reason: str = "", actor=None) -> bool:
 def restore_comment(comment, *, actor=None) -> bool:
     """Moderation puts a hidden comment back; True if it changed."""
     with transaction.atomic():
-        _lock_video(comment.video_id)
+        lock_video(comment.video_id)
         changed = Comment.objects.filter(pk=comment.pk, is_removed=True).update(is_removed=False)
         if changed:
             Video.objects.filter(pk=comment.video_id).update(**ranking.counter_update(comments=1))
     comment.is_removed = False
     return bool(changed)
-
-
-def _lock_video(video_id) -> None:
-    """Serialise comment changes per video (add_comment takes the same lock)."""
-    list(Video.objects.select_for_update().filter(pk=video_id).values_list("pk", flat=True))
 
 
 # --- views and not-interested ------------------------------------------------------------

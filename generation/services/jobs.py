@@ -10,7 +10,6 @@ import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -29,6 +28,7 @@ from config.tasks import enqueue_on_commit
 from generation import policy
 from generation.exceptions import IdempotencyKeyReused, JobFinished, QueueUnreachable
 from generation.formats import aspect_of
+from generation.lock_objects import lock_job_creator
 from generation.models import GenerationJob, JobCameo
 from generation.providers import default_model
 from generation.services.quota import charge_quota, refund_quota
@@ -241,7 +241,7 @@ def do_create_job(
         _require_broker()
     try:
         with transaction.atomic():
-            locked = get_user_model().objects.select_for_update().get(pk=user.pk)
+            locked = lock_job_creator(user)
             existing = _existing_job(user, idempotency_key, request_hash)
             if existing is not None:
                 return existing, False

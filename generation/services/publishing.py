@@ -8,6 +8,7 @@ from django.db import transaction
 from rest_framework.exceptions import NotFound
 
 from config.storage import delete_files
+from generation.lock_objects import lock_job
 from generation.models import GenerationJob
 
 # Job error codes with which generation records a draft withdrawn by a cameo's owner.
@@ -18,7 +19,7 @@ _REVIEW_STAGES = ("prompt", "output")
 def lock_publishable_job(user, job_id) -> GenerationJob:
     """The user's own job under a row lock, or NotFound naming `generation` (someone else's
     job gets the same answer as a missing one). Call inside the publishing transaction."""
-    job = GenerationJob.objects.select_for_update(of=("self",)).filter(pk=job_id, user=user).first()
+    job = lock_job(job_id, user=user)
     if job is None:
         raise NotFound({"generation": ["No such generation."]})
     return job
