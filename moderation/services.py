@@ -21,11 +21,14 @@ from django.utils import timezone
 from rest_framework.exceptions import NotFound, ValidationError
 
 from accounts.exceptions import CameoUseRefused
-from accounts.models import Notification, User
+from accounts.models import Cameo, Notification, User
 from accounts.services.cameo_use import recording_refusals
 from accounts.services.notifications import notify
-from accounts.services.users import suspend_user, unsuspend_user
+from accounts.services.users import is_blocked_between, suspend_user, unsuspend_user
 from config.exceptions import Conflict
+from feed import services as feed_services
+from feed.models import Comment, Video
+from feed.selectors import access_comment, access_video
 from moderation.models import (
     STRIKE_WINDOW,
     Appeal,
@@ -92,8 +95,6 @@ class Target:
 
 def _load_target(target_type: str, target_id) -> Target | None:
     """The target as moderators see it (no visibility rules), or None."""
-    from accounts.models import Cameo
-    from feed.models import Comment, Video
 
     target_id = str(target_id).strip()
     obj: Any
@@ -129,8 +130,6 @@ def _load_target(target_type: str, target_id) -> Target | None:
 
 def resolve_reported_target(reporter: User, target_type: str, target_id) -> Target:
     """The target if `reporter` can see it; 400 on `target_id` for unknown, hidden or own."""
-    from accounts.services.users import is_blocked_between
-    from feed.selectors import access_comment, access_video
 
     if target_type not in TargetType.values:
         raise ValidationError({"target_type": [f"Must be one of {', '.join(TargetType.values)}."]})
@@ -268,9 +267,6 @@ def enqueue_held_video(video) -> ReviewItem:
 
 
 def _as_target(item_or_target) -> Target:
-    from accounts.models import Cameo
-    from feed.models import Comment, Video
-
     if isinstance(item_or_target, ReviewItem):
         target = _load_target(item_or_target.target_type, item_or_target.target_id)
     elif isinstance(item_or_target, tuple):
@@ -334,8 +330,6 @@ def _notify_user(user: User | None, action: ModerationAction, **extra) -> None:
 
 def _apply_effect(target: Target, action: str, reason: str, moderator) -> None:
     """Change the target through its owner app's services."""
-    from feed import services as feed_services
-    from feed.models import Video
 
     if action == Action.REMOVE:
         if target.type == TargetType.VIDEO:
@@ -379,8 +373,6 @@ def _set_suspension(owner: User, action: str, *, reason: str, moderator) -> None
 
 
 def _set_comment_removed(comment, removed: bool, *, reason: str, moderator) -> None:
-    from feed import services as feed_services
-
     if removed:
         feed_services.hide_comment(comment, reason=reason, actor=moderator)
     else:

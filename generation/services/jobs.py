@@ -15,6 +15,8 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from rest_framework.exceptions import NotFound, ValidationError
 
+from accounts.exceptions import AccountSuspended
+from accounts.models import Cameo
 from accounts.services.cameo_use import (
     cameo_instructions,
     check_cameo_use,
@@ -26,7 +28,7 @@ from config.celery import app as celery_app
 from config.storage import delete_files
 from config.tasks import enqueue_on_commit
 from generation import policy
-from generation.exceptions import IdempotencyKeyReused, JobFinished, QueueUnreachable
+from generation.exceptions import IdempotencyKeyReused, JobFinished, JobPublished, QueueUnreachable
 from generation.formats import aspect_of
 from generation.lock_objects import lock_job_creator
 from generation.models import GenerationJob, JobCameo
@@ -105,7 +107,6 @@ def _requested_cameos(user, *, handles, texts) -> list:
 
 def _remix_cameos(user, source, known: list) -> list:
     """The cameos the remixed video shows that the request did not already name, checked."""
-    from accounts.models import Cameo
 
     if source is None or not source.cameo_ids:
         return []
@@ -193,7 +194,6 @@ def check_create_job(
 ) -> PreparedJob:
     """Decide everything that needs the database or the user, writing nothing (but refusals
     on the cameo ledger): suspension, consent for every cameo shown, the remix, the gate."""
-    from accounts.exceptions import AccountSuspended
 
     if user.is_suspended:
         raise AccountSuspended()
@@ -233,7 +233,6 @@ def do_create_job(
     A concurrent request with the same key, a suspension or a revocation since
     check_create_job are all seen here, under the user-row lock.
     """
-    from accounts.exceptions import AccountSuspended
 
     job, blocked = prepared.job, prepared.verdict.decision == policy.BLOCK
     job.idempotency_key, job.request_hash = idempotency_key, request_hash
@@ -365,8 +364,6 @@ def delete_job(user, job: GenerationJob) -> None:
     A job published as a feed video is kept (409): the video is what the author deletes.
     """
     from django.db.models import ProtectedError
-
-    from generation.exceptions import JobPublished
 
     with transaction.atomic():
         job = access_job(user, job.pk, for_update=True)
