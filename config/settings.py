@@ -8,6 +8,7 @@ DATABASE_URL, REDIS_URL, STORAGE_BACKEND=s3 and SECRET_KEY.
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import overload
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -15,7 +16,12 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
+@overload
+def env(name: str, default: str) -> str: ...
+@overload
+def env(name: str, default: None = None) -> str | None: ...
 def env(name: str, default: str | None = None) -> str | None:
+    """A setting from the environment; typed `str` when a default is given."""
     return os.environ.get(name, default)
 
 

@@ -69,6 +69,12 @@ def delete_file(name: str) -> None:
         default_storage.delete(name)
 
 
+def delete_files(names) -> None:
+    """Delete each named file (empty names skipped); the on-commit cleanup of a row's files."""
+    for name in names:
+        delete_file(name)
+
+
 def file_exists(name: str) -> bool:
     return bool(name) and default_storage.exists(name)
 

@@ -20,11 +20,14 @@ from rest_framework.exceptions import NotFound, ValidationError
 from accounts.exceptions import AccountSuspended
 from accounts.models import Cameo, Notification, User
 from accounts.services.cameo_use import check_cameo_use, recording_refusals
+from accounts.services.notifications import notify, notify_sql
 from config.db import hot_query_cursor
 from feed import ranking
 from feed.exceptions import AlreadyPublished, DraftWithdrawn, VideoNotLive
+from feed.lock_objects import lock_video
 from feed.models import Comment, Like, NotInterested, Video, View
-from feed.selectors import access_video, visible_videos
+from feed.selectors import access_comment, access_video, visible_videos
+from feed.signals import announce_video_held
 from generation.models import GenerationJob, JobCameo
 from generation.policy import BLOCK, HOLD, run_prompt_checks
 from generation.services.publishing import (
@@ -40,7 +43,6 @@ MAX_WATCHED_MS = 3_600_000
 
 def _notify(recipient, kind, *, actor=None, data=None) -> None:
     # Imported here: accounts owns notifications and their block rules.
-    from accounts.services.notifications import notify
 
     notify(recipient, kind, actor=actor, data=data)
 
@@ -55,7 +57,7 @@ def _live_video(user, video_id, *, for_update: bool = False) -> Video:
 
 # --- consent and the content gate --------------------------------------------------------
 
-_AUDIENCE_RANK = {
+_AUDIENCE_RANK: dict[str, int] = {
     Video.Visibility.PRIVATE: 0,
     Video.Visibility.FOLLOWERS: 1,
     Video.Visibility.PUBLIC: 2,
@@ -189,6 +191,8 @@ def do_publish_video(prepared: PreparedPublish) -> Video:
             video.save(force_insert=True)
     except IntegrityError:
         raise AlreadyPublished() from None
+    if video.status == Video.Status.HELD:
+        announce_video_held(video.pk)
     source = video.remix_of
     if source is not None:
         Video.objects.filter(pk=source.pk).update(
@@ -227,6 +231,8 @@ def update_video(user, video_id, *, caption=None, visibility=None) -> Video:
                 _hold_for_review(video, fields)
         if fields:
             video.save(update_fields=fields)
+            if video.status == Video.Status.HELD:
+                announce_video_held(video.pk)
     return video
 
 
@@ -366,7 +372,6 @@ def _like_video_pg(user, video_id) -> bool:
     NOTHING returns no row). Concurrent likes of one video serialise on the video row in the
     UPDATE, which re-reads the latest counters (READ COMMITTED), so the count stays exact.
     """
-    from accounts.services.notifications import notify_sql  # accounts owns notifications
 
     video_id, visible_sql, params = _visible_row_sql(user, video_id)
     note_sql, note_params = notify_sql(
@@ -509,13 +514,12 @@ def delete_comment(user, comment_id) -> None:
 
     comment_count counts comments that are not removed by moderation, so only those leave it.
     """
-    from feed.selectors import access_comment
 
     comment = access_comment(user, comment_id)
     if user.id not in (comment.author_id, comment.video.author_id):
         raise NotFound("No such comment.")
     with transaction.atomic():
-        _lock_video(comment.video_id)
+        lock_video(comment.video_id)
         thread = Comment.objects.filter(Q(pk=comment.pk) | Q(parent_id=comment.pk))
         counted = thread.filter(is_removed=False).count()
         if Comment.objects.filter(pk=comment.pk).delete()[0] == 0:
@@ -529,7 +533,7 @@ def delete_comment(user, comment_id) -> None:
 def hide_comment(comment, *, reason: str = "", actor=None) -> bool:
     """Moderation hides a comment (it leaves lists and comment_count); True if it changed."""
     with transaction.atomic():
-        _lock_video(comment.video_id)
+        lock_video(comment.video_id)
         changed = Comment.objects.filter(pk=comment.pk, is_removed=False).update(is_removed=True)
         if changed:
             Video.objects.filter(pk=comment.video_id).update(**ranking.counter_update(comments=-1))
@@ -540,17 +544,12 @@ def hide_comment(comment, *, reason: str = "", actor=None) -> bool:
 def restore_comment(comment, *, actor=None) -> bool:
     """Moderation puts a hidden comment back; True if it changed."""
     with transaction.atomic():
-        _lock_video(comment.video_id)
+        lock_video(comment.video_id)
         changed = Comment.objects.filter(pk=comment.pk, is_removed=True).update(is_removed=False)
         if changed:
             Video.objects.filter(pk=comment.video_id).update(**ranking.counter_update(comments=1))
     comment.is_removed = False
     return bool(changed)
-
-
-def _lock_video(video_id) -> None:
-    """Serialise comment changes per video (add_comment takes the same lock)."""
-    list(Video.objects.select_for_update().filter(pk=video_id).values_list("pk", flat=True))
 
 
 # --- views and not-interested ------------------------------------------------------------

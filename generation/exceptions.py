@@ -2,7 +2,7 @@
 
 from rest_framework import exceptions, status
 
-from config.exceptions import Conflict
+from config.exceptions import Conflict, ServiceUnavailable
 
 
 class QuotaExceeded(exceptions.APIException):
@@ -21,6 +21,12 @@ class QuotaExceeded(exceptions.APIException):
         )
         self.resets_at = resets_at
         self.wait = retry_after
+
+
+class QueueUnreachable(ServiceUnavailable):
+    """503 with a Retry-After header: the job queue cannot be reached, nothing was created."""
+
+    wait = 30  # DRF turns this into a Retry-After header
 
 
 class IdempotencyKeyReused(Conflict):

@@ -7,9 +7,11 @@ redelivered; the job's `attempts` counter and the conditional claim keep that sa
 from celery import shared_task
 from django.conf import settings
 
+from generation.task_names import RUN_GENERATION_JOB, SWEEP_STALE_JOBS
+
 
 @shared_task(
-    name="generation.tasks.run_generation_job",
+    name=RUN_GENERATION_JOB,
     acks_late=True,
     reject_on_worker_lost=True,
     soft_time_limit=settings.GENERATION_TASK_SOFT_TIME_LIMIT,
@@ -23,7 +25,7 @@ def run_generation_job(job_id: str) -> str:
 
 
 @shared_task(
-    name="generation.tasks.sweep_stale_jobs",
+    name=SWEEP_STALE_JOBS,
     acks_late=True,
     soft_time_limit=120,
     time_limit=180,

@@ -25,6 +25,10 @@ from django.utils.html import format_html
 from django.utils.timesince import timesince
 from rest_framework.exceptions import APIException, ValidationError
 
+from accounts.models import Cameo, User
+from config.storage import object_file_url
+from feed.models import Comment, Video
+from generation.services.publishing import job_file_ref
 from moderation import services
 from moderation.models import (
     Appeal,
@@ -162,10 +166,6 @@ def _bulk(action_value: str, label: str):
 
 def _target_context(item: ReviewItem) -> dict:
     """What the change view shows beside the item: the video and how it was made."""
-    from accounts.models import Cameo, User
-    from config.storage import object_file_url
-    from feed.models import Comment, Video
-    from generation.services.publishing import job_file_ref
 
     context: dict = {"target_kind": item.target_type}
     video = None
@@ -361,7 +361,6 @@ class ReviewItemAdmin(admin.ModelAdmin):
     def user_history_view(self, request, user_id):
         if not self.has_view_permission(request):
             raise PermissionDenied
-        from accounts.models import User
 
         subject = get_object_or_404(User, pk=user_id)
         strikes = Strike.objects.filter(user=subject).select_related("action")
@@ -389,7 +388,6 @@ class ReviewItemAdmin(admin.ModelAdmin):
 
     def user_act_view(self, request, user_id):
         """Warn, suspend or unsuspend an account straight from its history page."""
-        from accounts.models import User
 
         if request.method != "POST":
             raise Http404

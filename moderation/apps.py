@@ -6,14 +6,13 @@ class ModerationConfig(AppConfig):
     verbose_name = "Moderation"
 
     def ready(self):
-        from django.db.models.signals import post_migrate, post_save
+        from django.db.models.signals import post_migrate
 
+        from feed.signals import video_held
         from moderation.groups import on_post_migrate
-        from moderation.receivers import on_video_saved
+        from moderation.receivers import on_video_held
 
-        # feed publishes a held generation as a Video with status `held`: queue it for review.
-        post_save.connect(
-            on_video_saved, sender="feed.Video", dispatch_uid="moderation.queue_held_video"
-        )
+        # feed publishes (or an edit holds) a video with status `held`: queue it for review.
+        video_held.connect(on_video_held, dispatch_uid="moderation.queue_held_video")
         # Keeps the moderators group after a flush; runs after auth created the permissions.
         post_migrate.connect(on_post_migrate, dispatch_uid="moderation.moderators_group")

@@ -34,6 +34,7 @@ import unicodedata
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 
@@ -125,6 +126,7 @@ def _strictest(verdicts: list[PolicyVerdict]) -> PolicyVerdict | None:
 
 def _check_terms(text: str, norm: str, squashed: str, terms, *, minor: bool) -> list[PolicyVerdict]:
     found = []
+    hit: object
     for term in terms:
         if term.is_regex:
             try:
@@ -241,7 +243,7 @@ def _sentences(prompt: str) -> list[str]:
     return [prompt, *parts] if len(parts) > 1 else [prompt]
 
 
-def _semantic_scores(prompt: str, concepts: list) -> list[tuple[float, object]]:
+def _semantic_scores(prompt: str, concepts: list) -> list[tuple[float, Any]]:
     model = _embedding_model()
     pieces = _sentences(prompt)
     if model is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
@@ -20,11 +21,14 @@ from django.utils import timezone
 from rest_framework.exceptions import NotFound, ValidationError
 
 from accounts.exceptions import CameoUseRefused
-from accounts.models import Notification, User
+from accounts.models import Cameo, Notification, User
 from accounts.services.cameo_use import recording_refusals
 from accounts.services.notifications import notify
-from accounts.services.users import suspend_user, unsuspend_user
+from accounts.services.users import is_blocked_between, suspend_user, unsuspend_user
 from config.exceptions import Conflict
+from feed import services as feed_services
+from feed.models import Comment, Video
+from feed.selectors import access_comment, access_video
 from moderation.models import (
     STRIKE_WINDOW,
     Appeal,
@@ -46,7 +50,7 @@ PRIORITY_APPEAL = 20
 STRIKES_TO_SUSPEND = 3
 
 # What each action may be applied to.
-ALLOWED_ACTIONS = {
+ALLOWED_ACTIONS: dict[str, set[str]] = {
     TargetType.VIDEO: {Action.REMOVE, Action.RESTORE, Action.WARN, Action.SUSPEND, Action.DISMISS},
     TargetType.COMMENT: {
         Action.REMOVE,
@@ -85,16 +89,15 @@ def _suspension_days() -> int:
 class Target:
     type: str
     id: str  # canonical: video/cameo UUID, comment/user pk
-    obj: object
+    obj: Any  # a Video, Comment, User or Cameo, as `type` says
     owner: User | None
 
 
 def _load_target(target_type: str, target_id) -> Target | None:
     """The target as moderators see it (no visibility rules), or None."""
-    from accounts.models import Cameo
-    from feed.models import Comment, Video
 
     target_id = str(target_id).strip()
+    obj: Any
     try:
         if target_type == TargetType.VIDEO:
             obj = Video.objects.select_related("author").get(pk=target_id)
@@ -127,8 +130,6 @@ def _load_target(target_type: str, target_id) -> Target | None:
 
 def resolve_reported_target(reporter: User, target_type: str, target_id) -> Target:
     """The target if `reporter` can see it; 400 on `target_id` for unknown, hidden or own."""
-    from accounts.services.users import is_blocked_between
-    from feed.selectors import access_comment, access_video
 
     if target_type not in TargetType.values:
         raise ValidationError({"target_type": [f"Must be one of {', '.join(TargetType.values)}."]})
@@ -266,9 +267,6 @@ def enqueue_held_video(video) -> ReviewItem:
 
 
 def _as_target(item_or_target) -> Target:
-    from accounts.models import Cameo
-    from feed.models import Comment, Video
-
     if isinstance(item_or_target, ReviewItem):
         target = _load_target(item_or_target.target_type, item_or_target.target_id)
     elif isinstance(item_or_target, tuple):
@@ -332,8 +330,6 @@ def _notify_user(user: User | None, action: ModerationAction, **extra) -> None:
 
 def _apply_effect(target: Target, action: str, reason: str, moderator) -> None:
     """Change the target through its owner app's services."""
-    from feed import services as feed_services
-    from feed.models import Video
 
     if action == Action.REMOVE:
         if target.type == TargetType.VIDEO:
@@ -353,20 +349,30 @@ def _apply_effect(target: Target, action: str, reason: str, moderator) -> None:
             if not target.obj.is_removed:
                 raise NothingToReverse("This comment is not removed.")
             _set_comment_removed(target.obj, False, reason=reason, moderator=moderator)
-    elif action == Action.SUSPEND:
+    elif action in (Action.SUSPEND, Action.UNSUSPEND):
+        _set_suspension(_owner_of(target), action, reason=reason, moderator=moderator)
+
+
+def _owner_of(target: Target) -> User:
+    """The account a suspension acts on (a target whose row is gone may have none)."""
+    if target.owner is None:
+        raise ValidationError({"target_id": ["This target has no account to act on."]})
+    return target.owner
+
+
+def _set_suspension(owner: User, action: str, *, reason: str, moderator) -> None:
+    if action == Action.SUSPEND:
         until = timezone.now() + timedelta(days=_suspension_days())
-        if target.owner.is_suspended and target.owner.suspended_until > until:
-            until = target.owner.suspended_until  # never shorten a longer suspension
-        suspend_user(target.owner, until=until, reason=reason, actor=moderator)
-    elif action == Action.UNSUSPEND:
-        if not target.owner.is_suspended:
-            raise NothingToReverse("This account is not suspended.")
-        unsuspend_user(target.owner, actor=moderator)
+        if owner.is_suspended and owner.suspended_until and owner.suspended_until > until:
+            until = owner.suspended_until  # never shorten a longer suspension
+        suspend_user(owner, until=until, reason=reason, actor=moderator)
+        return
+    if not owner.is_suspended:
+        raise NothingToReverse("This account is not suspended.")
+    unsuspend_user(owner, actor=moderator)
 
 
 def _set_comment_removed(comment, removed: bool, *, reason: str, moderator) -> None:
-    from feed import services as feed_services
-
     if removed:
         feed_services.hide_comment(comment, reason=reason, actor=moderator)
     else:
@@ -385,7 +391,7 @@ def take_moderation_action(moderator, item_or_target, action: str, reason: str):
     target = _check_action(item_or_target, action)
     with recording_refusals(), transaction.atomic():
         logged = _do_action(moderator, target, action, reason)
-        item = logged.review_item
+        item = cast(ReviewItem, logged.review_item)  # _do_action always attaches one
         item.status = (
             ReviewItem.Status.DISMISSED if action == Action.DISMISS else ReviewItem.Status.ACTIONED
         )
@@ -549,8 +555,9 @@ def _reverse_appealed_action(moderator, action: ModerationAction, reason: str) -
         restored = _restore_for_appeal(moderator, action, why)
     elif action.action == Action.SUSPEND and not action.reversed_by.exists():
         user = action.affected_user
-        user.refresh_from_db(fields=["suspended_until"])
-        if user.is_suspended:
+        if user is not None:
+            user.refresh_from_db(fields=["suspended_until"])
+        if user is not None and user.is_suspended:
             _do_action(moderator, _as_target(user), Action.UNSUSPEND, why)
     Strike.objects.filter(action=action, removed_at__isnull=True).update(removed_at=timezone.now())
     return restored

@@ -56,7 +56,8 @@ def spend_refresh_token(refresh: RefreshToken, user) -> None:
 
 def rotate_refresh_token(raw: str) -> dict[str, str]:
     """`{access, refresh}` for a refresh token, which is spent: it never works again."""
-    refresh = RefreshToken(raw)  # signature, expiry, type and blacklist
+    # simplejwt types its argument as a Token, but it takes (and here gets) the raw string
+    refresh = RefreshToken(raw)  # type: ignore[arg-type]  # signature, expiry, type, blacklist
     user = token_user(refresh)
     spend_refresh_token(refresh, user)
     fresh = RefreshToken.for_user(user)
@@ -66,7 +67,7 @@ def rotate_refresh_token(raw: str) -> dict[str, str]:
 def log_out(user, raw: str) -> None:
     """Spend one of the caller's own refresh tokens; another account's is refused unchanged."""
     try:
-        refresh = RefreshToken(raw)
+        refresh = RefreshToken(raw)  # type: ignore[arg-type]  # the raw string, as above
         if token_user(refresh).pk != user.pk:
             raise TokenError("This token belongs to another account.")
         spend_refresh_token(refresh, user)

@@ -19,6 +19,8 @@ from accounts.exceptions import CannotBlockSelf, CannotFollowSelf
 from accounts.models import Block, Follow, Notification, User
 from accounts.services.notifications import notify
 from accounts.signals import user_suspended
+from config.storage import delete_file, save_file
+from media.images import image_extension
 
 
 def normalize_handle(handle: str) -> str:
@@ -54,8 +56,6 @@ def update_profile(user: User, *, avatar=_UNCHANGED, **fields) -> User:
     The new avatar file is stored first and deleted again if the row update fails, and the old
     one is deleted only after commit, so the row never points at a missing file.
     """
-    from config.storage import delete_file, save_file
-    from media.images import image_extension
 
     old_avatar = user.avatar
     new_avatar = None

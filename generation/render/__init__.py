@@ -21,6 +21,7 @@ from pathlib import Path
 
 from generation.formats import MAX_SECONDS, MIN_SECONDS, SIZES
 from generation.render.encoder import FPS
+from generation.render.timing import shot_frame_counts
 from generation.storyboard import InvalidStoryboard, validate_storyboard
 
 __all__ = ["FPS", "SIZES", "parse_size", "render_clip", "shot_frame_counts"]
@@ -32,17 +33,6 @@ def parse_size(size: str) -> tuple[int, int]:
         raise ValueError(f"size must be one of {', '.join(SIZES)}.")
     width, height = size.split("x")
     return int(width), int(height)
-
-
-def shot_frame_counts(shots: list[dict]) -> list[int]:
-    """Frames per shot, cutting at the frame nearest each cumulative boundary (≥1 each)."""
-    counts, elapsed, done = [], 0.0, 0
-    for shot in shots:
-        elapsed += float(shot["seconds"])
-        end = max(done + 1, round(elapsed * FPS))
-        counts.append(end - done)
-        done = end
-    return counts
 
 
 def render_clip(

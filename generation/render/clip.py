@@ -18,6 +18,7 @@ from generation.render.encoder import (
 )
 from generation.render.scene import draw_scene, text_overlays
 from generation.render.sound import synthesize_track
+from generation.render.timing import shot_frame_counts
 
 _ZOOM_FILTER = 0  # PIL.Image.Resampling.NEAREST
 
@@ -25,8 +26,6 @@ _ZOOM_FILTER = 0  # PIL.Image.Resampling.NEAREST
 def write_clip(shots, *, width: int, height: int, seed: int, path, progress=None) -> None:
     import numpy as np
     from PIL import Image
-
-    from generation.render import shot_frame_counts
 
     counts = shot_frame_counts(shots)
     total_frames = sum(counts)

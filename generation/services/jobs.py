@@ -10,12 +10,13 @@ import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from rest_framework.exceptions import NotFound, ValidationError
 
+from accounts.exceptions import AccountSuspended
+from accounts.models import Cameo
 from accounts.services.cameo_use import (
     cameo_instructions,
     check_cameo_use,
@@ -23,14 +24,18 @@ from accounts.services.cameo_use import (
     recording_refusals,
     resolve_cameos,
 )
-from config.storage import delete_file
+from config.celery import app as celery_app
+from config.storage import delete_files
+from config.tasks import enqueue_on_commit
 from generation import policy
-from generation.exceptions import IdempotencyKeyReused, JobFinished
+from generation.exceptions import IdempotencyKeyReused, JobFinished, JobPublished, QueueUnreachable
 from generation.formats import aspect_of
+from generation.lock_objects import lock_job_creator
 from generation.models import GenerationJob, JobCameo
 from generation.providers import default_model
 from generation.services.quota import charge_quota, refund_quota
 from generation.storyboard import with_owner_constraints
+from generation.task_names import RUN_GENERATION_JOB
 
 logger = logging.getLogger(__name__)
 
@@ -102,7 +107,6 @@ def _requested_cameos(user, *, handles, texts) -> list:
 
 def _remix_cameos(user, source, known: list) -> list:
     """The cameos the remixed video shows that the request did not already name, checked."""
-    from accounts.models import Cameo
 
     if source is None or not source.cameo_ids:
         return []
@@ -119,12 +123,8 @@ def _existing_job(user, key: str, request_hash: str):
 
 
 def _enqueue(job_id) -> None:
-    from generation.tasks import run_generation_job
-
-    try:
-        run_generation_job.delay(str(job_id))
-    except Exception:  # broker down: the row exists, sweep_stale_jobs enqueues it later
-        logger.exception("could not enqueue generation job %s", job_id)
+    """Run the job after commit (broker down: the row exists, sweep_stale_jobs enqueues it)."""
+    enqueue_on_commit(RUN_GENERATION_JOB, str(job_id))
 
 
 def _require_broker() -> None:
@@ -134,23 +134,17 @@ def _require_broker() -> None:
     "connected" after Redis went away. Should the broker fail between this check and the
     enqueue, the job stays `queued` and sweep_stale_jobs enqueues it when the broker is back.
     """
-    from config.exceptions import ServiceUnavailable
-    from generation.tasks import run_generation_job
-
-    app = run_generation_job.app
-    if app.conf.task_always_eager:
+    if celery_app.conf.task_always_eager:
         return
     try:
-        with app.connection_for_write() as connection:
+        with celery_app.connection_for_write() as connection:
             connection.ensure_connection(max_retries=1, interval_start=0, timeout=3)
     except Exception as exc:
         logger.warning("job queue unreachable, refusing a generation: %s", exc)
-        error = ServiceUnavailable(
+        raise QueueUnreachable(
             "Generation is temporarily unavailable: the job queue cannot be reached. Nothing "
             "was created or charged; retry later with the same Idempotency-Key."
-        )
-        error.wait = 30  # DRF turns this into a Retry-After header
-        raise error from None
+        ) from None
 
 
 def create_job(
@@ -200,7 +194,6 @@ def check_create_job(
 ) -> PreparedJob:
     """Decide everything that needs the database or the user, writing nothing (but refusals
     on the cameo ledger): suspension, consent for every cameo shown, the remix, the gate."""
-    from accounts.exceptions import AccountSuspended
 
     if user.is_suspended:
         raise AccountSuspended()
@@ -240,7 +233,6 @@ def do_create_job(
     A concurrent request with the same key, a suspension or a revocation since
     check_create_job are all seen here, under the user-row lock.
     """
-    from accounts.exceptions import AccountSuspended
 
     job, blocked = prepared.job, prepared.verdict.decision == policy.BLOCK
     job.idempotency_key, job.request_hash = idempotency_key, request_hash
@@ -248,7 +240,7 @@ def do_create_job(
         _require_broker()
     try:
         with transaction.atomic():
-            locked = get_user_model().objects.select_for_update().get(pk=user.pk)
+            locked = lock_job_creator(user)
             existing = _existing_job(user, idempotency_key, request_hash)
             if existing is not None:
                 return existing, False
@@ -285,7 +277,7 @@ def _save_and_charge(user, locked_user, job: GenerationJob, cameos: list) -> Non
     JobCameo.objects.bulk_create([JobCameo(job=job, cameo=c) for c in cameos])
     for cameo in cameos:
         record_cameo_use(cameo, actor=user, job_id=job.id)
-    transaction.on_commit(lambda: _enqueue(job.id), robust=True)
+    _enqueue(job.id)
 
 
 def access_job(user, job_id, *, for_update: bool = False) -> GenerationJob:
@@ -362,7 +354,7 @@ def withdraw_job(job: GenerationJob, *, code: str, reason: str) -> bool:
         thumbnail_file="",
         preview_file="",
     )
-    transaction.on_commit(lambda: [delete_file(f) for f in files], robust=True)
+    transaction.on_commit(lambda: delete_files(files), robust=True)
     return True
 
 
@@ -372,8 +364,6 @@ def delete_job(user, job: GenerationJob) -> None:
     A job published as a feed video is kept (409): the video is what the author deletes.
     """
     from django.db.models import ProtectedError
-
-    from generation.exceptions import JobPublished
 
     with transaction.atomic():
         job = access_job(user, job.pk, for_update=True)
@@ -390,4 +380,4 @@ def delete_job(user, job: GenerationJob) -> None:
                 job.delete()
         except ProtectedError:
             raise JobPublished() from None
-        transaction.on_commit(lambda: [delete_file(f) for f in files], robust=True)
+        transaction.on_commit(lambda: delete_files(files), robust=True)

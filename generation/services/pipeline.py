@@ -28,11 +28,27 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from config.storage import delete_file, file_exists, save_file
+from config.tasks import enqueue_on_commit
 from generation import policy
 from generation.exceptions import JobCancelled
 from generation.models import GenerationJob
+from generation.postprocess import postprocess_clip
+from generation.providers import (
+    JobSpec,
+    ProviderError,
+    ProviderJobLost,
+    ProviderRefused,
+    ProviderTimeout,
+    get_provider,
+)
+from generation.providers.base import FAILED
+from generation.providers.local import remove_abandoned_partials
+from generation.references import fetch_reference
 from generation.services.quota import refund_quota
 from generation.signals import job_succeeded
+from generation.storyboard import InvalidStoryboard, plan_storyboard, validate_storyboard
+from generation.task_names import RUN_GENERATION_JOB
+from media.errors import InvalidMedia
 
 logger = logging.getLogger(__name__)
 Status = GenerationJob.Status
@@ -155,15 +171,8 @@ def requeue_or_fail(job: GenerationJob, code: str, message: str, *, countdown: i
 
 
 def _enqueue_after_commit(job_id, countdown: int = 0) -> None:
-    def enqueue():
-        from generation.tasks import run_generation_job
-
-        try:
-            run_generation_job.apply_async((str(job_id),), countdown=countdown)
-        except Exception:  # the sweep enqueues it again
-            logger.exception("could not enqueue generation job %s", job_id)
-
-    transaction.on_commit(enqueue, robust=True)
+    """Run the job again after commit (a lost enqueue: the sweep enqueues it again)."""
+    enqueue_on_commit(RUN_GENERATION_JOB, str(job_id), countdown=countdown)
 
 
 # --- the pipeline ----------------------------------------------------------------------
@@ -172,9 +181,6 @@ def _enqueue_after_commit(job_id, countdown: int = 0) -> None:
 def run_job(job_id: uuid.UUID | str) -> str:
     """Run one attempt of a job. Returns what happened (for logs and tests)."""
     from celery.exceptions import SoftTimeLimitExceeded
-
-    from generation.providers import ProviderError
-    from media.errors import InvalidMedia
 
     job = claim_job(job_id)
     if job is None:
@@ -215,7 +221,6 @@ def run_job(job_id: uuid.UUID | str) -> str:
 
 
 def _storyboard_error():
-    from generation.storyboard import InvalidStoryboard
 
     return InvalidStoryboard
 
@@ -229,7 +234,6 @@ def _run(job: GenerationJob, workdir: Path) -> None:
 
 
 def _plan(job: GenerationJob) -> list[dict]:
-    from generation.storyboard import plan_storyboard, validate_storyboard
 
     if job.user_storyboard and job.storyboard:
         shots = validate_storyboard(job.storyboard, job.seconds)
@@ -245,28 +249,11 @@ def _plan(job: GenerationJob) -> list[dict]:
 
 
 def _render(job: GenerationJob, shots: list[dict], workdir: Path) -> Path:
-    from generation.providers import (
-        JobSpec,
-        ProviderError,
-        ProviderJobLost,
-        ProviderRefused,
-        ProviderTimeout,
-        get_provider,
-    )
-    from generation.providers.base import FAILED
+    """Have the job's provider render `shots` (resuming a render it already submitted) and
+    download the result into `workdir`."""
 
     provider = get_provider(job.provider)
-    last = {"at": 0.0, "pct": -1}  # pct is a whole percentage
-
-    def progress(fraction: float) -> None:
-        pct = RENDER_START + int((RENDER_END - RENDER_START) * min(max(fraction, 0.0), 1.0))
-        now = time.monotonic()
-        if pct != last["pct"] and (now - last["at"] >= 0.5 or pct >= RENDER_END):
-            last.update(at=now, pct=pct)
-            _touch(job, pct)
-
-    from generation.references import fetch_reference
-
+    progress = _RenderProgress(job)
     spec = JobSpec(
         job_id=str(job.pk),
         prompt=_provider_prompt(job),
@@ -278,6 +265,30 @@ def _render(job: GenerationJob, shots: list[dict], workdir: Path) -> Path:
         progress=progress,
         reference_image=fetch_reference(job.provenance, workdir),
     )
+    provider_job_id = _submitted_render(job, provider, spec)
+    _wait_for_render(job, provider, provider_job_id, progress)
+    return provider.download(provider_job_id, workdir / "source.mp4")
+
+
+class _RenderProgress:
+    """The provider's progress callback: the job's percentage within the render stage, written
+    at most twice a second (and always at the stage's end)."""
+
+    def __init__(self, job: GenerationJob):
+        self.job, self.at, self.pct = job, 0.0, -1
+
+    def __call__(self, fraction: float) -> None:
+        pct = RENDER_START + int((RENDER_END - RENDER_START) * min(max(fraction, 0.0), 1.0))
+        now = time.monotonic()
+        if pct != self.pct and (now - self.at >= 0.5 or pct >= RENDER_END):
+            self.at, self.pct = now, pct
+            _touch(self.job, pct)
+
+
+def _submitted_render(job: GenerationJob, provider, spec) -> str:
+    """The provider's id for this job's render: the one it already has (a retried job), or a
+    new submission when the provider lost it or there was none."""
+
     provider_job_id = job.provider_job_id
     if provider_job_id:
         try:
@@ -287,6 +298,12 @@ def _render(job: GenerationJob, shots: list[dict], workdir: Path) -> Path:
     if not provider_job_id:
         provider_job_id = provider.submit(spec)
         _advance(job, Status.RENDERING, Status.RENDERING, provider_job_id=provider_job_id)
+    return provider_job_id
+
+
+def _wait_for_render(job: GenerationJob, provider, provider_job_id: str, progress) -> None:
+    """Poll until the render is done; a failed render raises, one past the provider timeout is
+    cancelled and raises ProviderTimeout. The heartbeat is stamped at every poll."""
 
     timeout = settings.GENERATION_PROVIDER_TIMEOUT_SECONDS
     interval = settings.GENERATION_POLL_INTERVAL_SECONDS
@@ -297,9 +314,9 @@ def _render(job: GenerationJob, shots: list[dict], workdir: Path) -> Path:
             error = ProviderRefused if status.error_code == "provider_refused" else ProviderError
             raise error(status.error_code or "provider_failed", status.error_message)
         if status.done:
-            break
+            return
         progress(status.progress / 100)
-        _touch(job, max(int(last["pct"]), RENDER_START))
+        _touch(job, max(int(progress.pct), RENDER_START))
         if time.monotonic() >= deadline:
             provider.cancel(provider_job_id)
             raise ProviderTimeout(
@@ -307,7 +324,6 @@ def _render(job: GenerationJob, shots: list[dict], workdir: Path) -> Path:
                 f"The video provider did not finish within {timeout} seconds.",
             )
         time.sleep(interval)
-    return provider.download(provider_job_id, workdir / "source.mp4")
 
 
 def _provider_prompt(job: GenerationJob) -> str:
@@ -331,8 +347,6 @@ def _cancel_at_provider(job: GenerationJob) -> None:
     if not provider_job_id:
         return
     try:
-        from generation.providers import get_provider
-
         get_provider(job.provider).cancel(provider_job_id)
     except Exception:  # best effort: the job is already cancelled on our side
         logger.warning("could not cancel provider job %s", provider_job_id, exc_info=True)
@@ -357,7 +371,6 @@ def provenance_for(job: GenerationJob) -> dict:
 
 
 def _post_process(job: GenerationJob, source: Path, workdir: Path) -> None:
-    from generation.postprocess import postprocess_clip
 
     provenance = provenance_for(job)
     from generation.providers import SCALED_IN_POST
@@ -484,7 +497,6 @@ def sweep_stale_jobs() -> dict:
     """Re-enqueue jobs stuck in `queued` (a lost enqueue), retry or fail running jobs whose
     heartbeat stopped (a killed worker), and remove the half-written local renders such
     workers left on this machine."""
-    from generation.providers.local import remove_abandoned_partials
 
     now = timezone.now()
     counts = {"requeued": 0, "retried": 0, "failed": 0}

@@ -7,7 +7,8 @@ feed owns videos, generation owns jobs: feed asks these small questions instead 
 from django.db import transaction
 from rest_framework.exceptions import NotFound
 
-from config.storage import delete_file
+from config.storage import delete_files
+from generation.lock_objects import lock_job
 from generation.models import GenerationJob
 
 # Job error codes with which generation records a draft withdrawn by a cameo's owner.
@@ -18,7 +19,7 @@ _REVIEW_STAGES = ("prompt", "output")
 def lock_publishable_job(user, job_id) -> GenerationJob:
     """The user's own job under a row lock, or NotFound naming `generation` (someone else's
     job gets the same answer as a missing one). Call inside the publishing transaction."""
-    job = GenerationJob.objects.select_for_update(of=("self",)).filter(pk=job_id, user=user).first()
+    job = lock_job(job_id, user=user)
     if job is None:
         raise NotFound({"generation": ["No such generation."]})
     return job
@@ -55,4 +56,4 @@ def discard_job_files(job_ids) -> None:
     )
     names = [name for row in rows for name in row if name]
     if names:
-        transaction.on_commit(lambda: [delete_file(name) for name in names], robust=True)
+        transaction.on_commit(lambda: delete_files(names), robust=True)
