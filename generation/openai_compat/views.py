@@ -10,8 +10,13 @@ in_progress, succeeded → completed, failed/blocked/cancelled → failed. Error
 import uuid
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import status
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
+from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -64,6 +69,24 @@ def openai_exception_handler(exc, context):
     return response
 
 
+# The body openai_exception_handler sends (OpenAI's error shape, plus our stable `code`).
+OPENAI_ERROR = inline_serializer(
+    "OpenAIErrorBody",
+    fields={
+        "error": inline_serializer(
+            "OpenAIError",
+            fields={
+                "message": serializers.CharField(),
+                "type": serializers.CharField(),
+                "param": serializers.CharField(allow_null=True),
+                "code": serializers.CharField(),
+            },
+        ),
+        "code": serializers.CharField(),
+    },
+)
+
+
 class OpenAICompatView(APIView):
     authentication_classes = [JWTAuthentication]
 
@@ -87,8 +110,9 @@ class VideosView(OpenAICompatView):
         responses={
             200: VideoObjectSerializer,
             503: OpenApiResponse(
+                response=OPENAI_ERROR,
                 description="`provider_retired` (the vendor shut the model down) or "
-                "`service_unavailable` (job queue unreachable): nothing was created or charged."
+                "`service_unavailable` (job queue unreachable): nothing was created or charged.",
             ),
         },
     )
