@@ -18,8 +18,10 @@ from accounts.services import cameos as cameo_services
 from accounts.services import users as user_services
 from feed import services as feed_services
 from generation.models import GenerationJob
+from generation.render import render_clip
 from generation.serializers import GenerationCreateSerializer
 from generation.services.jobs import create_job
+from generation.storyboard import plan_storyboard
 from moderation.services import file_report
 
 PASSWORD = "cutaway-demo-2026"
@@ -140,8 +142,6 @@ class _Silent:
 
 def _cameo_clip_upload() -> SimpleUploadedFile:
     """A short clip with motion and sound, as the person would record it on their phone."""
-    from generation.render import render_clip
-    from generation.storyboard import plan_storyboard
 
     shots = plan_storyboard("A person waves at the camera and smiles, then turns.", 4, seed=7)
     with tempfile.TemporaryDirectory() as tmp:

@@ -15,6 +15,9 @@ from rest_framework import status
 from rest_framework.exceptions import APIException, ValidationError
 
 from generation.formats import MAX_SECONDS, MIN_SECONDS, SIZES
+from generation.providers import ProviderError, default_model, retired_reason
+from generation.providers.comfyui import load_workflow, workflow_family
+from generation.providers.families import ModelUnavailable, read_model_folder
 from generation.storyboard import MAX_SHOTS
 
 # Release dates, for /v1/models' `created` (OpenAI's list shape); a local folder uses its mtime.
@@ -64,7 +67,6 @@ class VideoModel:
 
 
 def _diffusers_model() -> VideoModel | None:
-    from generation.providers.families import ModelUnavailable, read_model_folder
 
     try:
         folder = read_model_folder(settings.DIFFUSERS_MODEL)
@@ -81,8 +83,6 @@ def _diffusers_model() -> VideoModel | None:
 
 
 def _comfyui_model() -> VideoModel | None:
-    from generation.providers import ProviderError
-    from generation.providers.comfyui import load_workflow, workflow_family
 
     try:
         family = workflow_family(load_workflow(settings.COMFYUI_WORKFLOW))
@@ -95,7 +95,6 @@ def _comfyui_model() -> VideoModel | None:
 
 
 def _hosted_model(provider: str) -> VideoModel | None:
-    from generation.providers import default_model, retired_reason
 
     model_id = default_model(provider)
     if retired_reason(provider, model_id):
@@ -149,7 +148,6 @@ def resolve_model(
 
 
 def _refuse_retired() -> None:
-    from generation.providers import default_model, retired_reason
 
     provider = settings.GENERATION_PROVIDER
     reason = retired_reason(provider, default_model(provider))

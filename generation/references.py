@@ -17,6 +17,11 @@ from pathlib import Path
 from django.conf import settings
 from rest_framework.exceptions import ValidationError
 
+from config.storage import delete_file, read_file, save_file
+from media.errors import InvalidMedia
+from media.faces import shows_a_face
+from media.images import sanitize_reference
+
 FACE_MESSAGE = (
     "The reference image shows a human face; people appear in videos only through cameos."
 )
@@ -33,9 +38,6 @@ class Reference:
 def check_reference_image(upload, *, field: str = "reference_image", size: str = "") -> Reference:
     """The upload as a clean PNG, or a 400 naming `field`. With `size` ("720x1280"), the
     picture must have exactly those dimensions (OpenAI's rule for input_reference)."""
-    from media.errors import InvalidMedia
-    from media.faces import shows_a_face
-    from media.images import sanitize_reference
 
     try:
         png, image, original = sanitize_reference(
@@ -57,7 +59,6 @@ def check_reference_image(upload, *, field: str = "reference_image", size: str =
 
 def store_reference(reference: Reference) -> dict:
     """Store the checked picture; returns what the job's provenance records about it."""
-    from config.storage import save_file
 
     name = save_file(f"references/{uuid.uuid4().hex}.png", reference.png)
     return {"reference_image": name, "reference_image_sha256": reference.sha256}
@@ -65,7 +66,6 @@ def store_reference(reference: Reference) -> dict:
 
 def remove_reference(record: dict | None) -> None:
     """Undo store_reference when the job was not created (a refused or replayed request)."""
-    from config.storage import delete_file
 
     if record:
         delete_file(record["reference_image"])
@@ -73,7 +73,6 @@ def remove_reference(record: dict | None) -> None:
 
 def fetch_reference(provenance: dict, workdir: Path) -> str:
     """The job's reference picture as a local file for the provider, or "" if it has none."""
-    from config.storage import read_file
 
     name = (provenance or {}).get("reference_image")
     if not name:

@@ -3,8 +3,13 @@
 Idempotent; `make run`'s demo seed can call it (`call_command("seed_moderation")`).
 """
 
+from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand
 from django.db import transaction
+
+from accounts.models import User
+from moderation.groups import MODERATORS_GROUP, ensure_moderators_group
+from moderation.models import BlockedConcept, BlockedTerm, ProtectedEntity
 
 STARTER_TERMS = [
     # (pattern, is_regex, decision, reason)
@@ -32,11 +37,6 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, handle, password, **options):
-        from django.contrib.auth.models import Group, Permission
-
-        from accounts.models import User
-        from moderation.groups import MODERATORS_GROUP, ensure_moderators_group
-        from moderation.models import BlockedConcept, BlockedTerm, ProtectedEntity
 
         ensure_moderators_group(Group, Permission)
         moderator = User.objects.filter(handle=handle).first()
