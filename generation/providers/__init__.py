@@ -81,7 +81,7 @@ def retired_reason(provider: str, model: str) -> str:
 
     if provider != "openai" or not model.startswith("sora"):
         return ""
-    host = urlsplit(getattr(settings, "OPENAI_BASE_URL", None) or f"https://{OPENAI_HOST}").hostname
+    host = urlsplit(settings.OPENAI_BASE_URL or f"https://{OPENAI_HOST}").hostname
     if host != OPENAI_HOST:
         return ""
     return (

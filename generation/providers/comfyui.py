@@ -54,7 +54,7 @@ def workflow_family(workflow: dict) -> Family:
     sides in multiples of 16) and whether it starts from an image."""
     takes_image = "{{image}}" in json.dumps(workflow)
     return Family(
-        "comfyui", 16, 4, int(getattr(settings, "COMFYUI_FPS", 16)), audio=False,
+        "comfyui", 16, 4, int(settings.COMFYUI_FPS), audio=False,
         image_to_video=takes_image, image_required=takes_image, text_class="", image_class="",
     )  # fmt: skip
 
@@ -137,7 +137,7 @@ class ComfyUIClient:
 
 def wait_for_outputs(client: ComfyUIClient, prompt_id: str, number: int, deadline: float):
     """Poll the history until the prompt finished; its outputs, or a readable error."""
-    interval = float(getattr(settings, "GENERATION_POLL_INTERVAL_SECONDS", 5))
+    interval = float(settings.GENERATION_POLL_INTERVAL_SECONDS)
     while True:
         entry = client.history(prompt_id)
         status = (entry or {}).get("status") or {}
@@ -252,14 +252,12 @@ class ComfyUIProvider(LocalProvider):
         )
 
     def render(self, spec: JobSpec, out_path: Path) -> None:
-        workflow = load_workflow(getattr(settings, "COMFYUI_WORKFLOW", ""))
+        workflow = load_workflow(settings.COMFYUI_WORKFLOW)
         family = workflow_family(workflow)
         client = ComfyUIClient(
-            settings.COMFYUI_URL, float(getattr(settings, "GENERATION_PROVIDER_HTTP_TIMEOUT", 30))
+            settings.COMFYUI_URL, float(settings.GENERATION_PROVIDER_HTTP_TIMEOUT)
         )
-        width, height = render_geometry(
-            family, getattr(settings, "COMFYUI_RENDER_SIZE", "480x832"), spec.size
-        )
+        width, height = render_geometry(family, settings.COMFYUI_RENDER_SIZE, spec.size)
         if family.image_required and not spec.reference_image:
             raise ProviderError(
                 "reference_image_required", "This workflow needs a reference_image to start from."

@@ -50,7 +50,7 @@ _WARM: dict[tuple, LoadedModel] = {}
 def _device() -> str:
     import torch
 
-    wanted = str(getattr(settings, "DIFFUSERS_DEVICE", "auto") or "auto").lower()
+    wanted = str(settings.DIFFUSERS_DEVICE or "auto").lower()
     if wanted == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
     return wanted
@@ -59,7 +59,7 @@ def _device() -> str:
 def _dtype(device: str):
     import torch
 
-    wanted = str(getattr(settings, "DIFFUSERS_DTYPE", "auto") or "auto").lower()
+    wanted = str(settings.DIFFUSERS_DTYPE or "auto").lower()
     if wanted == "auto":
         return torch.bfloat16 if device.startswith("cuda") else torch.float32
     dtype = getattr(torch, wanted, None)
@@ -70,7 +70,7 @@ def _dtype(device: str):
 
 def load_model() -> LoadedModel:
     """The warm pipeline for the current settings, loading it the first time (per process)."""
-    folder = read_model_folder(getattr(settings, "DIFFUSERS_MODEL", ""))
+    folder = read_model_folder(settings.DIFFUSERS_MODEL)
     device = _device()
     dtype = _dtype(device)
     key = (str(folder.path.resolve()), device, str(dtype))
@@ -91,11 +91,11 @@ def _load_pipeline(folder: ModelFolder, device: str, dtype):
         raise ModelUnavailable(
             f"DIFFUSERS_MODEL={folder.path} could not be loaded: {type(exc).__name__}: {exc}"
         ) from exc
-    if getattr(settings, "DIFFUSERS_CPU_OFFLOAD", False) and device.startswith("cuda"):
+    if settings.DIFFUSERS_CPU_OFFLOAD and device.startswith("cuda"):
         pipeline.enable_model_cpu_offload()
     else:
         pipeline.to(device)
-    if getattr(settings, "DIFFUSERS_VAE_TILING", False) and hasattr(pipeline.vae, "enable_tiling"):
+    if settings.DIFFUSERS_VAE_TILING and hasattr(pipeline.vae, "enable_tiling"):
         pipeline.vae.enable_tiling()
     pipeline.set_progress_bar_config(disable=True)
     logger.info("loaded %s from %s on %s", folder.class_name, folder.path, device)
@@ -117,7 +117,7 @@ def _variant(model: LoadedModel, class_name: str):
 def _call_options() -> dict:
     """DIFFUSERS_PIPELINE_OPTIONS: extra keyword arguments for every pipeline call (a JSON
     object, e.g. {"guidance_scale": 1.0} for a distilled checkpoint)."""
-    raw = getattr(settings, "DIFFUSERS_PIPELINE_OPTIONS", "") or "{}"
+    raw = settings.DIFFUSERS_PIPELINE_OPTIONS or "{}"
     try:
         options = json.loads(raw) if isinstance(raw, str) else dict(raw)
     except (ValueError, TypeError):
@@ -234,11 +234,9 @@ def render_storyboard(spec: JobSpec, out_path: Path) -> None:
     """Every shot through the model, then one MP4 at the spec's size and length."""
     model = load_model()
     folder, family = model.folder, model.folder.family
-    width, height = render_geometry(
-        family, getattr(settings, "DIFFUSERS_RENDER_SIZE", "480x832"), spec.size
-    )
-    fps = float(getattr(settings, "DIFFUSERS_FPS", 0) or folder.fps)
-    steps = max(1, int(getattr(settings, "DIFFUSERS_STEPS", 30)))
+    width, height = render_geometry(family, settings.DIFFUSERS_RENDER_SIZE, spec.size)
+    fps = float(settings.DIFFUSERS_FPS or folder.fps)
+    steps = max(1, int(settings.DIFFUSERS_STEPS))
     image = _reference(spec, width, height)
     if family.image_required and image is None:
         raise ProviderError(
