@@ -29,15 +29,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Cameo, ConsentEvent, User
+from config.locks import LockClass, advisory_xact_lock
 
 GENESIS_HASH = "0" * 64
-# "LEDG": the advisory-lock class of consent ledgers on PostgreSQL. Never renumber it: a
-# deploy that runs old and new code side by side must take the same lock.
-LEDGER_LOCK_CLASS = 0x4C454447
 
 
 def append_consent_event(
@@ -91,15 +89,9 @@ def append_consent_event(
 
 
 def _lock_ledger(owner: User) -> None:
-    """The owner's ledger lock, held until the surrounding transaction ends."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_advisory_xact_lock(%s, %s)",
-                [LEDGER_LOCK_CLASS, owner.pk % 2_147_483_647],
-            )
-    else:
-        list(User.objects.select_for_update().filter(pk=owner.pk).values_list("pk", flat=True))
+    """The owner's ledger lock (config/locks.py's LockClass.LEDGER, keyed by the owner), held
+    until the surrounding transaction ends."""
+    advisory_xact_lock(LockClass.LEDGER, owner.pk, fallback_rows=User.objects.filter(pk=owner.pk))
 
 
 def normalize_data(data: dict | None) -> dict:
