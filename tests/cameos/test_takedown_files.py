@@ -9,8 +9,9 @@ import pytest
 from accounts.models import Cameo
 from accounts.services.cameos import revoke_cameo_consent
 from config import storage
-from generation.models import GenerationJob, JobCameo
+from generation.models import JobCameo
 from moderation.services import take_moderation_action
+from tests.factories import JobFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -26,15 +27,7 @@ def carol_cameo(make_user):
 @pytest.fixture
 def published(auth_client, other_user, carol_cameo):
     """Bob publishes a job starring Carol, with real stored files; returns (video json, job)."""
-    job = GenerationJob.objects.create(
-        user=other_user,
-        status="succeeded",
-        prompt="@carol on a beach",
-        seconds=8,
-        video_file=storage.save_file("videos/beach.mp4", b"mp4 bytes"),
-        thumbnail_file=storage.save_file("videos/beach.jpg", b"jpg bytes"),
-        probe={"duration": 8.0, "width": 720, "height": 1280},
-    )
+    job = JobFactory(user=other_user, prompt="@carol on a beach", stored=b"mp4 bytes")
     JobCameo.objects.create(job=job, cameo=carol_cameo)
     response = auth_client(other_user).post(
         "/api/v1/videos", {"generation": str(job.id)}, format="json"
@@ -158,15 +151,7 @@ def test_s3_url_redirects_to_short_presigned_url_until_revoked(
 ):
     """On the real S3 endpoint (moto server): the API's URL is a Cutaway /files URL that
     redirects to a presigned URL living STORAGE_REDIRECT_SECONDS; after revocation, 404."""
-    job = GenerationJob.objects.create(
-        user=other_user,
-        status="succeeded",
-        prompt="@carol in the snow",
-        seconds=8,
-        video_file=storage.save_file("videos/snow.mp4", b"s3 mp4"),
-        thumbnail_file=storage.save_file("videos/snow.jpg", b"s3 jpg"),
-        probe={"duration": 8.0, "width": 720, "height": 1280},
-    )
+    job = JobFactory(user=other_user, prompt="@carol in the snow", stored=b"s3 mp4")
     JobCameo.objects.create(job=job, cameo=carol_cameo)
     video = (
         auth_client(other_user)
