@@ -21,7 +21,7 @@ MYPY_PENDING :=
 # tests and GPU workers need them; measured on a fresh venv: +5.4 GB and about 92 s of install.
 GPU_STAMP := $(VENV)/.installed-gpu
 
-.PHONY: run test lint format mypy mypy-pending browser-deps clean
+.PHONY: run test lint format mypy mypy-pending browser-deps client-deps clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Cutaway needs Python 3.12 or newer"; exit 1; }
@@ -47,7 +47,15 @@ browser-deps:
 	  fi; \
 	fi
 
-test: $(GPU_STAMP) browser-deps
+# The schema's checks (Redocly lint, the typed TypeScript client): the Node packages that
+# tests/client/package-lock.json pins, installed exactly as locked.
+CLIENT_STAMP := tests/client/node_modules/.package-lock.json
+$(CLIENT_STAMP): tests/client/package-lock.json
+	cd tests/client && npm ci --no-audit --no-fund --loglevel=error
+
+client-deps: $(CLIENT_STAMP)
+
+test: $(GPU_STAMP) browser-deps client-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	DJANGO_SETTINGS_MODULE=tests.settings $(BIN)/python manage.py makemigrations --check --dry-run

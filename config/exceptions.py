@@ -7,6 +7,7 @@ codes, not on message text.
 """
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions
@@ -19,6 +20,12 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
+class RequestTooLarge(exceptions.APIException):
+    status_code = 413
+    default_detail = "The request body is larger than the server accepts."
+    default_code = "request_too_large"
+
+
 class ServiceUnavailable(exceptions.APIException):
     status_code = 503
     default_detail = "The service is temporarily unavailable; try again shortly."
@@ -26,6 +33,8 @@ class ServiceUnavailable(exceptions.APIException):
 
 
 def api_exception_handler(exc, context):
+    if isinstance(exc, RequestDataTooBig):  # a multipart form field over the limit
+        exc = RequestTooLarge()
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
@@ -56,17 +65,27 @@ def _code_of(exc) -> str | None:
     return None
 
 
+def error_response(request, status: int, code: str, detail: str) -> JsonResponse:
+    """An error answered outside DRF's views (middleware, Django's handlers) in the body the
+    path's API uses: OpenAI's `{error: {message, type, param, code}}` under /v1, else ours."""
+    if request.path_info.startswith("/v1/"):
+        kind = "invalid_request_error" if status < 500 else "server_error"
+        error = {"message": detail, "type": kind, "param": None, "code": code}
+        return JsonResponse({"error": error, "code": code}, status=status)
+    return JsonResponse({"detail": detail, "code": code}, status=status)
+
+
 def json_not_found(request, exception=None):
-    return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
+    return error_response(request, 404, "not_found", "Not found.")
 
 
 def json_server_error(request):
-    return JsonResponse({"detail": "Server error.", "code": "server_error"}, status=500)
+    return error_response(request, 500, "server_error", "Server error.")
 
 
 def json_bad_request(request, exception=None):
-    return JsonResponse({"detail": "Bad request.", "code": "bad_request"}, status=400)
+    return error_response(request, 400, "bad_request", "Bad request.")
 
 
 def json_permission_denied(request, exception=None):
-    return JsonResponse({"detail": "Permission denied.", "code": "permission_denied"}, status=403)
+    return error_response(request, 403, "permission_denied", "Permission denied.")

@@ -75,8 +75,13 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: every response, error pages and redirects included, carries X-Request-ID,
+    # and Django's own 400/404 pages are JSON whatever DEBUG says.
+    "config.request_ids.request_id",
+    "config.middleware.json_errors",
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.reject_nul_bytes",
+    "config.middleware.reject_oversized_bodies",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -84,6 +89,14 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+
+if not DEBUG:
+    # Serves `collectstatic`'s hashed, compressed files (STATIC_ROOT) from the app itself;
+    # with DEBUG on, runserver serves the sources.
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("config.middleware.reject_nul_bytes"),
+        "whitenoise.middleware.WhiteNoiseMiddleware",
+    )
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -116,7 +129,7 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Web process and Celery worker share the file: serialise writers instead of failing
-    # with "database is locked" (see shared/NOTES.md, "SQLite as the embedded default").
+    # with "database is locked": IMMEDIATE transactions, a lock timeout, WAL (Django >= 5.1).
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
@@ -180,7 +193,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 else:
-    # Keep every task step well under the redelivery timeout (shared/NOTES.md).
+    # Keep every task step well under the redelivery timeout (Redis redelivers unacked tasks).
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -232,7 +245,16 @@ else:
     raise ImproperlyConfigured("STORAGE_BACKEND must be 'local' or 's3'")
 STORAGES = {
     "default": _default_storage,
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # Hashed, compressed copies made by `collectstatic` (the production start command runs it)
+    # and served by WhiteNoise with DEBUG off. The default (file) storage above is Cutaway's
+    # own and stays as it is. With DEBUG on, runserver serves the sources unhashed.
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
 }
 STORAGE_URL_EXPIRES = env_int("STORAGE_URL_EXPIRES", 3600)
 # Absolute prefix for locally served file URLs (mobile clients need absolute URLs).
@@ -253,6 +275,12 @@ CAMEO_CLIP_MAX_BYTES = env_int("CAMEO_CLIP_MAX_BYTES", 50 * 1024 * 1024)
 # (width x height x frames). A clip it cannot judge within both is rejected.
 CAMEO_MOTION_MAX_SECONDS = float(env("CAMEO_MOTION_MAX_SECONDS", "10"))
 CAMEO_MOTION_MAX_PIXELS = env_int("CAMEO_MOTION_MAX_PIXELS", 4_000_000_000)
+# Largest multipart body (the uploads: cameo clips, reference images, avatars) before any
+# parser reads it; larger is a JSON 413 (config/middleware.py). Non-file bodies stop at
+# DATA_UPLOAD_MAX_MEMORY_SIZE.
+REQUEST_MAX_UPLOAD_BYTES = env_int(
+    "REQUEST_MAX_UPLOAD_BYTES", CAMEO_CLIP_MAX_BYTES + DATA_UPLOAD_MAX_MEMORY_SIZE
+)
 # JSON in a request (body or multipart field) nesting deeper than this is a 400 (config/parsers.py).
 JSON_MAX_DEPTH = env_int("JSON_MAX_DEPTH", 64)
 
@@ -269,6 +297,13 @@ REST_FRAMEWORK = {
         "config.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
+    ],
+    # Timestamps: serializers pass datetimes through, the renderer writes them all as
+    # `2026-12-01T19:02:55.069Z` (config/renderers.py).
+    "DATETIME_FORMAT": None,
+    "DEFAULT_RENDERER_CLASSES": [
+        "config.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_PAGINATION_CLASS": "config.pagination.CreatedCursorPagination",
     "PAGE_SIZE": 20,
@@ -319,6 +354,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "config.schema.add_error_responses",
+        "config.schema.strict_oas30",
     ],
 }
 
@@ -406,6 +442,17 @@ if not DEBUG:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Every line names the request it was written for (X-Request-ID; "-" outside a request).
+    "filters": {"request_id": {"()": "config.request_ids.RequestIDLogFilter"}},
+    "formatters": {
+        "default": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"}
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "default",
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
 }

@@ -9,7 +9,7 @@ author, in one transaction.
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
@@ -47,6 +47,11 @@ class CameoUseSerializer(serializers.ModelSerializer):
         return {"id": str(video.pk), "status": video.status}
 
 
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="cameo_uses_list", summary="Every use of my cameo", tags=["cameos"]
+    )
+)
 class CameoUseListView(generics.ListAPIView):
     """GET cameos/me/uses: every job using any of my cameos, newest first."""
 
@@ -61,7 +66,13 @@ class CameoUseListView(generics.ListAPIView):
 class CameoUseRemoveView(APIView):
     """POST cameos/me/uses/{video_id}/remove: take that video (or unpublished draft) down (204)."""
 
-    @extend_schema(request=None, responses={204: None})
+    @extend_schema(
+        operation_id="cameo_uses_remove",
+        summary="Take down a video that uses my cameo",
+        tags=["cameos"],
+        request=None,
+        responses={204: None},
+    )
     def post(self, request, video_id):
         remove_cameo_use(request.user, video_id)
         return Response(status=status.HTTP_204_NO_CONTENT)

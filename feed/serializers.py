@@ -4,6 +4,7 @@ import time
 from functools import lru_cache
 
 from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.storage import file_url, object_file_url
@@ -48,6 +49,13 @@ class AuthorSerializer(serializers.Serializer):
         return cached_file_url(user.avatar)
 
 
+class VideoCameoSerializer(serializers.Serializer):
+    """A cameo a video carries: the cameo's id and its owner's handle."""
+
+    id = serializers.UUIDField()
+    handle = serializers.CharField()
+
+
 class VideoSerializer(serializers.Serializer):
     """A published video. `liked_by_me` and `cameos` come precomputed for the whole page
     (feed.selectors.with_page_data), so a page costs the same queries whatever it holds."""
@@ -80,6 +88,7 @@ class VideoSerializer(serializers.Serializer):
     def get_liked_by_me(self, video) -> bool:
         return bool(getattr(video, "liked_by_me", False))
 
+    @extend_schema_field(VideoCameoSerializer(many=True))
     def get_cameos(self, video) -> list[dict]:
         return list(getattr(video, "cameo_list", []))
 
@@ -139,7 +148,7 @@ def video_dict(
         "liked_by_me": liked_by_me,
         "remix_of": str(video.remix_of_id) if video.remix_of_id else None,
         "cameos": cameos,
-        "published_at": video.published_at.isoformat().replace("+00:00", "Z"),
+        "published_at": video.published_at,  # written by config/renderers.py
     }
 
 

@@ -2,7 +2,12 @@
 
 from django.db import connection
 from django.urls import reverse
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
@@ -49,7 +54,16 @@ class VideoListView(GenericAPIView):
 
 
 class VideoCreateView(APIView):
-    @extend_schema(request=PublishSerializer, responses={201: VideoSerializer})
+    @extend_schema(
+        operation_id="videos_publish",
+        summary="Publish a succeeded job as a video",
+        tags=["videos"],
+        request=PublishSerializer,
+        responses={
+            201: VideoSerializer,
+            409: OpenApiResponse(description="`already_published`: that job is a video already."),
+        },
+    )
     def post(self, request):
         data = PublishSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -64,18 +78,34 @@ class VideoCreateView(APIView):
 
 
 class VideoDetailView(APIView):
-    @extend_schema(responses={200: VideoSerializer})
+    @extend_schema(
+        operation_id="videos_retrieve",
+        summary="A video",
+        tags=["videos"],
+        responses={200: VideoSerializer},
+    )
     def get(self, request, video_id):
         return _video_response(request, selectors.access_video(request.user, video_id))
 
-    @extend_schema(request=VideoUpdateSerializer, responses={200: VideoSerializer})
+    @extend_schema(
+        operation_id="videos_update",
+        summary="Edit my video's caption or visibility",
+        tags=["videos"],
+        request=VideoUpdateSerializer,
+        responses={200: VideoSerializer},
+    )
     def patch(self, request, video_id):
         data = VideoUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         video = services.update_video(request.user, video_id, **data.validated_data)
         return _video_response(request, video)
 
-    @extend_schema(responses={204: None})
+    @extend_schema(
+        operation_id="videos_destroy",
+        summary="Delete my video",
+        tags=["videos"],
+        responses={204: None},
+    )
     def delete(self, request, video_id):
         services.delete_video(request.user, video_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -84,13 +114,30 @@ class VideoDetailView(APIView):
 class VideoLikeView(APIView):
     throttle_scope = "likes"
 
-    @extend_schema(request=None, responses={201: None, 200: None})
+    @extend_schema(
+        operation_id="videos_like",
+        summary="Like a video",
+        tags=["videos"],
+        request=None,
+        # A repeated like answers 201 too (the like exists), so 201 is all it declares.
+        responses={
+            201: OpenApiResponse(description="The like exists (new or repeated)."),
+            409: OpenApiResponse(
+                description="`video_not_live`: the video is not published (held, removed)."
+            ),
+        },
+    )
     def post(self, request, video_id):
         services.like_video(request.user, video_id)
         # Idempotent: a repeated like is still "the like exists" (201, nothing changed).
         return Response(status=status.HTTP_201_CREATED)
 
-    @extend_schema(responses={204: None})
+    @extend_schema(
+        operation_id="videos_unlike",
+        summary="Remove my like",
+        tags=["videos"],
+        responses={204: None},
+    )
     def delete(self, request, video_id):
         services.unlike_video(request.user, video_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -103,7 +150,11 @@ class VideoCommentsView(GenericAPIView):
     throttle_scope = "comments"  # posting, not reading (the scope limits writes only)
 
     @extend_schema(
-        parameters=[CommentListQuerySerializer], responses={200: CommentSerializer(many=True)}
+        operation_id="video_comments_list",
+        summary="A video's comments",
+        tags=["videos"],
+        parameters=[CommentListQuerySerializer],
+        responses={200: CommentSerializer(many=True)},
     )
     def get(self, request, video_id):
         video = selectors.access_video(request.user, video_id)
@@ -119,7 +170,18 @@ class VideoCommentsView(GenericAPIView):
         page = self.paginate_queryset(comments)
         return self.get_paginated_response(CommentSerializer(page, many=True).data)
 
-    @extend_schema(request=CommentCreateSerializer, responses={201: CommentSerializer})
+    @extend_schema(
+        operation_id="video_comments_create",
+        summary="Comment on a video",
+        tags=["videos"],
+        request=CommentCreateSerializer,
+        responses={
+            201: CommentSerializer,
+            409: OpenApiResponse(
+                description="`video_not_live`: the video is not published (held, removed)."
+            ),
+        },
+    )
     def post(self, request, video_id):
         data = CommentCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -133,21 +195,42 @@ class VideoCommentsView(GenericAPIView):
 
 
 class CommentDetailView(APIView):
-    @extend_schema(responses={204: None})
+    @extend_schema(
+        operation_id="comments_destroy",
+        summary="Delete a comment",
+        tags=["videos"],
+        responses={204: None},
+    )
     def delete(self, request, comment_id):
         services.delete_comment(request.user, comment_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class VideoRemixesView(VideoListView):
-    @extend_schema(responses={200: VideoSerializer(many=True)})
+    @extend_schema(
+        operation_id="video_remixes_list",
+        summary="Remixes of a video",
+        tags=["videos"],
+        responses={200: VideoSerializer(many=True)},
+    )
     def get(self, request, video_id):
         source = selectors.access_video(request.user, video_id)
         return self.list_videos(selectors.visible_videos(request.user).filter(remix_of=source))
 
 
 class VideoViewView(APIView):
-    @extend_schema(request=ViewSerializer, responses={204: None})
+    @extend_schema(
+        operation_id="videos_view",
+        summary="Record a view",
+        tags=["videos"],
+        request=ViewSerializer,
+        responses={
+            204: None,
+            409: OpenApiResponse(
+                description="`video_not_live`: the video is not published (held, removed)."
+            ),
+        },
+    )
     def post(self, request, video_id):
         data = ViewSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -156,14 +239,25 @@ class VideoViewView(APIView):
 
 
 class NotInterestedView(APIView):
-    @extend_schema(request=None, responses={204: None})
+    @extend_schema(
+        operation_id="videos_not_interested",
+        summary="Never show me this video again",
+        tags=["feed"],
+        request=None,
+        responses={204: None},
+    )
     def post(self, request, video_id):
         services.mark_not_interested(request.user, video_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class UserVideosView(VideoListView):
-    @extend_schema(responses={200: VideoSerializer(many=True)})
+    @extend_schema(
+        operation_id="users_videos_list",
+        summary="A user's videos",
+        tags=["videos"],
+        responses={200: VideoSerializer(many=True)},
+    )
     def get(self, request, handle):
         author = User.objects.filter(handle__iexact=handle, is_active=True).first()
         if author is None or (
@@ -174,6 +268,20 @@ class UserVideosView(VideoListView):
         ):
             raise NotFound("No such user.")
         return self.list_videos(selectors.visible_videos(request.user).filter(author=author))
+
+
+def _feed_parameters(max_page_size: int) -> list[OpenApiParameter]:
+    """The query parameters a feed's `next` URL carries (so typed clients can follow it)."""
+    return [
+        OpenApiParameter(
+            "cursor", str, description="The opaque cursor from a previous page's `next`."
+        ),
+        OpenApiParameter(
+            "page_size",
+            int,
+            description=f"Videos per page (1-{max_page_size}; larger values are capped).",
+        ),
+    ]
 
 
 def _video_page(name: str):
@@ -191,7 +299,13 @@ def _video_page(name: str):
 class FollowingFeedView(APIView):
     """Newest first from the people the caller follows (keyset cursor, forward only)."""
 
-    @extend_schema(responses={200: _video_page("FollowingPage")})
+    @extend_schema(
+        operation_id="feed_following",
+        summary="Newest videos from people I follow",
+        tags=["feed"],
+        parameters=_feed_parameters(FollowingPagination.max_page_size),
+        responses={200: _video_page("FollowingPage")},
+    )
     def get(self, request):
         paginator = FollowingPagination(request)
         size = paginator.get_page_size()
@@ -209,7 +323,13 @@ class FollowingFeedView(APIView):
 class ForYouFeedView(APIView):
     """The ranked "for you" feed; see feed/pagination.py for the session cursor."""
 
-    @extend_schema(responses={200: _video_page("ForYouPage")})
+    @extend_schema(
+        operation_id="feed_for_you",
+        summary='The ranked "for you" feed',
+        tags=["feed"],
+        parameters=_feed_parameters(ForYouPagination.max_page_size),
+        responses={200: _video_page("ForYouPage")},
+    )
     def get(self, request):
         paginator = ForYouPagination(request)
         size = paginator.get_page_size()
@@ -247,6 +367,11 @@ class ForYouFeedView(APIView):
 
 
 class ExplainView(APIView):
-    @extend_schema(responses={200: ExplainSerializer})
+    @extend_schema(
+        operation_id="feed_explain",
+        summary="Why a video ranks where it does for me",
+        tags=["feed"],
+        responses={200: ExplainSerializer},
+    )
     def get(self, request, video_id):
         return Response(selectors.explain_video(request.user, video_id))

@@ -3,6 +3,7 @@
 from rest_framework import exceptions, status
 
 from config.exceptions import Conflict, ServiceUnavailable
+from config.renderers import format_timestamp
 
 
 class QuotaExceeded(exceptions.APIException):
@@ -16,7 +17,7 @@ class QuotaExceeded(exceptions.APIException):
         super().__init__(
             detail={
                 "detail": f"Daily generation limit of {limit} reached.",
-                "resets_at": resets_at.isoformat(),
+                "resets_at": format_timestamp(resets_at),
             }
         )
         self.resets_at = resets_at

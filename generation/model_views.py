@@ -47,6 +47,8 @@ class OpenAIModelListSerializer(serializers.Serializer):
 
 class ModelListView(APIView):
     @extend_schema(
+        operation_id="models_list",
+        tags=["generation"],
         summary="The video models this deployment can render",
         responses={200: ModelSerializer(many=True)},
     )
@@ -56,6 +58,7 @@ class ModelListView(APIView):
 
 class OpenAIModelListView(OpenAICompatView):
     @extend_schema(
+        operation_id="v1_models_list",
         tags=["openai-compatible videos"],
         summary="List models (OpenAI-compatible)",
         responses={200: OpenAIModelListSerializer},

@@ -110,6 +110,7 @@ class GenerationJobSerializer(serializers.ModelSerializer):
     """A job as its owner sees it. `video_url`/`thumbnail_url` are signed, expiring URLs."""
 
     cameos = serializers.SerializerMethodField()
+    storyboard = serializers.SerializerMethodField()
     error = serializers.SerializerMethodField()
     video_url = serializers.SerializerMethodField()
     thumbnail_url = serializers.SerializerMethodField()
@@ -145,6 +146,11 @@ class GenerationJobSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_cameos(self, job) -> list[str]:
         return [use.cameo.owner.handle for use in job.job_cameos.all()]
+
+    @extend_schema_field(ShotSerializer(many=True))
+    def get_storyboard(self, job) -> list[dict]:
+        """The shots as planned (or as sent) and rendered, `constraints` attached."""
+        return job.storyboard or []
 
     @extend_schema_field(JobErrorSerializer(allow_null=True))
     def get_error(self, job):

@@ -47,11 +47,16 @@ class GenerationListCreateView(ListAPIView):
     def get_queryset(self):
         return jobs_for_user(self.request.user)
 
-    @extend_schema(summary="The caller's generation jobs, newest first")
+    @extend_schema(
+        operation_id="generations_list",
+        tags=["generation"],
+        summary="The caller's generation jobs, newest first",
+    )
     def get(self, request, *args, **kwargs):
         return self.list(request, *args, **kwargs)
 
     @extend_schema(
+        tags=["generation"],
         operation_id="generations_create",
         summary="Start a generation job",
         parameters=[IDEMPOTENCY_KEY],
@@ -89,6 +94,8 @@ class GenerationListCreateView(ListAPIView):
 
 class GenerationDetailView(APIView):
     @extend_schema(
+        operation_id="generations_retrieve",
+        tags=["generation"],
         summary="One of the caller's jobs",
         responses={200: GenerationJobSerializer, 404: OpenApiResponse(description="Not found.")},
     )
@@ -100,6 +107,8 @@ class GenerationDetailView(APIView):
 
 class GenerationCancelView(APIView):
     @extend_schema(
+        operation_id="generations_cancel",
+        tags=["generation"],
         summary="Cancel an unfinished job (its quota is refunded)",
         request=None,
         responses={
@@ -117,6 +126,8 @@ class GenerationCancelView(APIView):
 
 class StoryboardPlanView(APIView):
     @extend_schema(
+        operation_id="storyboards_plan",
+        tags=["generation"],
         summary="Plan a prompt or script into shots, without rendering",
         request=StoryboardPlanRequestSerializer,
         responses={200: StoryboardPlanSerializer},
@@ -132,6 +143,11 @@ class StoryboardPlanView(APIView):
 
 
 class QuotaView(APIView):
-    @extend_schema(summary="The caller's daily generation quota", responses={200: QuotaSerializer})
+    @extend_schema(
+        operation_id="me_quota_retrieve",
+        tags=["generation"],
+        summary="The caller's daily generation quota",
+        responses={200: QuotaSerializer},
+    )
     def get(self, request):
         return Response(QuotaSerializer(services.quota_status(request.user)).data)

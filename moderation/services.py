@@ -26,6 +26,7 @@ from accounts.services.cameo_use import recording_refusals
 from accounts.services.notifications import notify
 from accounts.services.users import is_blocked_between, suspend_user, unsuspend_user
 from config.exceptions import Conflict
+from config.renderers import format_timestamp
 from feed import services as feed_services
 from feed.models import Comment, Video
 from feed.selectors import access_comment, access_video
@@ -477,7 +478,7 @@ def _give_strike(user: User, logged: ModerationAction) -> Strike:
                 reason=reason,
                 affected_user=user,
             )
-            _notify_user(user, auto, until=until.isoformat())
+            _notify_user(user, auto, until=format_timestamp(until))
     return strike
 
 

@@ -1,6 +1,6 @@
 """User-side moderation endpoints: report, see what was done to me, appeal."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
@@ -21,6 +21,9 @@ class ReportCreateView(APIView):
     throttle_scope = "reports"
 
     @extend_schema(
+        operation_id="reports_create",
+        summary="Report a video, comment, user or cameo",
+        tags=["moderation"],
         request=ReportCreateSerializer,
         responses={201: ReportSerializer, 200: ReportSerializer},
         description="Report a video, comment, user or cameo. Reporting the same target again "
@@ -36,6 +39,13 @@ class ReportCreateView(APIView):
         )
 
 
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="me_moderation_list",
+        summary="Moderation actions on my content",
+        tags=["moderation"],
+    )
+)
 class MyModerationView(ListAPIView):
     """Actions taken on the caller's content or account (dismissals are not shown)."""
 
@@ -52,7 +62,16 @@ class MyModerationView(ListAPIView):
 class AppealCreateView(APIView):
     throttle_scope = "reports"
 
-    @extend_schema(request=AppealCreateSerializer, responses={201: AppealSerializer})
+    @extend_schema(
+        operation_id="appeals_create",
+        summary="Appeal a moderation action",
+        tags=["moderation"],
+        request=AppealCreateSerializer,
+        responses={
+            201: AppealSerializer,
+            409: OpenApiResponse(description="That action was already appealed or decided."),
+        },
+    )
     def post(self, request):
         data = AppealCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)

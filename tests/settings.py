@@ -30,3 +30,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not memory: the end-to-end tests start a real Celery worker process that must
     # see the same test database. Each test run has its own var dir, so runs never collide.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}  # noqa: F405
+
+# An empty STATIC_ROOT for WhiteNoise (tests/test_static.py fills its own). Templates (admin,
+# Swagger UI) render without a `collectstatic` run; the production storage
+# (hashed, compressed, served by WhiteNoise) has its own test: tests/test_static.py.
+STATIC_ROOT = VAR_DIR / "static"  # noqa: F405
+STATIC_ROOT.mkdir(exist_ok=True)
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

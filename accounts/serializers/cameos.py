@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from accounts.ledger import format_at
+from accounts.ledger import canonical_json
 from accounts.models import Cameo, CameoGrant, ConsentEvent
 
 
@@ -54,19 +54,34 @@ class GrantCreateSerializer(serializers.Serializer):
 
 
 class ConsentEventSerializer(serializers.ModelSerializer):
-    """One ledger entry; `at` is in the canonical form the hash covers (accounts/ledger.py)."""
+    """One ledger entry, with `canonical`: the text its hash covers."""
 
     actor = serializers.CharField(source="actor_handle", read_only=True)
-    at = serializers.SerializerMethodField()
+    at = serializers.DateTimeField(read_only=True)
+    canonical = serializers.SerializerMethodField()
+    data = serializers.DictField(
+        read_only=True, help_text="The event's details (grantee, job, video...); hashed."
+    )
     cameo = serializers.UUIDField(source="cameo_id", read_only=True)
 
     class Meta:
         model = ConsentEvent
-        fields = ["seq", "action", "actor", "at", "data", "cameo", "prev_hash", "hash"]
+        fields = ["seq", "action", "actor", "at", "data", "canonical", "cameo", "prev_hash", "hash"]
         read_only_fields = fields
 
-    def get_at(self, event) -> str:
-        return format_at(event.at)
+    def get_canonical(self, event) -> str:
+        """The exact text the hash covers: `hash = sha256(prev_hash + canonical)`. Its `at` is
+        the canonical microsecond form (accounts/ledger.py); the event's own `at` is in the
+        API's one timestamp format, the same instant to the millisecond."""
+        return canonical_json(
+            seq=event.seq,
+            action=event.action,
+            actor=event.actor_handle,
+            at=event.at,
+            data=event.data,
+            prev_hash=event.prev_hash,
+            cameo=event.cameo_id,
+        )
 
 
 class AvailableCameoSerializer(serializers.ModelSerializer):

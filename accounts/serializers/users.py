@@ -182,6 +182,9 @@ class NotificationSerializer(serializers.ModelSerializer):
     """`{id, kind, actor, data, read, read_at, created_at}`; actor is null for system notices."""
 
     actor = UserSummarySerializer(read_only=True, allow_null=True)
+    data = serializers.DictField(
+        read_only=True, help_text="What the notice is about; its keys depend on `kind`."
+    )
     read = serializers.SerializerMethodField()
 
     class Meta:

@@ -7,13 +7,18 @@ import json
 
 from django.http import HttpResponse
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import generics, serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.ledger import GENESIS_HASH, format_at, verify_events, verify_ledger
+from accounts.ledger import GENESIS_HASH, verify_events, verify_ledger
 from accounts.models import CameoGrant, ConsentEvent
 from accounts.serializers.cameos import (
     AvailableCameoSerializer,
@@ -28,6 +33,7 @@ from accounts.services import cameos as services
 from accounts.services.cameo_use import usable_cameos
 from config.pagination import CreatedCursorPagination
 from config.parsers import JSONParser
+from config.renderers import TimestampJSONEncoder
 
 TRUE_VALUES = {"1", "true", "yes", "on"}
 
@@ -43,11 +49,25 @@ class CameoMeView(APIView):
 
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
-    @extend_schema(responses=CameoSerializer)
+    @extend_schema(
+        operation_id="cameo_me_retrieve",
+        summary="My cameo",
+        tags=["cameos"],
+        responses=CameoSerializer,
+    )
     def get(self, request):
         return Response(CameoSerializer(services.live_cameo(request.user)).data)
 
-    @extend_schema(request=CameoCreateSerializer, responses={201: CameoSerializer})
+    @extend_schema(
+        operation_id="cameo_me_create",
+        summary="Create my cameo from a clip",
+        tags=["cameos"],
+        request=CameoCreateSerializer,
+        responses={
+            201: CameoSerializer,
+            409: OpenApiResponse(description="A cameo is already live or being verified."),
+        },
+    )
     def post(self, request):
         serializer = CameoCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -58,7 +78,13 @@ class CameoMeView(APIView):
         )
         return Response(CameoSerializer(cameo).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=CameoSettingsSerializer, responses=CameoSerializer)
+    @extend_schema(
+        operation_id="cameo_me_update",
+        summary="Change my cameo's permission or instructions",
+        tags=["cameos"],
+        request=CameoSettingsSerializer,
+        responses=CameoSerializer,
+    )
     def patch(self, request):
         serializer = CameoSettingsSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -69,12 +95,22 @@ class CameoMeView(APIView):
         )
         return Response(CameoSerializer(cameo).data)
 
-    @extend_schema(responses={204: None})
+    @extend_schema(
+        operation_id="cameo_me_revoke",
+        summary="Revoke consent (delete my cameo)",
+        tags=["cameos"],
+        responses={204: None},
+    )
     def delete(self, request):
         services.revoke_cameo_consent(request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="cameo_grants_list", summary="Who may use my cameo", tags=["cameos"]
+    )
+)
 class CameoGrantListView(generics.ListAPIView):
     """Who may use my cameo under `approved`; POST `{handle}` grants (idempotent)."""
 
@@ -85,6 +121,9 @@ class CameoGrantListView(generics.ListAPIView):
         return CameoGrant.objects.filter(cameo=cameo).select_related("grantee")
 
     @extend_schema(
+        operation_id="cameo_grants_create",
+        summary="Let someone use my cameo",
+        tags=["cameos"],
         request=GrantCreateSerializer,
         responses={201: GrantSerializer, 200: GrantSerializer},  # 200: already granted
     )
@@ -100,13 +139,23 @@ class CameoGrantListView(generics.ListAPIView):
 
 
 class CameoGrantDetailView(APIView):
-    @extend_schema(responses={204: None})
+    @extend_schema(
+        operation_id="cameo_grants_destroy",
+        summary="Withdraw someone's grant",
+        tags=["cameos"],
+        responses={204: None},
+    )
     def delete(self, request, handle):
         grantee = services.find_grantee(request.user, handle, for_revoke=True)
         services.revoke_cameo_grant(request.user, grantee)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="cameo_ledger_list", summary="My consent ledger", tags=["cameos"]
+    )
+)
 class CameoLedgerView(generics.ListAPIView):
     """My consent events in seq order; `?verify=1` adds `valid` (the whole chain recomputed)."""
 
@@ -127,6 +176,9 @@ class CameoLedgerExportView(APIView):
     """The whole ledger as a JSON attachment, with what a third party needs to verify it."""
 
     @extend_schema(
+        operation_id="cameo_ledger_export",
+        summary="Export my consent ledger",
+        tags=["cameos"],
         responses={
             200: inline_serializer(
                 "ConsentLedgerExport",
@@ -139,29 +191,36 @@ class CameoLedgerExportView(APIView):
                     "events": ConsentEventSerializer(many=True),
                 },
             )
-        }
+        },
     )
     def get(self, request):
         events = list(ConsentEvent.objects.filter(owner=request.user).order_by("seq"))
         body = {
             "owner": request.user.handle,
-            "exported_at": format_at(timezone.now()),
+            "exported_at": timezone.now(),
             "hash_algorithm": (
-                "sha256(prev_hash + canonical JSON of {seq, action, actor, at, data, prev_hash, "
-                "cameo}, sort_keys, separators (',', ':'), at in UTC with microseconds)"
+                "sha256(prev_hash + canonical), canonical = JSON of {seq, action, actor, at, "
+                "data, prev_hash, cameo}, sort_keys, separators (',', ':'), at in UTC with "
+                "microseconds (each event carries its `canonical` text)"
             ),
             "genesis_prev_hash": GENESIS_HASH,
             "valid": verify_events(events),
             "events": ConsentEventSerializer(events, many=True).data,
         }
         response = HttpResponse(
-            json.dumps(body, ensure_ascii=False, indent=2), content_type="application/json"
+            json.dumps(body, ensure_ascii=False, indent=2, cls=TimestampJSONEncoder),
+            content_type="application/json",
         )
         filename = f"cutaway-consent-ledger-{request.user.handle}.json"
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
 
 
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="cameos_available_list", summary="Cameos I may use now", tags=["cameos"]
+    )
+)
 class AvailableCameosView(generics.ListAPIView):
     """Cameos the caller may use right now (same rules as check_cameo_use), one query."""
 

@@ -1,7 +1,7 @@
 """Accounts endpoints: parse the request, call a service, shape the response."""
 
 from django.db.models import Exists, OuterRef
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
@@ -45,6 +45,7 @@ class RegisterView(APIView):
     throttle_scope = "auth"
 
     @extend_schema(
+        operation_id="auth_register",
         request=RegisterSerializer,
         responses={201: RegisterResponseSerializer, **ERRORS},
         tags=["auth"],
@@ -66,7 +67,11 @@ class RegisterView(APIView):
         )
 
 
-@extend_schema(tags=["auth"], summary="Log in with handle and password")
+@extend_schema_view(
+    post=extend_schema(
+        operation_id="auth_token_create", tags=["auth"], summary="Log in with handle and password"
+    )
+)
 class TokenView(TokenObtainPairView):
     throttle_scope = "auth"
 
@@ -83,6 +88,7 @@ class TokenRefreshThrottledView(APIView):
         return 'Bearer realm="api"'
 
     @extend_schema(
+        operation_id="auth_token_refresh",
         request=RefreshRequestSerializer,
         responses={200: TokenPairSerializer, **ERRORS, **UNAUTHENTICATED},
         tags=["auth"],
@@ -104,6 +110,7 @@ class LogoutView(APIView):
     throttle_scope = "auth"
 
     @extend_schema(
+        operation_id="auth_logout",
         request=RefreshRequestSerializer,
         responses={204: None, **ERRORS, **UNAUTHENTICATED},
         tags=["auth"],
@@ -122,6 +129,7 @@ class PasswordView(APIView):
     throttle_scope = "auth"
 
     @extend_schema(
+        operation_id="me_password_change",
         request=PasswordChangeSerializer,
         responses={204: None, **ERRORS, **UNAUTHENTICATED},
         tags=["accounts"],
@@ -140,11 +148,14 @@ class MeView(APIView):
     def _me(self, request):
         return profiles(request.user).get(pk=request.user.pk)
 
-    @extend_schema(responses=MeSerializer, tags=["accounts"], summary="My profile")
+    @extend_schema(
+        operation_id="me_retrieve", responses=MeSerializer, tags=["accounts"], summary="My profile"
+    )
     def get(self, request):
         return Response(MeSerializer(self._me(request)).data)
 
     @extend_schema(
+        operation_id="me_update",
         request={
             "multipart/form-data": MeUpdateSerializer,
             "application/json": MeUpdateSerializer,
@@ -162,6 +173,7 @@ class MeView(APIView):
 
 class UserDetailView(APIView):
     @extend_schema(
+        operation_id="users_retrieve",
         responses={200: ProfileSerializer, 404: OpenApiResponse(description="No such user.")},
         tags=["accounts"],
         summary="A user's public profile",
@@ -172,6 +184,7 @@ class UserDetailView(APIView):
 
 class FollowView(APIView):
     @extend_schema(
+        operation_id="users_follow",
         request=None,
         responses={201: ProfileSerializer, 400: OpenApiResponse(description="Following yourself.")},
         tags=["accounts"],
@@ -183,7 +196,13 @@ class FollowView(APIView):
         target = access_user(request.user, handle)
         return Response(ProfileSerializer(target).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses={204: None}, tags=["accounts"], summary="Unfollow")
+    @extend_schema(
+        operation_id="users_unfollow",
+        request=None,
+        responses={204: None},
+        tags=["accounts"],
+        summary="Unfollow",
+    )
     def delete(self, request, handle):
         target = access_user(request.user, handle, hide_blocked=False)
         user_services.unfollow_user(request.user, target)
@@ -192,6 +211,7 @@ class FollowView(APIView):
 
 class BlockView(APIView):
     @extend_schema(
+        operation_id="users_block",
         request=None,
         responses={
             201: BlockStatusSerializer,
@@ -205,7 +225,13 @@ class BlockView(APIView):
         user_services.block_user(request.user, target)
         return Response({"handle": target.handle, "blocked": True}, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses={204: None}, tags=["accounts"], summary="Unblock")
+    @extend_schema(
+        operation_id="users_unblock",
+        request=None,
+        responses={204: None},
+        tags=["accounts"],
+        summary="Unblock",
+    )
     def delete(self, request, handle):
         target = access_user(request.user, handle, hide_blocked=False)
         user_services.unblock_user(request.user, target)
@@ -235,19 +261,37 @@ class _FollowListView(generics.ListAPIView):
         )
 
 
-@extend_schema(tags=["accounts"], summary="Who follows this user, newest first")
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="users_followers_list",
+        tags=["accounts"],
+        summary="Who follows this user, newest first",
+    )
+)
 class FollowersView(_FollowListView):
     serializer_class = FollowerSerializer
     side, other = "follower", "followee"
 
 
-@extend_schema(tags=["accounts"], summary="Whom this user follows, newest first")
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="users_following_list",
+        tags=["accounts"],
+        summary="Whom this user follows, newest first",
+    )
+)
 class FollowingView(_FollowListView):
     serializer_class = FollowingSerializer
     side, other = "followee", "follower"
 
 
-@extend_schema(tags=["notifications"], summary="My notifications, newest first")
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="notifications_list",
+        tags=["notifications"],
+        summary="My notifications, newest first",
+    )
+)
 class NotificationListView(generics.ListAPIView):
     serializer_class = NotificationSerializer
 
@@ -262,6 +306,7 @@ class NotificationListView(generics.ListAPIView):
 
 class NotificationReadView(APIView):
     @extend_schema(
+        operation_id="notifications_mark_read",
         request=None,
         responses=MarkedReadSerializer,
         tags=["notifications"],

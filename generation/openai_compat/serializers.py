@@ -1,5 +1,6 @@
 """OpenAI Videos API shapes (the `openai` SDK's `Video`, `VideoDeleteResponse`, list page)."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from generation.formats import MAX_SECONDS, MIN_SECONDS, SIZES
@@ -51,13 +52,17 @@ class VideoObjectSerializer(serializers.Serializer):
     completed_at = serializers.SerializerMethodField()
     expires_at = serializers.SerializerMethodField()
     seconds = serializers.SerializerMethodField()
-    size = serializers.CharField()
+    size = serializers.ChoiceField(choices=list(SIZES))
     error = serializers.SerializerMethodField()
     remixed_from_video_id = serializers.SerializerMethodField()
 
+    @extend_schema_field({"type": "string", "enum": ["video"]})
     def get_object(self, job) -> str:
         return "video"
 
+    @extend_schema_field(
+        {"type": "string", "enum": ["queued", "in_progress", "completed", "failed"]}
+    )
     def get_status(self, job) -> str:
         return STATUS[job.status]
 
@@ -73,6 +78,14 @@ class VideoObjectSerializer(serializers.Serializer):
     def get_seconds(self, job) -> str:
         return str(job.seconds)
 
+    @extend_schema_field(
+        {
+            "type": "object",
+            "nullable": True,
+            "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+            "required": ["code", "message"],
+        }
+    )
     def get_error(self, job) -> dict | None:
         if job.status in (GenerationJob.Status.SUCCEEDED,) or not job.is_finished:
             return None

@@ -104,6 +104,7 @@ class VideosView(OpenAICompatView):
     throttle_scope = "generation"
 
     @extend_schema(
+        operation_id="v1_videos_create",
         tags=TAGS,
         summary="Create a video (OpenAI-compatible)",
         request=VideoCreateSerializer,
@@ -184,7 +185,12 @@ class VideosView(OpenAICompatView):
 
 
 class VideoDetailView(OpenAICompatView):
-    @extend_schema(tags=TAGS, summary="Retrieve a video", responses={200: VideoObjectSerializer})
+    @extend_schema(
+        operation_id="v1_videos_retrieve",
+        tags=TAGS,
+        summary="Retrieve a video",
+        responses={200: VideoObjectSerializer},
+    )
     def get(self, request, video_id):
         job = services.access_job(request.user, video_id)
         response = Response(VideoObjectSerializer(job).data)
@@ -193,7 +199,17 @@ class VideoDetailView(OpenAICompatView):
             response["openai-poll-after-ms"] = "1000"
         return response
 
-    @extend_schema(tags=TAGS, summary="Delete a video", responses={200: VideoDeletedSerializer})
+    @extend_schema(
+        operation_id="v1_videos_delete",
+        tags=TAGS,
+        summary="Delete a video",
+        responses={
+            200: VideoDeletedSerializer,
+            409: OpenApiResponse(
+                description="`job_published`: the video is published; delete the post first."
+            ),
+        },
+    )
     def delete(self, request, video_id):
         job = services.access_job(request.user, video_id)
         services.delete_job(request.user, job)
@@ -215,6 +231,7 @@ class VideoContentView(OpenAICompatView):
     content_negotiation_class = AnyAcceptNegotiation
 
     @extend_schema(
+        operation_id="v1_videos_content",
         tags=TAGS,
         summary="Download a video's bytes (or its thumbnail / spritesheet)",
         parameters=[
@@ -255,10 +272,16 @@ class VideoRemixView(OpenAICompatView):
     throttle_scope = "generation"  # a remix is a new job, like POST /v1/videos
 
     @extend_schema(
+        operation_id="v1_videos_remix",
         tags=TAGS,
         summary="Remix a completed video with a new prompt",
         request=VideoRemixSerializer,
-        responses={200: VideoObjectSerializer},
+        responses={
+            200: VideoObjectSerializer,
+            409: OpenApiResponse(
+                description="`video_not_ready`: only a completed video can be remixed."
+            ),
+        },
     )
     def post(self, request, video_id):
         source = services.access_job(request.user, video_id)

@@ -233,10 +233,10 @@ def test_empty_patch_changes_nothing(auth_client, user):
 
 
 @pytest.mark.parametrize("fmt", ["json", "multipart"])
-def test_request_body_over_the_upload_limit_is_400_json(auth_client, user, fmt):
+def test_request_body_over_the_upload_limit_is_413_json(auth_client, user, fmt):
     response = auth_client(user).patch(URL, {"bio": "x" * 2_000_000}, format=fmt)
-    assert response.status_code == 400
-    assert response.json()["code"] == "bad_request"
+    assert response.status_code == 413
+    assert response.json()["code"] == "request_too_large"
     user.refresh_from_db()
     assert user.bio == ""
 

@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+from datetime import datetime
 
 import pytest
 from django.db import IntegrityError, connection, transaction
@@ -33,13 +34,22 @@ def _tamper(sql, params):
 
 
 def _independent_hash(event: dict) -> str:
-    """The documented hash, recomputed from an exported/listed event without our code."""
+    """The documented hash, recomputed from an exported/listed event without our code: the
+    canonical text is rebuilt from the event's fields (its `at` from the canonical form, the
+    same instant as the event's millisecond `at`) and must equal the `canonical` it carries."""
+    hashed_at = json.loads(event["canonical"])["at"]
+    at = datetime.fromisoformat(hashed_at)
+    assert at.strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z" == event["at"]
     canonical = json.dumps(
-        {k: event[k] for k in ("seq", "action", "actor", "at", "data", "prev_hash", "cameo")},
+        {
+            **{k: event[k] for k in ("seq", "action", "actor", "data", "prev_hash", "cameo")},
+            "at": hashed_at,
+        },
         sort_keys=True,
         separators=(",", ":"),
         ensure_ascii=False,
     )
+    assert canonical == event["canonical"]
     return hashlib.sha256((event["prev_hash"] + canonical).encode()).hexdigest()
 
 
@@ -144,7 +154,9 @@ def test_ledger_endpoint_lists_my_events_in_seq_order(user, make_cameo, auth_cli
     second = client.get(body["next"]).json()
     assert [e["seq"] for e in second["results"]] == [3, 4]
     event = body["results"][0]
-    assert set(event) == {"seq", "action", "actor", "at", "data", "cameo", "prev_hash", "hash"}
+    assert set(event) == {
+        *("seq", "action", "actor", "at", "data", "canonical", "cameo", "prev_hash", "hash")
+    }
     assert event["actor"] == "alice"
     assert event["hash"] == _independent_hash(event)
 
