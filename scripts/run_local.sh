@@ -21,7 +21,10 @@ cat <<MSG
   Cutaway is running.
     API docs       http://127.0.0.1:${PORT}/api/docs/
     OpenAPI schema http://127.0.0.1:${PORT}/api/schema/
+    REST API       http://127.0.0.1:${PORT}/api/v1/
+    OpenAI-compatible Videos API  http://127.0.0.1:${PORT}/v1/videos
     Admin console  http://127.0.0.1:${PORT}/admin/
+  (PORT=${PORT}; set PORT=... before make run to use another.)
   Ctrl-C stops the server and the worker.
 
 MSG
