@@ -61,6 +61,6 @@ def check_public_url(url: str, *, schemes: tuple[str, ...] = ("https",)) -> None
     except (socket.gaierror, UnicodeError):
         raise ForbiddenAddress("The URL's host does not resolve.") from None
     for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%", 1)[0])
+        address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
         if _refused(address):
             raise ForbiddenAddress("The URL's host is a private, loopback or link-local address.")

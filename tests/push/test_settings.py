@@ -71,3 +71,19 @@ def test_vapid_key_unset_is_a_503(api_client, settings, db):
     response = api_client.get("/api/v1/push/vapid-key")
     assert response.status_code == 503
     assert response.json()["code"] == "push_not_configured"
+
+
+def test_generated_development_key_is_served(api_client, settings, tmp_path, db):
+    """`make run` makes its development pair with this command when none is set."""
+    import io
+
+    from django.core.management import call_command
+
+    out = tmp_path / "vapid.pem"
+    messages = io.StringIO()
+    call_command("generate_vapid_key", out=str(out), stderr=messages)
+    assert oct(out.stat().st_mode & 0o777) == "0o600"
+    public = messages.getvalue().split("VAPID_PUBLIC_KEY=")[1].strip()
+    settings.VAPID_PRIVATE_KEY = out.read_text()
+    settings.VAPID_PUBLIC_KEY = ""
+    assert api_client.get("/api/v1/push/vapid-key").json() == {"public_key": public}
