@@ -414,9 +414,11 @@ APNS_CA_FILE = env("APNS_CA_FILE", "")
 FCM_CREDENTIALS_FILE = env("FCM_CREDENTIALS_FILE", "")
 FCM_PROJECT_ID = env("FCM_PROJECT_ID", "")
 FCM_API_BASE = env("FCM_API_BASE", "https://fcm.googleapis.com/v1/projects")
-# Per request to a push service, seconds; notifications per delivery task.
+# Per request to a push service, seconds; notifications per delivery task; requests in flight
+# per task (WebPush and FCM: threads; APNs: streams over aioapns's HTTP/2 pool).
 PUSH_HTTP_TIMEOUT = float(env("PUSH_HTTP_TIMEOUT", "10"))
 PUSH_BATCH_SIZE = env_int("PUSH_BATCH_SIZE", 500)
+PUSH_CONCURRENCY = env_int("PUSH_CONCURRENCY", 16)
 # WebPush endpoints (like webhook URLs) on private, loopback or link-local addresses are
 # refused unless this is on (API.md v1.1 "Events"); the tests and `make run` turn it on.
 WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", False)

@@ -8,6 +8,7 @@ servers). One client per process and configuration, so its access token is reuse
 
 import functools
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 import requests
 from django.conf import settings
@@ -46,34 +47,37 @@ def _is_dead(response: requests.Response) -> bool:
     )
 
 
+def _send_one(client: FCMNotification, push: Push) -> bool:
+    """True when FCM says the token is dead."""
+    payload = client.parse_payload(
+        fcm_token=push.token,
+        notification_title=push.title,
+        notification_body=push.body,
+        data_payload=push.data,
+    )
+    try:
+        response = client.send_request(payload, timeout=settings.PUSH_HTTP_TIMEOUT)
+    except (requests.RequestException, FCMError) as error:
+        logger.warning("fcm push to device %s failed: %s", push.device_id, error)
+        return False
+    if response.status_code == 200:
+        return False
+    if _is_dead(response):
+        return True
+    logger.warning(
+        "fcm refused device %s: %s %s", push.device_id, response.status_code, response.text[:200]
+    )
+    return False
+
+
 def send_fcm(pushes: list[Push]) -> list:
-    """One HTTP v1 request per token (v1 has no multicast); ids of dead tokens back."""
+    """One HTTP v1 request per token (v1 has no multicast), PUSH_CONCURRENCY at a time
+    (pyfcm keeps a session per thread); ids of dead tokens back."""
     if not settings.FCM_CREDENTIALS_FILE:
         logger.warning("fcm not configured: %d pushes dropped", len(pushes))
         return []
     client = _client(settings.FCM_CREDENTIALS_FILE, settings.FCM_PROJECT_ID, settings.FCM_API_BASE)
-    dead = []
-    for push in pushes:
-        payload = client.parse_payload(
-            fcm_token=push.token,
-            notification_title=push.title,
-            notification_body=push.body,
-            data_payload=push.data,
-        )
-        try:
-            response = client.send_request(payload, timeout=settings.PUSH_HTTP_TIMEOUT)
-        except (requests.RequestException, FCMError) as error:
-            logger.warning("fcm push to device %s failed: %s", push.device_id, error)
-            continue
-        if response.status_code == 200:
-            continue
-        if _is_dead(response):
-            dead.append(push.device_id)
-        else:
-            logger.warning(
-                "fcm refused device %s: %s %s",
-                push.device_id,
-                response.status_code,
-                response.text[:200],
-            )
-    return dead
+    workers = max(1, min(settings.PUSH_CONCURRENCY, len(pushes)))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fcm") as pool:
+        gone = list(pool.map(lambda push: _send_one(client, push), pushes))
+    return [push.device_id for push, is_gone in zip(pushes, gone, strict=True) if is_gone]

@@ -7,6 +7,8 @@ address unless WEBHOOK_ALLOW_PRIVATE is on.
 
 import json
 import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import requests
 from django.conf import settings
@@ -22,42 +24,53 @@ logger = logging.getLogger(__name__)
 DEAD_STATUSES = {404, 410}
 
 
+_local = threading.local()
+
+
 def _session() -> requests.Session:
-    session = requests.Session()
-    session.max_redirects = 0  # a redirect raises TooManyRedirects instead of being followed
+    """One keep-alive session per sending thread (requests sessions are not thread-safe)."""
+    session = getattr(_local, "session", None)
+    if session is None:
+        session = _local.session = requests.Session()
+        session.max_redirects = 0  # a redirect raises TooManyRedirects, never followed
     return session
 
 
+def _send_one(push: Push, key) -> bool:
+    """True when the push service says the subscription is gone."""
+    try:
+        check_public_url(push.token)
+    except ForbiddenAddress as error:
+        logger.warning("webpush endpoint of device %s refused: %s", push.device_id, error)
+        return False
+    payload = json.dumps({"title": push.title, "body": push.body, "data": push.data})
+    try:
+        webpush(
+            {"endpoint": push.token, "keys": {"p256dh": push.p256dh, "auth": push.auth}},
+            data=payload,
+            vapid_private_key=key,
+            # A new dict each time: pywebpush writes the endpoint's origin into it as `aud`.
+            vapid_claims={"sub": settings.VAPID_SUBJECT},
+            content_encoding="aes128gcm",
+            timeout=settings.PUSH_HTTP_TIMEOUT,
+            ttl=24 * 3600,
+            requests_session=_session(),
+        )
+    except WebPushException as error:
+        status = error.response.status_code if error.response is not None else None
+        if status in DEAD_STATUSES:
+            return True
+        logger.warning("webpush to device %s failed: %s", push.device_id, error)
+    except requests.RequestException as error:
+        logger.warning("webpush to device %s failed: %s", push.device_id, error)
+    return False
+
+
 def send_webpush(pushes: list[Push]) -> list:
-    """Encrypt and POST each push to its subscription's endpoint; ids of dead ones back."""
-    dead = []
+    """Encrypt and POST each push to its subscription's endpoint, PUSH_CONCURRENCY at a time
+    (a push service is a network round trip away); ids of dead subscriptions back."""
     key = vapid_key()
-    session = _session()
-    for push in pushes:
-        try:
-            check_public_url(push.token)
-        except ForbiddenAddress as error:
-            logger.warning("webpush endpoint of device %s refused: %s", push.device_id, error)
-            continue
-        payload = json.dumps({"title": push.title, "body": push.body, "data": push.data})
-        try:
-            webpush(
-                {"endpoint": push.token, "keys": {"p256dh": push.p256dh, "auth": push.auth}},
-                data=payload,
-                vapid_private_key=key,
-                # A new dict each time: pywebpush writes the endpoint's origin into it as `aud`.
-                vapid_claims={"sub": settings.VAPID_SUBJECT},
-                content_encoding="aes128gcm",
-                timeout=settings.PUSH_HTTP_TIMEOUT,
-                ttl=24 * 3600,
-                requests_session=session,
-            )
-        except WebPushException as error:
-            status = error.response.status_code if error.response is not None else None
-            if status in DEAD_STATUSES:
-                dead.append(push.device_id)
-            else:
-                logger.warning("webpush to device %s failed: %s", push.device_id, error)
-        except requests.RequestException as error:
-            logger.warning("webpush to device %s failed: %s", push.device_id, error)
-    return dead
+    workers = max(1, min(settings.PUSH_CONCURRENCY, len(pushes)))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="webpush") as pool:
+        gone = list(pool.map(lambda push: _send_one(push, key), pushes))
+    return [push.device_id for push, is_gone in zip(pushes, gone, strict=True) if is_gone]
