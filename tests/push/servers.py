@@ -16,6 +16,7 @@ import secrets
 import socket
 import ssl
 import threading
+import time
 import urllib.parse
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -63,12 +64,15 @@ class _HTTPServer:
                 with outer.lock:
                     outer.received.append(request)
                 status, headers, body = outer.answer(request)
-                self.send_response(status)
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                try:
+                    self.send_response(status)
+                    for name, value in headers.items():
+                        self.send_header(name, value)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up (its timeout): nothing to answer
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
@@ -89,6 +93,8 @@ class WebPushService(_HTTPServer):
     def __init__(self):
         super().__init__()
         self.statuses: dict[str, int] = {}
+        self.redirects: dict[str, str] = {}  # path -> Location of a 307
+        self.delays: dict[str, float] = {}  # path -> seconds to wait before answering
 
     def endpoint(self, name: str | None = None, *, status: int | None = None) -> str:
         path = f"/push/{name or secrets.token_urlsafe(12)}"
@@ -97,6 +103,10 @@ class WebPushService(_HTTPServer):
         return self.base + path
 
     def answer(self, request):
+        if request.path in self.delays:
+            time.sleep(self.delays[request.path])
+        if request.path in self.redirects:
+            return 307, {"Location": self.redirects[request.path]}, b""
         status = self.statuses.get(request.path, 201)
         headers = {} if status >= 300 else {"Location": f"{self.base}/message/1"}
         return status, headers, b""

@@ -156,3 +156,35 @@ def test_a_rolled_back_notification_pushes_nothing(
         notify(user, "follow", actor=other_user)
         raise RuntimeError("the follow fails after its notification was written")
     assert push_service.received == []
+
+
+def test_a_redirect_is_not_followed(
+    auth_client, user, other_user, vapid, push_service, browser, django_capture_on_commit_callbacks
+):
+    """A 307 could point at any address: the push is dropped, the Location never fetched."""
+    endpoint = push_service.endpoint("moved")
+    push_service.redirects["/push/moved"] = push_service.endpoint("elsewhere")
+    device = _register(auth_client(user), browser, endpoint)
+    _like(auth_client(other_user), VideoFactory(author=user), django_capture_on_commit_callbacks)
+    assert [r.path for r in push_service.received] == ["/push/moved"]
+    assert Device.objects.filter(pk=device["id"]).exists()
+
+
+def test_a_slow_push_service_times_out_and_the_rest_still_go(
+    settings,
+    auth_client,
+    user,
+    other_user,
+    vapid,
+    push_service,
+    browser,
+    django_capture_on_commit_callbacks,
+):
+    settings.PUSH_HTTP_TIMEOUT = 0.2
+    settings.PUSH_CONCURRENCY = 1  # one after the other: the slow one must not hold up the next
+    slow = _register(auth_client(user), browser, push_service.endpoint("slow"))
+    push_service.delays["/push/slow"] = 1.0
+    _register(auth_client(user), browser, push_service.endpoint("fast"))
+    _like(auth_client(other_user), VideoFactory(author=user), django_capture_on_commit_callbacks)
+    assert {r.path for r in push_service.received} == {"/push/slow", "/push/fast"}
+    assert Device.objects.filter(pk=slow["id"]).exists()  # a timeout is not a dead subscription
