@@ -181,7 +181,9 @@ def deliver_notifications(notification_ids: Iterable[int]) -> int:
     ids = list(notification_ids)
     notes = list(
         Notification.objects.filter(
-            pk__in=ids, recipient_id__in=Device.objects.values("user_id")
+            pk__in=ids,
+            recipient__is_active=True,  # a deactivated account's devices stay silent
+            recipient_id__in=Device.objects.values("user_id"),
         ).select_related("actor")
     )
     if not notes:

@@ -128,3 +128,11 @@ def test_like_stays_one_statement_and_announces_its_notification(
         notifications_created.disconnect(listener)
     note = Notification.objects.get(recipient=user, kind="like")
     assert heard == [note.pk]
+
+
+def test_a_deactivated_recipient_gets_no_push(user, other_user, subscribe, push_service):
+    subscribe(user)
+    note = notify(user, "follow", actor=other_user)
+    type(user).objects.filter(pk=user.pk).update(is_active=False)
+    assert deliver_notifications([note.pk]) == 0
+    assert push_service.received == []
