@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "generation",
     "feed",
     "moderation",
+    "push",
     "demo",
 ]
 
@@ -322,6 +323,7 @@ REST_FRAMEWORK = {
         "likes": env("THROTTLE_LIKES", "240/min"),
         "comments": env("THROTTLE_COMMENTS", "60/min"),
         "reports": env("THROTTLE_REPORTS", "30/min"),
+        "devices": env("THROTTLE_DEVICES", "30/min"),
     },
     # Per-IP throttles key on REMOTE_ADDR; X-Forwarded-For is trusted only as far as this many
     # proxies (set 1 behind one reverse proxy). Unset, DRF would trust any client's header.
@@ -425,6 +427,37 @@ MODERATION_SUSPENSION_DAYS = env_int("MODERATION_SUSPENSION_DAYS", 30)
 MODERATION_OUTPUT_MAX_BYTES = env_int("MODERATION_OUTPUT_MAX_BYTES", 200 * 1024 * 1024)
 # Use the packaged embedding model (extra `semantic`) when installed; off forces the fallback.
 MODERATION_SEMANTIC_MODEL = env_bool("MODERATION_SEMANTIC_MODEL", True)
+
+# --- Push notifications (push/) ------------------------------------------------------
+# WebPush (pywebpush + py-vapid): the VAPID key pair that signs every push; the private key as
+# PEM or base64url raw (32 bytes), the public one base64url (65-byte uncompressed point; derived
+# from the private key when unset). `make run` generates a development pair when none is set.
+VAPID_PRIVATE_KEY = env("VAPID_PRIVATE_KEY", "")
+VAPID_PUBLIC_KEY = env("VAPID_PUBLIC_KEY", "")
+VAPID_SUBJECT = env("VAPID_SUBJECT", "mailto:push@cutaway.invalid")
+# APNs (aioapns, token auth): the .p8 key file, its key id, the team id, the app's bundle id.
+APNS_KEY_FILE = env("APNS_KEY_FILE", "")
+APNS_KEY_ID = env("APNS_KEY_ID", "")
+APNS_TEAM_ID = env("APNS_TEAM_ID", "")
+APNS_TOPIC = env("APNS_TOPIC", "")
+APNS_USE_SANDBOX = env_bool("APNS_USE_SANDBOX", False)
+# Another APNs host (a gateway; the tests' loopback server) and a CA file to trust for it.
+APNS_HOST = env("APNS_HOST", "")
+APNS_PORT = env_int("APNS_PORT", 443)
+APNS_CA_FILE = env("APNS_CA_FILE", "")
+# FCM HTTP v1 (pyfcm): a service-account JSON file (its token_uri is where OAuth tokens come
+# from) and the Firebase project id (default: the file's own).
+FCM_CREDENTIALS_FILE = env("FCM_CREDENTIALS_FILE", "")
+FCM_PROJECT_ID = env("FCM_PROJECT_ID", "")
+FCM_API_BASE = env("FCM_API_BASE", "https://fcm.googleapis.com/v1/projects")
+# Per request to a push service, seconds; notifications per delivery task; requests in flight
+# per task (WebPush and FCM: threads; APNs: streams over aioapns's HTTP/2 pool).
+PUSH_HTTP_TIMEOUT = float(env("PUSH_HTTP_TIMEOUT", "10"))
+PUSH_BATCH_SIZE = env_int("PUSH_BATCH_SIZE", 500)
+PUSH_CONCURRENCY = env_int("PUSH_CONCURRENCY", 16)
+# WebPush endpoints (like webhook URLs) on private, loopback or link-local addresses are
+# refused unless this is on (API.md v1.1 "Events"); the tests and `make run` turn it on.
+WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", False)
 
 # --- Security (production) -----------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -20,7 +20,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from accounts.exceptions import AccountSuspended
 from accounts.models import Cameo, Notification, User
 from accounts.services.cameo_use import check_cameo_use, recording_refusals
-from accounts.services.notifications import notify, notify_sql
+from accounts.services.notifications import announce_notifications, notify, notify_sql
 from config.db import hot_query_cursor
 from feed import ranking
 from feed.exceptions import AlreadyPublished, DraftWithdrawn, VideoNotLive
@@ -390,7 +390,7 @@ def _like_video_pg(user, video_id) -> bool:
         f" FROM ins WHERE {Video._meta.db_table}.id = ins.video_id"
         f" RETURNING {Video._meta.db_table}.id, {Video._meta.db_table}.author_id), "
         f"note AS ({note_sql}) "
-        "SELECT vis.status, EXISTS (SELECT 1 FROM upd) FROM vis"
+        "SELECT vis.status, EXISTS (SELECT 1 FROM upd), ARRAY(SELECT id FROM note) FROM vis"
     )
     params += [user.id, timezone.now(), Video.Status.PUBLISHED, *note_params]
     with hot_query_cursor() as cursor:
@@ -398,9 +398,10 @@ def _like_video_pg(user, video_id) -> bool:
         row = cursor.fetchone()
     if row is None:
         raise NotFound("No such video.")
-    status, inserted = row
+    status, inserted, notification_ids = row
     if status != Video.Status.PUBLISHED:
         raise VideoNotLive()
+    announce_notifications(notification_ids)
     return inserted
 
 

@@ -8,6 +8,15 @@ PORT="${PORT:-8000}"
 export PUBLIC_BASE_URL="${PUBLIC_BASE_URL:-http://127.0.0.1:${PORT}}"
 BIN=.venv/bin
 
+# WebPush needs a VAPID key pair: a development one is made once and kept under var/.
+if [ -z "${VAPID_PRIVATE_KEY:-}" ]; then
+  VAPID_DEV_KEY="${CUTAWAY_VAR_DIR:-var}/vapid-dev-private.pem"
+  mkdir -p "$(dirname "$VAPID_DEV_KEY")"
+  [ -s "$VAPID_DEV_KEY" ] || $BIN/python manage.py generate_vapid_key --out "$VAPID_DEV_KEY"
+  VAPID_PRIVATE_KEY="$(cat "$VAPID_DEV_KEY")"
+  export VAPID_PRIVATE_KEY
+fi
+
 $BIN/python manage.py migrate --noinput
 $BIN/python manage.py seed_demo
 

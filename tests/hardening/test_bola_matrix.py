@@ -177,6 +177,10 @@ CASES = [
     ("quota", "get", "/api/v1/me/quota", None, "scoped"),
     ("generations-list", "get", "/api/v1/generations", None, "scoped"),
     ("openai-list", "get", "/v1/videos", None, "scoped"),
+    # --- push: devices and settings are the caller's own ------------------------------
+    ("devices-list", "get", "/api/v1/me/devices", None, "scoped"),
+    ("device-delete", "delete", "/api/v1/me/devices/{device.id}", None, "hidden"),
+    ("notification-settings", "get", "/api/v1/me/notification-settings", None, "scoped"),
 ]
 
 # Tables whose rows must be byte-for-byte the same after bob's attempt.
@@ -200,6 +204,8 @@ WATCHED = [
     "moderation.ModerationAction",
     "moderation.Appeal",
     "token_blacklist.BlacklistedToken",
+    "push.Device",
+    "push.MutedKind",
 ]
 
 
@@ -244,6 +250,8 @@ def _secrets(world) -> list[str]:
         str(world.carol_video.id),
         "only for me",  # alice's private comment
         "hardening fixture",  # the moderation reason given to alice
+        str(world.device.id),
+        world.device.token,
     ]
 
 
@@ -259,6 +267,10 @@ def bola_world(world):
     from rest_framework_simplejwt.tokens import RefreshToken
 
     world.alice_refresh = str(RefreshToken.for_user(world.alice))
+    from push.models import Device, MutedKind
+
+    world.device = Device.objects.create(user=world.alice, platform="apns", token="a1" * 32)
+    MutedKind.objects.create(user=world.alice, kind="like")
     return world
 
 
@@ -316,6 +328,8 @@ def test_every_id_route_has_a_row():
         # What the deployment can render: the same list for every caller, nobody's data.
         "models",
         "v1/models",
+        # The VAPID public key: the same for every caller, nobody's data.
+        "push/vapid-key",
     }
     covered = {c[2] for c in CASES}
     missing = []
@@ -326,7 +340,7 @@ def test_every_id_route_has_a_row():
             continue
         pattern = route.replace("<uuid:video_id>", "{").replace("<str:video_id>", "{")
         pattern = pattern.replace("<str:job_id>", "{").replace("<int:comment_id>", "{")
-        pattern = pattern.replace("<str:handle>", "{")
+        pattern = pattern.replace("<str:handle>", "{").replace("<str:device_id>", "{")
         if not any(_shape(c) == pattern for c in covered):
             missing.append(route)
     assert not missing, f"routes without a BOLA row: {missing}"
