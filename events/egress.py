@@ -146,7 +146,7 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> Response:
         try:
             data = _read_capped(answer, deadline)
         finally:
-            answer.release_conn()
+            answer.close()  # never drain the rest: the connection is dropped with the pool
     except urllib3.exceptions.HTTPError as exc:
         raise DeliveryError(_describe(exc)) from None
     finally:
@@ -162,7 +162,9 @@ def _read_capped(answer, deadline: float) -> bytes:
     while size < cap:
         if time.monotonic() > deadline:
             break
-        chunk = answer.read(min(16384, cap - size))
+        # read1: what one recv() gives (read() would wait for the whole amount, so a server
+        # dripping one byte at a time could hold it far past the deadline).
+        chunk = answer.read1(min(16384, cap - size))
         if not chunk:
             break
         chunks.append(chunk)
