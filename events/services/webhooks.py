@@ -104,9 +104,11 @@ def erase_user_webhooks(user: User) -> int:
 # --- fan-out --------------------------------------------------------------------------
 
 
-def dispatch_event(event_id: Any) -> int:
+def dispatch_event(event_id: Any, *, send_now: bool = True) -> int:
     """Create the event's deliveries (once: the event row is locked, `dispatched_at` set in
-    the same transaction) and send them after commit; returns how many were created."""
+    the same transaction), then make their first attempts here, after that commit (one task
+    per event rather than two: retries go through `send_webhook`); returns how many were
+    created. A worker killed in between leaves them due: the sweeper sends them."""
     with transaction.atomic():
         event = (
             Event.objects.select_for_update(skip_locked=True)
@@ -128,10 +130,19 @@ def dispatch_event(event_id: Any) -> int:
             ignore_conflicts=True,
         )
         Event.objects.filter(pk=event.pk).update(dispatched_at=now)
-        for delivery_id in WebhookDelivery.objects.filter(
-            event=event, status=WebhookDelivery.Status.PENDING
-        ).values_list("pk", flat=True):
+        pending = list(
+            WebhookDelivery.objects.filter(
+                event=event, status=WebhookDelivery.Status.PENDING
+            ).values_list("pk", flat=True)
+        )
+    if not send_now or transaction.get_connection().in_atomic_block:
+        # The sweeper (many events: one task per send), or inside a caller's transaction
+        # (send only once it commits).
+        for delivery_id in pending:
             enqueue_on_commit(SEND_WEBHOOK, delivery_id)
+    else:
+        for delivery_id in pending:
+            send_delivery(delivery_id)
     return len(deliveries)
 
 
@@ -294,7 +305,7 @@ def sweep_outbox() -> dict:
         .order_by("created_at")
         .values_list("pk", flat=True)[:batch]
     )
-    dispatched = sum(1 for event_id in undispatched if dispatch_event(event_id) >= 0)
+    dispatched = sum(1 for pk in undispatched if dispatch_event(pk, send_now=False) >= 0)
     due = list(
         WebhookDelivery.objects.filter(
             status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now
