@@ -84,7 +84,7 @@ def _resolve_checked(host: str, port: int) -> str:
     addresses = []
     for info in infos:
         try:
-            addresses.append(ipaddress.ip_address(info[4][0].split("%")[0]))
+            addresses.append(ipaddress.ip_address(str(info[4][0]).split("%")[0]))
         except ValueError:
             continue
     if not addresses:
@@ -116,17 +116,21 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> Response:
     timeout = urllib3.Timeout(
         connect=settings.WEBHOOK_CONNECT_TIMEOUT_SECONDS, read=settings.WEBHOOK_TIMEOUT_SECONDS
     )
-    common = {"port": target.port, "timeout": timeout, "retries": False, "maxsize": 1}
     if target.scheme == "https":
         pool: urllib3.HTTPConnectionPool = urllib3.HTTPSConnectionPool(
             target.address,
+            port=target.port,
+            timeout=timeout,
+            retries=False,
+            maxsize=1,
             server_hostname=target.host,
             assert_hostname=target.host,
             cert_reqs="CERT_REQUIRED",
-            **common,
         )
     else:
-        pool = urllib3.HTTPConnectionPool(target.address, **common)
+        pool = urllib3.HTTPConnectionPool(
+            target.address, port=target.port, timeout=timeout, retries=False, maxsize=1
+        )
     default_port = 443 if target.scheme == "https" else 80
     host_header = target.host if ":" not in target.host else f"[{target.host}]"
     if target.port != default_port:
