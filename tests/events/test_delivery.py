@@ -296,3 +296,28 @@ def test_held_delivery_is_not_sent_twice_by_a_concurrent_sweep(
         release.set()
         worker.join(10)
     assert [r.answered for r in receiver.received] == [200]
+
+
+@pytest.mark.slow
+def test_a_rendered_job_sends_video_completed_the_openai_sdk_unwraps(
+    subscribe, receiver, user, auth_client
+):
+    subscribe(user, receiver, ["video.completed"])
+    response = auth_client(user).post(
+        "/api/v1/generations",
+        {"prompt": "A lighthouse at dusk, waves below.", "seconds": 4, "seed": 3},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()),
+    )
+    assert response.status_code == 202
+    job = GenerationJob.objects.get(pk=response.json()["id"])
+    assert job.status == GenerationJob.Status.SUCCEEDED, (job.error_code, job.error_message)
+
+    [delivery] = receiver.wait(1)
+    client = OpenAI(
+        api_key="unused", base_url="http://127.0.0.1:9/v1", webhook_secret=receiver.secret
+    )
+    event = client.webhooks.unwrap(delivery.body, delivery.headers)
+    assert (event.type, event.data.id) == ("video.completed", str(job.id))
+    # The same id the OpenAI-compatible API serves the video under.
+    assert auth_client(user).get(f"/v1/videos/{event.data.id}").json()["status"] == "completed"
