@@ -124,6 +124,7 @@ class Notification(models.Model):
         CAMEO_USE = "cameo_use"
         CAMEO_USE_REMOVED = "cameo_use_removed"
         MODERATION = "moderation"
+        WEBHOOK_DISABLED = "webhook_disabled"
 
     # The (recipient, -created_at, -id) index below serves recipient lookups; no FK index.
     recipient = models.ForeignKey(

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "feed",
     "moderation",
     "push",
+    "events",
     "demo",
 ]
 
@@ -215,6 +216,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "accounts-requeue-pending-cameo-verifications": {
         "task": "accounts.tasks.requeue_pending_cameo_verifications",
         "schedule": 300.0,
+    },
+    # Dispatch outbox events a dead worker left behind; send due webhook retries (events).
+    "events-sweep-outbox": {
+        "task": "events.tasks.sweep_outbox",
+        "schedule": float(env_int("EVENTS_SWEEP_SECONDS", 30)),
     },
 }
 
@@ -455,9 +461,34 @@ FCM_API_BASE = env("FCM_API_BASE", "https://fcm.googleapis.com/v1/projects")
 PUSH_HTTP_TIMEOUT = float(env("PUSH_HTTP_TIMEOUT", "10"))
 PUSH_BATCH_SIZE = env_int("PUSH_BATCH_SIZE", 500)
 PUSH_CONCURRENCY = env_int("PUSH_CONCURRENCY", 16)
-# WebPush endpoints (like webhook URLs) on private, loopback or link-local addresses are
-# refused unless this is on (API.md v1.1 "Events"); the tests and `make run` turn it on.
+# WebPush endpoints follow WEBHOOK_ALLOW_PRIVATE (events/ below), as webhook URLs do.
+# --- Events and webhooks (events/; README "Webhooks") ---------------------------------
+# Webhook URLs (and the addresses they resolve to) on private, loopback, link-local,
+# metadata, multicast or reserved networks are refused unless this is on (local development).
 WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", False)
+# Seconds to wait before each retry of a failed delivery (about a day in all: 23.7 h); each
+# wait varies by ± WEBHOOK_RETRY_JITTER (a fraction). After the last, the delivery fails.
+WEBHOOK_RETRY_SCHEDULE: list[int] = [
+    int(s)
+    for s in env_list(
+        "WEBHOOK_RETRY_SCHEDULE",
+        ["30", "120", "600", "1800", "3600", "7200", "14400", "28800", "28800"],
+    )
+]
+WEBHOOK_RETRY_JITTER = float(env("WEBHOOK_RETRY_JITTER", "0.2"))
+WEBHOOK_CONNECT_TIMEOUT_SECONDS = float(env("WEBHOOK_CONNECT_TIMEOUT_SECONDS", "3"))
+# The whole answer (headers and body) must arrive within this many seconds.
+WEBHOOK_TIMEOUT_SECONDS = float(env("WEBHOOK_TIMEOUT_SECONDS", "5"))
+WEBHOOK_MAX_RESPONSE_BYTES = env_int("WEBHOOK_MAX_RESPONSE_BYTES", 64 * 1024)
+# An attempt's lease: a worker that died mid-send leaves the delivery due again after it.
+WEBHOOK_CLAIM_SECONDS = env_int("WEBHOOK_CLAIM_SECONDS", 60)
+# Retries due sooner than this go to Celery with a countdown; later ones wait for the sweep.
+WEBHOOK_MAX_COUNTDOWN_SECONDS = env_int("WEBHOOK_MAX_COUNTDOWN_SECONDS", 300)
+WEBHOOK_MAX_ENDPOINTS = env_int("WEBHOOK_MAX_ENDPOINTS", 10)
+# The sweep leaves events younger than this to their on-commit dispatch.
+EVENTS_SWEEP_GRACE_SECONDS = env_int("EVENTS_SWEEP_GRACE_SECONDS", 10)
+EVENTS_SWEEP_BATCH = env_int("EVENTS_SWEEP_BATCH", 500)
+EVENTS_RETENTION_DAYS = env_int("EVENTS_RETENTION_DAYS", 30)
 
 # --- Security (production) -----------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

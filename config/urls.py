@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("feed.urls")),
     path("", include("moderation.urls")),
     path("", include("push.urls")),
+    path("", include("events.urls")),
 ]
 
 urlpatterns = [

@@ -22,6 +22,9 @@ from accounts.models import Cameo, Notification, User
 from accounts.services.cameo_use import check_cameo_use, recording_refusals
 from accounts.services.notifications import announce_notifications, notify, notify_sql
 from config.db import hot_query_cursor
+from events.event_types import EventType
+from events.services import record_event
+from events.services.outbox import enqueue_dispatch, record_event_sql
 from feed import ranking
 from feed.exceptions import AlreadyPublished, DraftWithdrawn, VideoNotLive
 from feed.lock_objects import lock_video
@@ -193,6 +196,9 @@ def do_publish_video(prepared: PreparedPublish) -> Video:
         raise AlreadyPublished() from None
     if video.status == Video.Status.HELD:
         announce_video_held(video.pk)
+    else:
+        data = {"video": str(video.id), "job": str(video.job_id)}
+        record_event(EventType.VIDEO_PUBLISHED, user=author, actor=author, data=data)
     source = video.remix_of
     if source is not None:
         Video.objects.filter(pk=source.pk).update(
@@ -203,6 +209,8 @@ def do_publish_video(prepared: PreparedPublish) -> Video:
     for cameo in prepared.cameos:
         data = {"video": str(video.id), "cameo": str(cameo.id), "event": "published"}
         _notify(cameo.owner, Notification.Kind.CAMEO_USE, actor=author, data=data)
+        data = {"cameo": str(cameo.id), "video": str(video.id), "stage": "published"}
+        record_event(EventType.CAMEO_USED, user=cameo.owner_id, actor=author, data=data)
     return video
 
 
@@ -363,14 +371,18 @@ def _visible_row_sql(user, video_id) -> tuple[uuid.UUID, str, list]:
     return video_id, sql, params
 
 
-def _like_video_pg(user, video_id) -> bool:
-    """PostgreSQL: visibility check, like insert, counter + hot score and the author's
-    notification in one statement (atomic on its own: no transaction block, one commit).
+def _like_video_pg(user, video_id, *, with_event: bool = True) -> bool:
+    """PostgreSQL: visibility check, like insert, counter + hot score, the author's
+    notification and the outbox event in one statement (atomic on its own: no transaction
+    block, one commit).
 
     A data-modifying CTE: the insert only happens for a published video the caller may see,
-    the counter moves and the notification is written only if the insert did (ON CONFLICT DO
-    NOTHING returns no row). Concurrent likes of one video serialise on the video row in the
-    UPDATE, which re-reads the latest counters (READ COMMITTED), so the count stays exact.
+    the counter moves and the notification and event are written only if the insert did (ON
+    CONFLICT DO NOTHING returns no row). Concurrent likes of one video serialise on the video
+    row in the UPDATE, which re-reads the latest counters (READ COMMITTED), so the count stays
+    exact. The event is written already dispatched unless the author has a webhook for
+    `video.liked`, so a like enqueues a Celery message only when someone listens.
+    (`with_event=False` is the like as it was before the outbox: bench/events.py only.)
     """
 
     video_id, visible_sql, params = _visible_row_sql(user, video_id)
@@ -381,6 +393,15 @@ def _like_video_pg(user, video_id) -> bool:
         actor=user,
         data={"video": str(video_id)},
     )
+    event_sql, event_params = record_event_sql(
+        EventType.VIDEO_LIKED,
+        source="upd",
+        user_column="author_id",
+        actor=user,
+        data={"video": str(video_id), "actor": user.pk},
+    )
+    if not with_event:
+        event_sql, event_params = "SELECT NULL::uuid AS id, false AS pending", []
     sql = (
         f"WITH vis AS ({visible_sql}), "  # noqa: S608 - compiled by the ORM, values are params
         f"ins AS (INSERT INTO {Like._meta.db_table} (user_id, video_id, created_at)"
@@ -389,16 +410,19 @@ def _like_video_pg(user, video_id) -> bool:
         f"upd AS (UPDATE {Video._meta.db_table} SET {ranking.like_update_sql(1)}"
         f" FROM ins WHERE {Video._meta.db_table}.id = ins.video_id"
         f" RETURNING {Video._meta.db_table}.id, {Video._meta.db_table}.author_id), "
-        f"note AS ({note_sql}) "
-        "SELECT vis.status, EXISTS (SELECT 1 FROM upd), ARRAY(SELECT id FROM note) FROM vis"
+        f"note AS ({note_sql}), evt AS ({event_sql}) "
+        "SELECT vis.status, EXISTS (SELECT 1 FROM upd), ARRAY(SELECT id FROM note),"
+        " (SELECT id FROM evt WHERE pending LIMIT 1) FROM vis"
     )
-    params += [user.id, timezone.now(), Video.Status.PUBLISHED, *note_params]
+    params += [user.id, timezone.now(), Video.Status.PUBLISHED, *note_params, *event_params]
     with hot_query_cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
         raise NotFound("No such video.")
-    status, inserted, notification_ids = row
+    status, inserted, notification_ids, pending_event = row
+    if pending_event is not None:
+        enqueue_dispatch(pending_event)
     if status != Video.Status.PUBLISHED:
         raise VideoNotLive()
     announce_notifications(notification_ids)
@@ -448,6 +472,8 @@ def like_video(user, video_id) -> bool:
         if inserted:
             Video.objects.filter(pk=video.pk).update(**ranking.counter_update(likes=1))
             _notify(video.author, Notification.Kind.LIKE, actor=user, data={"video": str(video.pk)})
+            data = {"video": str(video.pk), "actor": user.pk}
+            record_event(EventType.VIDEO_LIKED, user=video.author_id, actor=user, data=data)
     return inserted
 
 
@@ -505,8 +531,11 @@ def add_comment(user, video_id, *, body, parent_id=None) -> Comment:
         Video.objects.filter(pk=video.pk).update(**ranking.counter_update(comments=1))
         data = {"video": str(video.pk), "comment": comment.pk}
         _notify(video.author, Notification.Kind.COMMENT, actor=user, data=data)
+        event = {**data, "actor": user.pk, "parent": parent.pk if parent else None}
+        record_event(EventType.COMMENT_CREATED, user=video.author_id, actor=user, data=event)
         if parent is not None and parent.author_id != video.author_id:
             _notify(parent.author, Notification.Kind.COMMENT, actor=user, data=data)
+            record_event(EventType.COMMENT_CREATED, user=parent.author_id, actor=user, data=event)
     return comment
 
 

@@ -27,6 +27,8 @@ from accounts.services.notifications import notify
 from accounts.services.users import is_blocked_between, suspend_user, unsuspend_user
 from config.exceptions import Conflict
 from config.renderers import format_timestamp
+from events.event_types import EventType
+from events.services import record_event
 from feed import services as feed_services
 from feed.models import Comment, Video
 from feed.selectors import access_comment, access_video
@@ -315,18 +317,16 @@ def _active_strikes(user: User):
 def _notify_user(user: User | None, action: ModerationAction, **extra) -> None:
     if user is None:
         return
-    notify(
-        user,
-        Notification.Kind.MODERATION,
-        data={
-            "action_id": action.pk,
-            "action": action.action,
-            "target_type": action.target_type,
-            "target_id": action.target_id,
-            "reason": action.reason,
-            **extra,
-        },
-    )
+    data = {
+        "action_id": action.pk,
+        "action": action.action,
+        "target_type": action.target_type,
+        "target_id": action.target_id,
+        "reason": action.reason,
+        **extra,
+    }
+    notify(user, Notification.Kind.MODERATION, data=data)
+    record_event(EventType.MODERATION_ACTION, user=user, data=data)
 
 
 def _apply_effect(target: Target, action: str, reason: str, moderator) -> None:
@@ -544,6 +544,9 @@ def decide_appeal(moderator, appeal: Appeal, upheld: bool, reason: str) -> Appea
         if restored is not None:
             data["restored"] = restored
         notify(appeal.appellant, Notification.Kind.MODERATION, data={**data, "reason": reason})
+        record_event(
+            EventType.MODERATION_ACTION, user=appeal.appellant, data={**data, "reason": reason}
+        )
     return appeal
 
 

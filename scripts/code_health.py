@@ -24,7 +24,7 @@ from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("accounts", "config", "feed", "generation", "media", "moderation", "demo")
+APPS = ("accounts", "config", "events", "feed", "generation", "media", "moderation", "demo")
 
 
 def module_name(path: Path) -> str:

@@ -27,6 +27,8 @@ from accounts.models import Block, Cameo, CameoGrant, ConsentEvent, Follow, Noti
 from accounts.services.cameos import HANDLE_RE, LIVE
 from accounts.services.notifications import notify
 from accounts.services.users import are_mutuals, is_blocked_between
+from events.event_types import EventType
+from events.services import record_event
 
 logger = logging.getLogger(__name__)
 
@@ -245,6 +247,8 @@ def record_cameo_use(cameo: Cameo, *, actor: User, job_id: Any) -> ConsentEvent:
         actor=actor,
         data={"job_id": str(job_id), "cameo_id": str(cameo.pk)},
     )
+    data = {"cameo": str(cameo.pk), "job": str(job_id), "stage": "generation"}
+    record_event(EventType.CAMEO_USED, user=cameo.owner_id, actor=actor, data=data)
     return event
 
 

@@ -20,6 +20,8 @@ from accounts.models import Block, Follow, Notification, User
 from accounts.services.notifications import notify
 from accounts.signals import user_suspended
 from config.storage import delete_file, save_file
+from events.event_types import EventType
+from events.services import record_event
 from media.images import image_extension
 
 
@@ -108,6 +110,7 @@ def follow_user(follower: User, target: User) -> bool:
                 _adjust_counts(follower.pk, target.pk, +1)
                 # A row in the same transaction: rolled back together with the follow.
                 notify(target, Notification.Kind.FOLLOW, actor=follower)
+                record_event(EventType.USER_FOLLOWED, user=target, actor=follower)
     except IntegrityError:
         created = False  # a concurrent request created the same edge first
     return created

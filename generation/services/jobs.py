@@ -27,6 +27,8 @@ from accounts.services.cameo_use import (
 from config.celery import app as celery_app
 from config.storage import delete_files
 from config.tasks import enqueue_on_commit
+from events.event_types import EventType
+from events.services import record_event
 from generation import policy
 from generation.exceptions import IdempotencyKeyReused, JobFinished, JobPublished, QueueUnreachable
 from generation.formats import aspect_of
@@ -266,6 +268,8 @@ def _save_blocked(job: GenerationJob, verdict: policy.PolicyVerdict) -> None:
     job.error_message = f"{where}{verdict.reason}"[:500]
     job.finished_at = timezone.now()
     job.save()
+    data = {"job": str(job.pk), "error_code": job.error_code}
+    record_event(EventType.VIDEO_FAILED, user=job.user_id, data=data)
 
 
 def _save_and_charge(user, locked_user, job: GenerationJob, cameos: list) -> None:

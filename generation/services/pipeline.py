@@ -29,6 +29,8 @@ from django.utils import timezone
 
 from config.storage import delete_file, file_exists, save_file
 from config.tasks import enqueue_on_commit
+from events.event_types import EventType
+from events.services import record_event
 from generation import policy
 from generation.exceptions import JobCancelled
 from generation.models import GenerationJob
@@ -144,7 +146,17 @@ def _finish(job_id, status: str, code: str, message: str, **fields) -> bool:
         )
         if updated:
             refund_quota(GenerationJob(pk=job_id))
+            if status in (Status.FAILED, Status.BLOCKED):
+                _record_failed(job_id)
     return bool(updated)
+
+
+def _record_failed(job_id) -> None:
+    """Outbox `video.failed` (OpenAI's name; a blocked job is `failed` on /v1 too)."""
+    row = GenerationJob.objects.filter(pk=job_id).values("user_id", "error_code").first()
+    if row is not None:
+        data = {"job": str(job_id), "error_code": row["error_code"]}
+        record_event(EventType.VIDEO_FAILED, user=row["user_id"], data=data)
 
 
 def fail_job(job: GenerationJob, code: str, message: str) -> bool:
@@ -417,6 +429,7 @@ def _post_process(job: GenerationJob, source: Path, workdir: Path) -> None:
         )
         if updated:
             job.refresh_from_db()
+            record_event(EventType.VIDEO_COMPLETED, user=job.user_id, data={"job": str(job.pk)})
             transaction.on_commit(lambda: job_succeeded.send(sender=GenerationJob, job=job))
     if not updated:
         # Superseded: what this attempt uploaded sits in its own folder and is nobody's.

@@ -174,6 +174,10 @@ CASES = [
         {"old_password": "correct-horse-battery-alice", "new_password": "a-new-long-passphrase"},
         "refused",
     ),
+    # --- webhooks: alice's endpoint and its delivery log ------------------------------
+    ("webhooks-list", "get", "/api/v1/me/webhooks", None, "scoped"),
+    ("webhook-delete", "delete", "/api/v1/me/webhooks/{webhook.id}", None, "hidden"),
+    ("webhook-deliveries", "get", "/api/v1/me/webhooks/{webhook.id}/deliveries", None, "hidden"),
     ("quota", "get", "/api/v1/me/quota", None, "scoped"),
     ("generations-list", "get", "/api/v1/generations", None, "scoped"),
     ("openai-list", "get", "/v1/videos", None, "scoped"),
@@ -206,6 +210,8 @@ WATCHED = [
     "token_blacklist.BlacklistedToken",
     "push.Device",
     "push.MutedKind",
+    "events.WebhookEndpoint",
+    "events.WebhookDelivery",
 ]
 
 
@@ -252,6 +258,9 @@ def _secrets(world) -> list[str]:
         "hardening fixture",  # the moderation reason given to alice
         str(world.device.id),
         world.device.token,
+        str(world.webhook.id),
+        world.webhook.secret,
+        "alice-hooks",  # the path of alice's webhook URL
     ]
 
 
@@ -271,6 +280,11 @@ def bola_world(world):
 
     world.device = Device.objects.create(user=world.alice, platform="apns", token="a1" * 32)
     MutedKind.objects.create(user=world.alice, kind="like")
+    from events.services.webhooks import create_endpoint
+
+    world.webhook = create_endpoint(
+        world.alice, url="https://93.184.215.14/alice-hooks", events=["video.completed"]
+    )
     return world
 
 
@@ -341,6 +355,7 @@ def test_every_id_route_has_a_row():
         pattern = route.replace("<uuid:video_id>", "{").replace("<str:video_id>", "{")
         pattern = pattern.replace("<str:job_id>", "{").replace("<int:comment_id>", "{")
         pattern = pattern.replace("<str:handle>", "{").replace("<str:device_id>", "{")
+        pattern = pattern.replace("<str:webhook_id>", "{")
         if not any(_shape(c) == pattern for c in covered):
             missing.append(route)
     assert not missing, f"routes without a BOLA row: {missing}"
