@@ -200,7 +200,7 @@ def test_the_sweeper_dispatches_what_no_worker_did_once(
     # The process dies between commit and the on-commit dispatch: its callbacks never run.
     with django_capture_on_commit_callbacks(execute=False) as lost:
         follow_user(other_user, user)
-    assert len(lost) == 1 and receiver.received == []
+    assert lost and receiver.received == []  # the dispatch (and the push announce) never ran
 
     with django_capture_on_commit_callbacks(execute=True):
         assert sweep_outbox()["dispatched"] == 1
