@@ -128,3 +128,8 @@ class InsufficientCreditsSerializer(serializers.Serializer):
     balance = serializers.IntegerField()
     price = serializers.IntegerField()
     resets_at = serializers.CharField(required=False, help_text="When the free allowance resets.")
+
+
+class BillingErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    code = serializers.CharField()

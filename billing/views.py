@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from billing import rights, services, stripe_gateway, webhooks
 from billing.serializers import (
+    BillingErrorSerializer,
     CheckoutRequestSerializer,
     CheckoutSerializer,
     PackSerializer,
@@ -56,8 +57,9 @@ class CheckoutView(APIView):
             201: CheckoutSerializer,
             400: OpenApiResponse(description="`pack` is not one of `billing/packs`."),
             503: OpenApiResponse(
+                response=BillingErrorSerializer,
                 description="`payments_unavailable`: Stripe is not configured or unreachable; "
-                "nothing was charged."
+                "nothing was charged.",
             ),
         },
     )
@@ -109,7 +111,10 @@ class StripeWebhookView(APIView):
                 description="`invalid_signature` (bad, missing or stale signature) or an "
                 "unknown pack / user in the event: nothing was credited."
             ),
-            503: OpenApiResponse(description="`payments_unavailable`: no webhook secret set."),
+            503: OpenApiResponse(
+                response=BillingErrorSerializer,
+                description="`payments_unavailable`: no webhook secret set.",
+            ),
         },
     )
     def post(self, request):

@@ -30,6 +30,8 @@ REVERSING = ("charge.refunded", "charge.dispute.created")
 
 def handle_event(event, payload: bytes) -> str:
     """Apply one verified event; returns its outcome (`credited`, `duplicate`, `ignored`…)."""
+    if hasattr(event, "to_dict"):  # the SDK's StripeObject: read it as plain JSON values
+        event = event.to_dict()
     event_id, event_type = str(event["id"]), str(event["type"])
     data = event["data"]["object"]
     try:
