@@ -1,5 +1,7 @@
 """Errors the billing API raises, each with a stable `code` clients switch on."""
 
+from datetime import UTC
+
 from rest_framework import exceptions, status
 
 
@@ -19,7 +21,8 @@ class InsufficientCredits(exceptions.APIException):
             "price": price,
         }
         if resets_at is not None:
-            detail["resets_at"] = resets_at.isoformat().replace("+00:00", "Z")
+            at = resets_at.astimezone(UTC).isoformat(timespec="milliseconds")
+            detail["resets_at"] = at.replace("+00:00", "Z")
         super().__init__()
         self.detail = detail  # as is: DRF would turn the numbers into strings
         self.balance, self.price = balance, price

@@ -18,6 +18,7 @@ from datetime import datetime
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from rest_framework.exceptions import ValidationError
 
 from accounts.models import User
 from billing import ledger
@@ -127,20 +128,22 @@ def balance_of(user: User) -> int:
 
 def spend_for_job(
     user: User, job, *, price: int, texts: list[tuple[str, str]], resets_at: datetime | None
-) -> CreditEntry:
+) -> CreditEntry | None:
     """Pay for a generation beyond the daily allowance, or raise 402 insufficient_credits
     having written nothing. Writes the rights holders' shares in the same transaction.
 
-    Should be called inside job creation's transaction, after the job row is saved.
+    Should be called inside job creation's transaction, after the job row is saved. A price
+    of 0 (CREDIT_PRICES may make a size free) writes nothing and returns None.
     """
     from billing.rights import licensed_uses, write_shares
 
+    if price <= 0:
+        return None
     account = lock_account(user.pk)
     if account.balance < price:
         raise InsufficientCredits(balance=account.balance, price=price, resets_at=resets_at)
     entry = _append(account, kind=Kind.SPEND, amount=-price, job_id=job.pk)
-    if price > 0:
-        write_shares(entry, licensed_uses(user=user, texts=texts))
+    write_shares(entry, licensed_uses(user=user, texts=texts))
     return entry
 
 
@@ -169,8 +172,6 @@ def grant_credits(user: User, amount: int, *, reason: str, actor: User) -> Credi
     """An admin's grant (amount > 0) or revocation (< 0) with a reason; a revocation cannot
     take the balance below zero (400 naming `amount`). The entry (actor, reason) is the audit
     record, chained with the rest of the ledger."""
-    from rest_framework.exceptions import ValidationError
-
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": ["A reason is required."]})
@@ -184,8 +185,6 @@ def grant_credits(user: User, amount: int, *, reason: str, actor: User) -> Credi
 
 
 def set_plan(user: User, plan: str) -> CreditAccount:
-    from rest_framework.exceptions import ValidationError
-
     if plan not in settings.PLANS:
         raise ValidationError({"plan": [f"No plan named {plan!r}."]})
     with transaction.atomic():
@@ -228,6 +227,8 @@ def credit_purchase(
             "currency": pack["currency"],
         },
     )
+    if session.user_id != user.pk:  # a session this server made for someone else
+        raise ValidationError({"client_reference_id": ["Not the session's buyer."]})
     account = lock_account(user.pk)
     if session.entries.filter(kind=Kind.PURCHASE).exists():
         return None

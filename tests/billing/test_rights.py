@@ -221,3 +221,17 @@ def test_share_percent_above_100_is_refused_by_the_database(holder):
             rights_holder_account=holder,
             rights_share_percent=Decimal("100.5"),
         )
+
+
+def test_an_erased_holder_is_paid_no_new_share_and_keeps_the_statement(
+    paying_client, entity, holder, post_generation
+):
+    from accounts.signals import user_erased
+
+    post_generation(paying_client, {"prompt": "Captain Comet", "seconds": 4})
+    with transaction.atomic():
+        user_erased.send(sender=type(holder), user=holder)
+    entity.refresh_from_db()
+    assert entity.rights_holder_account is None
+    post_generation(paying_client, {"prompt": "Captain Comet returns", "seconds": 4})
+    assert RevenueShareEntry.objects.count() == 1  # the earned entry stays, no new one

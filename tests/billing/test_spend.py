@@ -211,3 +211,20 @@ def test_me_credits_reads_a_fixed_number_of_queries(
     client = auth_client(user)
     with django_assert_max_num_queries(8):
         assert len(client.get("/api/v1/me/credits").json()["entries"]) == 12
+
+
+def test_a_size_priced_at_zero_is_free_beyond_the_allowance(
+    settings, auth_client, user, post_generation
+):
+    settings.CREDIT_PRICES = {"720x1280": 0}
+    client = auth_client(user)
+    assert post_generation(client, {"prompt": "Free one"}).status_code == 202
+    assert post_generation(client, {"prompt": "Also free", "seconds": 4}).status_code == 202
+    assert not CreditEntry.objects.exists()
+
+
+def test_402_says_when_the_free_allowance_resets(auth_client, user, post_generation):
+    client = auth_client(user)
+    post_generation(client, {"prompt": "Free one"})
+    body = post_generation(client, {"prompt": "Paid one"}).json()
+    assert body["resets_at"].endswith("T00:00:00.000Z")

@@ -213,3 +213,20 @@ def test_the_ledger_of_a_buyer_verifies(user, post_webhook, auth_client):
     assert [e["kind"] for e in body["entries"]] == ["reversal", "purchase"]
     assert body["entries"][0]["reverses"] == body["entries"][1]["seq"]
     assert body["entries"][1]["pack"] == "starter"
+
+
+def test_an_event_naming_another_buyer_for_a_known_session_is_400(
+    auth_client, user, other_user, stripe_server, post_webhook
+):
+    session_id = (
+        auth_client(user).post("/api/v1/billing/checkout", {"pack": "starter"}).json()["id"]
+    )
+    forged = _paid_session(other_user, session_id=session_id)
+    response = post_webhook(stripe_event("checkout.session.completed", forged))
+    assert response.status_code == 400
+    assert _balance(user) == _balance(other_user) == 0
+    ok = post_webhook(
+        stripe_event("checkout.session.completed", _paid_session(user, session_id=session_id))
+    )
+    assert ok.json()["outcome"] == "credited"
+    assert _balance(user) == 100
