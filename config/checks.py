@@ -10,7 +10,7 @@ from django.core.checks import Error, register
 from django.utils.module_loading import import_string
 
 # Settings holding one dotted path, and settings holding a list of them.
-HOOK_SETTINGS = ("GENERATION_REMIX_RESOLVER",)
+HOOK_SETTINGS = ("GENERATION_REMIX_RESOLVER", "BILLING_RIGHTS_RESOLVER")
 HOOK_LIST_SETTINGS = ("GENERATION_PROMPT_CHECKS", "GENERATION_OUTPUT_CHECKS")
 
 

@@ -9,7 +9,9 @@ Lock order, kept everywhere so concurrent operations cannot deadlock on our rows
 2. the job row (`generation.lock_objects.lock_job`), then the video row
    (`feed.lock_objects.lock_video`);
 3. cameo rows (the use check, `accounts.services.cameos`);
-4. the cameo owner's consent ledger (advisory `LockClass.LEDGER`, taken by the ledger append).
+4. the cameo owner's consent ledger (advisory `LockClass.LEDGER`, taken by the ledger append);
+5. the user's credit account row (`billing.services.lock_account`: spend, refund, grant,
+   purchase), then a rights holder's statement (advisory `LockClass.REVENUE_SHARE`).
 """
 
 import enum
@@ -23,6 +25,7 @@ class LockClass(enum.IntEnum):
     server of the previous release takes the same number for the same lock."""
 
     LEDGER = 0x4C454447  # "LEDG": one consent ledger per cameo owner (key: the owner's pk)
+    REVENUE_SHARE = 0x52475354  # "RGST": one revenue-share chain per rights holder (holder pk)
 
 
 def require_transaction() -> None:

@@ -37,6 +37,19 @@ def env_int(name: str, default: int) -> int:
     return default if value in (None, "") else int(value)
 
 
+def env_json(name: str, default):
+    """A JSON value from the environment (PLANS, CREDIT_PACKS…); bad JSON names the setting."""
+    import json
+
+    value = os.environ.get(name)
+    if value in (None, ""):
+        return default
+    try:
+        return json.loads(value)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"{name}: not valid JSON ({error}).") from None
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     value = os.environ.get(name)
     if value is None:
@@ -73,6 +86,7 @@ INSTALLED_APPS = [
     "moderation",
     "push",
     "events",
+    "billing",
     "demo",
 ]
 
@@ -330,6 +344,7 @@ REST_FRAMEWORK = {
         "comments": env("THROTTLE_COMMENTS", "60/min"),
         "reports": env("THROTTLE_REPORTS", "30/min"),
         "devices": env("THROTTLE_DEVICES", "30/min"),
+        "billing": env("THROTTLE_BILLING", "20/min"),
     },
     # Per-IP throttles key on REMOTE_ADDR; X-Forwarded-For is trusted only as far as this many
     # proxies (set 1 behind one reverse proxy). Unset, DRF would trust any client's header.
@@ -370,6 +385,59 @@ SPECTACULAR_SETTINGS = {
 GENERATION_PROVIDER = env("GENERATION_PROVIDER", "local")
 GENERATION_DAILY_LIMIT = env_int("GENERATION_DAILY_LIMIT", 30)
 GENERATION_MAX_ATTEMPTS = env_int("GENERATION_MAX_ATTEMPTS", 3)
+# --- Plans, credits and Stripe (billing/; shapes in billing/conf.py) ------------------------
+# The free plan's allowance is GENERATION_DAILY_LIMIT (it sets no daily_limit of its own).
+PLANS = env_json("PLANS", {"free": {}, "pro": {"daily_limit": 100}})
+DEFAULT_PLAN = "free"
+# Credits per second of video, by size: a generation beyond the plan's daily allowance costs
+# seconds x this. A size left out cannot be bought beyond the allowance.
+CREDIT_PRICES = env_json(
+    "CREDIT_PRICES", {"720x1280": 1, "1280x720": 1, "1024x1792": 2, "1792x1024": 2}
+)
+# What POST billing/checkout sells: price in the currency's minor units (cents).
+CREDIT_PACKS = env_json(
+    "CREDIT_PACKS",
+    {
+        "starter": {"credits": 100, "price": 400, "currency": "usd"},
+        "creator": {"credits": 500, "price": 1500, "currency": "usd"},
+    },
+)
+SIGNUP_CREDITS = env_int("SIGNUP_CREDITS", 0)
+# A protected entity's rights holder gets this share of the credits a paid generation with
+# it spends, unless the entity sets its own.
+RIGHTS_DEFAULT_SHARE_PERCENT = env("RIGHTS_DEFAULT_SHARE_PERCENT", "20")
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", "")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", "")
+STRIPE_API_BASE = env("STRIPE_API_BASE", "https://api.stripe.com")
+STRIPE_WEBHOOK_TOLERANCE_SECONDS = env_int("STRIPE_WEBHOOK_TOLERANCE_SECONDS", 300)
+STRIPE_HTTP_TIMEOUT = float(env("STRIPE_HTTP_TIMEOUT", "20"))
+# Where Stripe's hosted checkout sends the buyer back ({CHECKOUT_SESSION_ID} is Stripe's).
+BILLING_SUCCESS_URL = env(
+    "BILLING_SUCCESS_URL", "http://localhost:8000/billing/done?session={CHECKOUT_SESSION_ID}"
+)
+BILLING_CANCEL_URL = env("BILLING_CANCEL_URL", "http://localhost:8000/billing/cancelled")
+# Which opted-in protected entities a job's texts use (moderation answers; billing asks).
+BILLING_RIGHTS_RESOLVER = env("BILLING_RIGHTS_RESOLVER", "moderation.policy.licensed_entities")
+
+
+def _validate_billing() -> None:
+    """The settings refuse to load with a price table, pack or share that cannot work."""
+    from billing.conf import BillingSettingsError, validate_billing_settings
+
+    try:
+        validate_billing_settings(
+            plans=PLANS,
+            prices=CREDIT_PRICES,
+            packs=CREDIT_PACKS,
+            signup_credits=SIGNUP_CREDITS,
+            default_share=RIGHTS_DEFAULT_SHARE_PERCENT,
+        )
+    except BillingSettingsError as error:
+        raise ImproperlyConfigured(str(error)) from None
+
+
+_validate_billing()
+
 # Running jobs heartbeat at least every poll interval (5 s) or render progress step (0.5 s);
 # a job silent this long belongs to a dead worker and the sweep requeues it.
 GENERATION_STALE_AFTER_SECONDS = env_int("GENERATION_STALE_AFTER_SECONDS", 300)

@@ -12,6 +12,7 @@ api_v1 = [
     path("", include("moderation.urls")),
     path("", include("push.urls")),
     path("", include("events.urls")),
+    path("", include("billing.urls")),
 ]
 
 urlpatterns = [

@@ -14,5 +14,6 @@ urlpatterns = [
     ),
     path("storyboards/plan", views.StoryboardPlanView.as_view(), name="storyboard-plan"),
     path("me/quota", views.QuotaView.as_view(), name="me-quota"),
+    path("me/credits", views.CreditsView.as_view(), name="me-credits"),
     path("models", model_views.ModelListView.as_view(), name="model-list"),
 ]

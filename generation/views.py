@@ -8,6 +8,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from billing.serializers import CreditsSerializer, InsufficientCreditsSerializer
 from generation import services
 from generation.model_views import create_body
 from generation.selectors import jobs_for_user
@@ -30,6 +31,11 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 )
 ERRORS = {
     400: OpenApiResponse(description="Invalid field (the body names it)."),
+    402: OpenApiResponse(
+        response=InsufficientCreditsSerializer,
+        description="`insufficient_credits`: beyond the plan's daily allowance and the balance "
+        "cannot pay; the body has `balance` and `price` (credits). Nothing was charged.",
+    ),
     403: OpenApiResponse(description="`account_suspended` or `cameo_permission_denied`."),
     409: OpenApiResponse(description="`idempotency_key_reused`."),
     429: OpenApiResponse(description="`quota_exceeded` (with `resets_at`) or throttled."),
@@ -140,6 +146,24 @@ class StoryboardPlanView(APIView):
         data = serializer.validated_data
         shots = plan_storyboard(data["text"], data["seconds"], seed=data["seed"])
         return Response({"shots": shots})
+
+
+class CreditsView(APIView):
+    @extend_schema(
+        operation_id="credits_retrieve",
+        summary="My plan, daily allowance, credit balance and latest ledger entries",
+        tags=["credits"],
+        parameters=[
+            OpenApiParameter(
+                "verify", OpenApiTypes.BOOL, required=False, description="Also verify the chain."
+            )
+        ],
+        responses={200: CreditsSerializer},
+    )
+    def get(self, request):
+        verify = request.query_params.get("verify", "").lower() in {"1", "true", "yes"}
+        status_ = services.credits_status(request.user, verify=verify)
+        return Response(CreditsSerializer(status_).data)
 
 
 class QuotaView(APIView):

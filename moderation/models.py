@@ -138,6 +138,23 @@ class ProtectedEntity(models.Model):
         related_name="+",
         help_text="When opted in: only these users (empty = everyone).",
     )
+    # The revenue share (billing/): the holder's Cutaway account is credited a share of the
+    # credits every paid generation with this entity spends, while it is opted in.
+    rights_holder_account = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="protected_entities_held",
+        help_text="The rights holder's Cutaway account, paid the revenue share.",
+    )
+    rights_share_percent = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Percent of the credits spent; empty = RIGHTS_DEFAULT_SHARE_PERCENT.",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -146,6 +163,11 @@ class ProtectedEntity(models.Model):
         constraints = [
             models.UniqueConstraint(Lower("name"), name="protected_entity_unique_name"),
             models.CheckConstraint(condition=~models.Q(name=""), name="protected_entity_name"),
+            models.CheckConstraint(
+                condition=models.Q(rights_share_percent__isnull=True)
+                | models.Q(rights_share_percent__gte=0, rights_share_percent__lte=100),
+                name="protected_entity_share_percent",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -485,6 +485,36 @@ def check_texts(*, user, texts, cameos):
 check_prompt.for_texts = check_texts  # type: ignore[attr-defined]
 
 
+def licensed_entities(*, user, texts):
+    """The opted-in protected entities these texts use that name a rights holder's account:
+    whom a paid generation pays a revenue share (settings.BILLING_RIGHTS_RESOLVER). Matched
+    exactly as the prompt check matches them, so what the gate let through is what pays."""
+    from billing.rights import LicensedUse
+    from moderation.models import ProtectedEntity
+
+    entities = ProtectedEntity.objects.filter(
+        opted_in=True, rights_holder_account__isnull=False
+    ).only("pk", "name", "aliases", "rights_holder_account_id", "rights_share_percent")
+    normalized = [(normalize(text or ""), text) for _, text in texts if text]
+    found = []
+    for entity in entities:
+        holder_id = entity.rights_holder_account_id
+        if holder_id is None:
+            continue
+        for norm, _ in normalized:
+            squashed = _join_spelled(norm)
+            if any(_contains_phrase(norm, squashed, name) for name in entity.names):
+                found.append(
+                    LicensedUse(
+                        entity_id=entity.pk,
+                        holder_id=holder_id,
+                        share_percent=entity.rights_share_percent,
+                    )
+                )
+                break
+    return found
+
+
 # --- Output checks -----------------------------------------------------------------------
 
 SAMPLE_FRAMES = 8

@@ -110,6 +110,11 @@ class VideosView(OpenAICompatView):
         request=VideoCreateSerializer,
         responses={
             200: VideoObjectSerializer,
+            402: OpenApiResponse(
+                response=OPENAI_ERROR,
+                description="`insufficient_credits`: beyond the plan's daily allowance and the "
+                "balance cannot pay it; nothing was created or charged.",
+            ),
             503: OpenApiResponse(
                 response=OPENAI_ERROR,
                 description="`provider_retired` (the vendor shut the model down) or "

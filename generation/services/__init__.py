@@ -14,13 +14,14 @@ from generation.services.jobs import (
     do_create_job,
     hash_request,
 )
-from generation.services.quota import quota_status, refund_quota
+from generation.services.quota import credits_status, quota_status, refund_quota
 
 __all__ = [
     "access_job",
     "cancel_job",
     "cancel_jobs_using_cameo",
     "check_create_job",
+    "credits_status",
     "create_job",
     "delete_job",
     "do_create_job",

@@ -56,6 +56,7 @@ class PreparedJob:
     job: GenerationJob
     cameos: list
     verdict: policy.PolicyVerdict
+    texts: tuple[tuple[str, str], ...] = ()  # the user texts (a paid job's rights holders)
 
 
 def hash_request(body) -> str:
@@ -224,7 +225,7 @@ def check_create_job(
         policy={"prompt": verdict.as_dict()},
         provenance=provenance,
     )
-    return PreparedJob(job=job, cameos=cameos, verdict=verdict)
+    return PreparedJob(job=job, cameos=cameos, verdict=verdict, texts=tuple(texts))
 
 
 def do_create_job(
@@ -251,7 +252,7 @@ def do_create_job(
             if blocked:
                 _save_blocked(job, prepared.verdict)
             else:
-                _save_and_charge(user, locked, job, prepared.cameos)
+                _save_and_charge(user, locked, job, prepared.cameos, list(prepared.texts))
     except IntegrityError:
         existing = _existing_job(user, idempotency_key, request_hash)
         if existing is None:
@@ -272,12 +273,13 @@ def _save_blocked(job: GenerationJob, verdict: policy.PolicyVerdict) -> None:
     record_event(EventType.VIDEO_FAILED, user=job.user_id, data=data)
 
 
-def _save_and_charge(user, locked_user, job: GenerationJob, cameos: list) -> None:
-    """Should be called inside the transaction holding the user-row lock (`locked_user`)."""
+def _save_and_charge(user, locked_user, job: GenerationJob, cameos: list, texts: list) -> None:
+    """Should be called inside the transaction holding the user-row lock (`locked_user`).
+    A refusal to charge (429 quota, 402 credits) rolls the saved job back with it."""
     # Consent may have been revoked since check_create_job: check again, row-locked.
     cameos = _check_cameos(user, cameos, lock=True)
     job.save()
-    charge_quota(locked_user, job)
+    charge_quota(locked_user, job, texts=texts)
     JobCameo.objects.bulk_create([JobCameo(job=job, cameo=c) for c in cameos])
     for cameo in cameos:
         record_cameo_use(cameo, actor=user, job_id=job.id)

@@ -162,7 +162,10 @@ def test_replay_returns_the_job_even_when_quota_is_now_spent(
 
 
 def test_quota_limit_then_429_with_resets_at(settings, alice_client, user, post_generation):
+    """Without credits for sale (CREDIT_PRICES empty) the daily limit is the end of the day;
+    with them, tests/billing/test_spend.py shows the 402 insufficient_credits path."""
     settings.GENERATION_DAILY_LIMIT = 2
+    settings.CREDIT_PRICES = {}
     for _ in range(2):
         assert post_generation(alice_client, {"prompt": "A lighthouse"}).status_code == 202
     response = post_generation(alice_client, {"prompt": "A lighthouse"})

@@ -58,22 +58,27 @@ def _real_ids(world) -> dict:
 
 
 @pytest.fixture
-def fuzz_world(world):
+def fuzz_world(world, settings):
     """alice is the caller; she owns the videos, jobs, comment, cameo (granted to carol)
-    and notification.
+    and notification. Payments are configured against a loopback Stripe (tests/billing), so
+    checkout and the webhook answer as in production, not 503 "not configured".
 
     The WSGI handler closes "old" connections when a request ends; inside the test's
     transaction that would close it under our feet, so (like Django's test client) we keep
     that receiver off for the duration.
     """
     from accounts.models import CameoGrant
+    from tests.billing.fake_stripe import SECRET_KEY, FakeStripe
 
     CameoGrant.objects.create(cameo=world.cameo, grantee=world.carol)
     world.extra["token"] = str(RefreshToken.for_user(world.alice).access_token)
     signals.request_started.disconnect(close_old_connections)
     signals.request_finished.disconnect(close_old_connections)
     try:
-        yield world
+        with FakeStripe() as stripe_server:
+            settings.STRIPE_SECRET_KEY, settings.STRIPE_API_BASE = SECRET_KEY, stripe_server.url
+            settings.STRIPE_WEBHOOK_SECRET = "whsec_fuzz"
+            yield world
     finally:
         signals.request_started.connect(close_old_connections)
         signals.request_finished.connect(close_old_connections)

@@ -159,6 +159,11 @@ CASES = [
     ),
     ("my-moderation", "get", "/api/v1/me/moderation", None, "scoped"),
     ("me", "get", "/api/v1/me", None, "scoped"),
+    # --- credits and rights statements: the caller's own (alice has a ledger and holds an
+    # entity; bob has neither) --------------------------------------------------------------
+    ("credits", "get", "/api/v1/me/credits", None, "scoped"),
+    ("credits-verify", "get", "/api/v1/me/credits?verify=1", None, "scoped"),
+    ("rights-statements", "get", "/api/v1/rights/statements", None, "scoped"),
     # alice's refresh token cannot be spent through bob's account.
     (
         "logout-alices-refresh",
@@ -198,6 +203,9 @@ WATCHED = [
     "generation.GenerationJob",
     "generation.JobCameo",
     "generation.QuotaEntry",
+    "billing.CreditAccount",
+    "billing.CreditEntry",
+    "billing.RevenueShareEntry",
     "feed.Video",
     "feed.Like",
     "feed.Comment",
@@ -273,6 +281,7 @@ def bola_world(world):
     from accounts.models import CameoGrant
 
     CameoGrant.objects.create(cameo=world.cameo, grantee=world.carol)
+    _alice_pays_and_holds(world)
     from rest_framework_simplejwt.tokens import RefreshToken
 
     world.alice_refresh = str(RefreshToken.for_user(world.alice))
@@ -286,6 +295,27 @@ def bola_world(world):
         world.alice, url="https://93.184.215.14/alice-hooks", events=["video.completed"]
     )
     return world
+
+
+def _alice_pays_and_holds(world) -> None:
+    """Alice's credit ledger names her job; she holds an entity with a statement entry."""
+    from django.db import transaction
+
+    from billing.rights import LicensedUse, write_shares
+    from billing.services import grant_credits, spend_for_job
+    from moderation.models import ProtectedEntity
+
+    entity = ProtectedEntity.objects.create(
+        name="Hardening Mascot", kind="character", opted_in=True, rights_holder_account=world.alice
+    )
+    grant_credits(world.alice, 10, reason="hardening fixture", actor=world.carol)
+    grant_credits(world.carol, 10, reason="hardening fixture", actor=world.carol)
+    with transaction.atomic():
+        spend_for_job(world.alice, world.job, price=2, texts=[], resets_at=None)
+        carol_spend = spend_for_job(
+            world.carol, world.carol_video.job, price=4, texts=[], resets_at=None
+        )
+        write_shares(carol_spend, [LicensedUse(entity.pk, world.alice.pk, None)])
 
 
 @pytest.mark.parametrize(
@@ -344,6 +374,11 @@ def test_every_id_route_has_a_row():
         "v1/models",
         # The VAPID public key: the same for every caller, nobody's data.
         "push/vapid-key",
+        # Billing: the public pack list; checkout acts on the caller only and takes no id;
+        # the webhook is Stripe's (authenticated by its signature, tests/billing).
+        "billing/packs",
+        "billing/checkout",
+        "billing/webhook",
     }
     covered = {c[2] for c in CASES}
     missing = []
