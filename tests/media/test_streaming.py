@@ -12,11 +12,12 @@ import urllib.parse
 import m3u8
 import pytest
 
+from accounts.models import Cameo
 from config import storage
 from generation.models import GenerationJob, JobCameo
 from generation.services.renditions import create_renditions, store_exactly, store_renditions
 from media.probe import probe_video
-from tests.cameos.test_takedown_files import PERMANENT, TAKEDOWNS, carol_cameo  # noqa: F401
+from tests.cameos.test_takedown_files import PERMANENT, TAKEDOWNS
 from tests.factories import JobFactory
 from tests.render.conftest import TWO_SHOTS
 
@@ -55,7 +56,15 @@ def store_job(user, processed, **fields) -> GenerationJob:
 
 
 @pytest.fixture
-def streamed(auth_client, other_user, carol_cameo, processed):  # noqa: F811
+def carol_cameo(make_user):
+    carol = make_user("carol")
+    return Cameo.objects.create(
+        owner=carol, status="active", permission="everyone", source_clip="cameos/carol.mp4"
+    )
+
+
+@pytest.fixture
+def streamed(auth_client, other_user, carol_cameo, processed):
     """Bob publishes a real clip starring Carol; returns (video json, job)."""
     job = store_job(other_user, processed, prompt="@carol on a beach")
     JobCameo.objects.create(job=job, cameo=carol_cameo)
@@ -200,7 +209,7 @@ def test_tampered_or_foreign_hls_token_is_404(client, auth_client, make_user, st
 
 @pytest.mark.parametrize("take_down", TAKEDOWNS, ids=lambda f: f.__name__.strip("_"))
 def test_every_kept_hls_and_rendition_url_stops_serving_after_takedown(
-    client, auth_client, make_user, user, streamed, carol_cameo, take_down,  # noqa: F811
+    client, auth_client, make_user, user, streamed, carol_cameo, take_down,
     django_capture_on_commit_callbacks,
 ):  # fmt: skip
     video, _ = streamed
@@ -215,7 +224,7 @@ def test_every_kept_hls_and_rendition_url_stops_serving_after_takedown(
 
 @pytest.mark.parametrize("take_down", PERMANENT, ids=lambda f: f.__name__.strip("_"))
 def test_permanent_takedown_deletes_every_rendition_and_hls_file(
-    auth_client, make_user, streamed, carol_cameo, take_down,  # noqa: F811
+    auth_client, make_user, streamed, carol_cameo, take_down,
     django_capture_on_commit_callbacks,
 ):  # fmt: skip
     video, job = streamed
@@ -259,3 +268,67 @@ def test_thumbnail_and_avatar_urls_stream_too(client, auth_client, user, streame
     _assert_streams(client, video["thumbnail_url"])
     avatar = storage.save_file("avatars/alice.jpg", b"\xff\xd8\xff\xe0 avatar bytes")
     _assert_streams(client, storage.file_url(avatar))
+
+
+def _fetch(url: str, **headers) -> tuple[int, dict, bytes]:
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(url, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read()
+
+
+def test_s3_presigned_urls_honour_range_and_carry_the_objects_md5_etag(
+    s3_storage,
+    client,
+    auth_client,
+    other_user,
+    carol_cameo,
+    processed,
+):
+    """On the S3 API (moto's server over real HTTP): the URL the API hands out redirects to a
+    presigned URL that answers Range with 206 + Content-Range and carries S3's ETag (the MD5 of
+    a single-part object, quoted), 304 on If-None-Match; playlists are answered by Cutaway
+    (their relative URIs must keep the token), segments redirect to presigned URLs too."""
+    import hashlib
+
+    from accounts.services.cameos import revoke_cameo_consent
+
+    job = store_job(other_user, processed, prompt="@carol in the snow")
+    JobCameo.objects.create(job=job, cameo=carol_cameo)
+    video = (
+        auth_client(other_user)
+        .post("/api/v1/videos", {"generation": str(job.id)}, format="json")
+        .json()
+    )
+    data = processed.video_path.read_bytes()
+    for url, expected in ((video["video_url"], data), (video["renditions"][1]["url"], None)):
+        redirect = client.get(url)
+        assert redirect.status_code == 302
+        presigned = redirect["Location"]
+        assert presigned.startswith(s3_storage) and "X-Amz-Signature" in presigned
+        status, headers, whole = _fetch(presigned)
+        assert status == 200 and (expected is None or whole == expected)
+        assert headers["ETag"] == f'"{hashlib.md5(whole).hexdigest()}"'  # noqa: S324
+        status, headers, part = _fetch(presigned, Range="bytes=100-199")
+        assert status == 206
+        assert headers["Content-Range"] == f"bytes 100-199/{len(whole)}"
+        assert part == whole[100:200]
+        assert _fetch(presigned, **{"If-None-Match": headers["ETag"]})[0] == 304
+
+    master = client.get(video["hls_url"])
+    assert master.status_code == 200 and master["Accept-Ranges"] == "bytes"
+    assert _body(master).startswith(b"#EXTM3U")
+    segment_urls = _hls_urls(client, video["hls_url"])
+    segment = client.get(segment_urls[-1])
+    assert segment.status_code == 302
+    status, headers, part = _fetch(segment["Location"], Range="bytes=0-7")
+    assert status == 206 and headers["Content-Range"].startswith("bytes 0-7/")
+
+    revoke_cameo_consent(carol_cameo.owner)
+    assert client.get(video["hls_url"]).status_code == 404
+    assert all(client.get(url).status_code == 404 for url in segment_urls)
