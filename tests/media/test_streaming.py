@@ -10,6 +10,7 @@ import posixpath
 import urllib.parse
 
 import m3u8
+import numpy as np
 import pytest
 
 from accounts.models import Cameo
@@ -33,9 +34,11 @@ def processed(tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("streaming")
     source = render_clip(TWO_SHOTS, seed=5, out_path=folder / "src.mp4", _frame_size=(360, 640))
-    return postprocess_clip(
+    processed = postprocess_clip(
         source, workdir=folder / "post", provenance={"user": "bob"}, size="720x1280"
     )
+    processed.source_path = source
+    return processed
 
 
 def store_job(user, processed, **fields) -> GenerationJob:
@@ -332,3 +335,43 @@ def test_s3_presigned_urls_honour_range_and_carry_the_objects_md5_etag(
     revoke_cameo_consent(carol_cameo.owner)
     assert client.get(video["hls_url"]).status_code == 404
     assert all(client.get(url).status_code == 404 for url in segment_urls)
+
+
+def test_every_rendition_is_encoded_from_the_same_watermarked_frames(processed):
+    """The smaller rendition is the original's watermarked frames scaled down (one decode
+    pass): inside the watermark's box it matches the scaled original, not the scaled source."""
+    import av
+
+    from generation.postprocess import place_watermark, watermark_label, watermark_overlay
+
+    original, small = processed.renditions
+    assert (small.width, small.height) < (original.width, original.height)
+    scale = small.width / original.width
+    mark = watermark_overlay(watermark_label("bob"), width=original.width, height=original.height)
+
+    def gray(path, size):
+        with av.open(str(path)) as container:
+            return [
+                f.reformat(width=size[0], height=size[1], format="gray")
+                .to_ndarray()
+                .astype("float32")
+                for f in container.decode(container.streams.video[0])
+            ]
+
+    size = (small.width, small.height)
+    source, big, little = (
+        gray(processed.source_path, size),
+        gray(original.video_path, size),
+        gray(small.video_path, size),
+    )
+    assert len(little) == len(big) == len(source)
+    for index in (10, 50, 95):
+        place_watermark(mark, index / 24, width=original.width, height=original.height)
+        top, left = int(mark.top * scale), int(mark.left * scale)
+        box = (
+            slice(top, top + int(mark.height * scale)),
+            slice(left, left + int(mark.width * scale)),
+        )
+        to_original = float(np.mean(np.abs(little[index][box] - big[index][box])))
+        to_source = float(np.mean(np.abs(little[index][box] - source[index][box])))
+        assert to_original < 9 and to_source > 2 * to_original, (index, to_original, to_source)
