@@ -20,25 +20,9 @@ from generation.services.renditions import create_renditions, store_exactly, sto
 from media.probe import probe_video
 from tests.cameos.test_takedown_files import PERMANENT, TAKEDOWNS
 from tests.factories import JobFactory
-from tests.render.conftest import TWO_SHOTS
+from tests.media.streaming import assert_streams, body_of
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(scope="module")
-def processed(tmp_path_factory):
-    """A 4 s two-shot clip rendered small and post-processed to 720x1280 (as a model that
-    renders small is): the original plus 480p, and their HLS."""
-    from generation.postprocess import postprocess_clip
-    from generation.render import render_clip
-
-    folder = tmp_path_factory.mktemp("streaming")
-    source = render_clip(TWO_SHOTS, seed=5, out_path=folder / "src.mp4", _frame_size=(360, 640))
-    processed = postprocess_clip(
-        source, workdir=folder / "post", provenance={"user": "bob"}, size="720x1280"
-    )
-    processed.source_path = source
-    return processed
 
 
 def store_job(user, processed, **fields) -> GenerationJob:
@@ -78,43 +62,14 @@ def streamed(auth_client, other_user, carol_cameo, processed):
     return response.json(), job
 
 
-def _body(response) -> bytes:
-    if getattr(response, "streaming", False):
-        return b"".join(response.streaming_content)
-    return response.content
-
-
-def _assert_streams(client, url: str) -> bytes:
-    """The URL's whole body, after checking the streaming headers on 200, 206 and 304."""
-    whole = client.get(url)
-    assert whole.status_code == 200, url
-    assert whole["Accept-Ranges"] == "bytes"
-    etag, modified = whole["ETag"], whole["Last-Modified"]
-    assert etag.startswith('"') and modified.endswith("GMT")
-    data = _body(whole)
-    assert len(data) > 1
-    last = min(4, len(data) - 1)
-    part = client.get(url, HTTP_RANGE="bytes=1-4")
-    assert part.status_code == 206
-    assert part["Content-Range"] == f"bytes 1-{last}/{len(data)}"
-    assert part["ETag"] == etag and part["Accept-Ranges"] == "bytes"
-    assert _body(part) == data[1 : last + 1]
-    assert client.get(url, HTTP_RANGE=f"bytes={len(data)}-").status_code == 416
-    unchanged = client.get(url, HTTP_IF_NONE_MATCH=etag)
-    assert unchanged.status_code == 304 and unchanged["ETag"] == etag
-    assert client.get(url, HTTP_IF_MODIFIED_SINCE=modified).status_code == 304
-    assert client.get(url, HTTP_IF_NONE_MATCH='"something-else"').status_code == 200
-    return data
-
-
 def _hls_urls(client, master_url: str) -> list[str]:
     """Every URL a player fetches for this master: media playlists, init segments, segments."""
     urls = []
-    master = m3u8.loads(_body(client.get(master_url)).decode())
+    master = m3u8.loads(body_of(client.get(master_url)).decode())
     for variant in master.playlists:
         playlist_url = urllib.parse.urljoin(master_url, variant.uri)
         urls.append(playlist_url)
-        media = m3u8.loads(_body(client.get(playlist_url)).decode())
+        media = m3u8.loads(body_of(client.get(playlist_url)).decode())
         urls.extend(urllib.parse.urljoin(playlist_url, s.uri) for s in media.segment_map)
         urls.extend(urllib.parse.urljoin(playlist_url, s.uri) for s in media.segments)
     return urls
@@ -130,7 +85,7 @@ def test_video_lists_renditions_largest_first_each_a_real_smaller_encode(
     assert small["bitrate"] < original["bitrate"]
     assert original["url"] == body["video_url"]
     for rendition in body["renditions"]:
-        data = _assert_streams(client, rendition["url"])
+        data = assert_streams(client, rendition["url"])
         path = tmp_path / f"{rendition['height']}.mp4"
         path.write_bytes(data)
         probe = probe_video(path, require_audio=True)
@@ -149,7 +104,7 @@ def test_hls_master_and_media_playlists_validate_and_segments_line_up(
     master_url = body["hls_url"]
     response = client.get(master_url)
     assert response["Content-Type"] == "application/vnd.apple.mpegurl"
-    master = m3u8.loads(_body(response).decode(), uri=master_url)
+    master = m3u8.loads(body_of(response).decode(), uri=master_url)
     assert master.is_variant and len(master.playlists) == 2
     listed = [(r["width"], r["height"]) for r in body["renditions"]]
     assert [v.stream_info.resolution for v in master.playlists] == listed
@@ -160,7 +115,7 @@ def test_hls_master_and_media_playlists_validate_and_segments_line_up(
         codecs = info.codecs.split(",")
         assert codecs[0].startswith("avc1.") and codecs[1] == "mp4a.40.2"
         playlist_url = urllib.parse.urljoin(master_url, variant.uri)
-        media = m3u8.loads(_body(client.get(playlist_url)).decode(), uri=playlist_url)
+        media = m3u8.loads(body_of(client.get(playlist_url)).decode(), uri=playlist_url)
         assert media.playlist_type == "vod" and media.is_endlist
         assert media.target_duration >= max(s.duration for s in media.segments)
         assert media.segment_map and media.segment_map[0].uri == "init.mp4"
@@ -169,7 +124,7 @@ def test_hls_master_and_media_playlists_validate_and_segments_line_up(
         parts = [urllib.parse.urljoin(playlist_url, media.segment_map[0].uri)]
         parts += [urllib.parse.urljoin(playlist_url, s.uri) for s in media.segments]
         joined = tmp_path / f"{rendition['height']}.mp4"
-        joined.write_bytes(b"".join(_assert_streams(client, url) for url in parts))
+        joined.write_bytes(b"".join(assert_streams(client, url) for url in parts))
         probe = probe_video(joined, require_audio=True)
         assert (probe.width, probe.height) == (rendition["width"], rendition["height"])
         assert probe.duration == pytest.approx(4.0, abs=0.2)
@@ -181,9 +136,9 @@ def test_hls_master_and_media_playlists_validate_and_segments_line_up(
 def test_playlists_are_served_and_conditional_like_any_file(client, auth_client, user, streamed):
     video, _ = streamed
     master_url = auth_client(user).get(f"/api/v1/videos/{video['id']}").json()["hls_url"]
-    _assert_streams(client, master_url)
+    assert_streams(client, master_url)
     for url in _hls_urls(client, master_url)[:3]:
-        _assert_streams(client, url)
+        assert_streams(client, url)
 
 
 @pytest.mark.parametrize(
@@ -252,9 +207,7 @@ def test_v1_content_variants_answer_ranges_etag_and_last_modified(
             posixpath.dirname(job.video_file) + "/p.jpg", processed.preview_path.read_bytes()
         ),
     )
-    data = _assert_streams(
-        auth_client(other_user), f"/v1/videos/{job.id}/content?variant={variant}"
-    )
+    data = assert_streams(auth_client(other_user), f"/v1/videos/{job.id}/content?variant={variant}")
     expected = {"video": processed.video_path, "thumbnail": processed.thumbnail_path}
     expected["spritesheet"] = processed.preview_path
     assert data == expected[variant].read_bytes()
@@ -268,9 +221,9 @@ def test_v1_content_is_404_for_another_user(auth_client, user, other_user, proce
 
 def test_thumbnail_and_avatar_urls_stream_too(client, auth_client, user, streamed):
     video, _ = streamed
-    _assert_streams(client, video["thumbnail_url"])
+    assert_streams(client, video["thumbnail_url"])
     avatar = storage.save_file("avatars/alice.jpg", b"\xff\xd8\xff\xe0 avatar bytes")
-    _assert_streams(client, storage.file_url(avatar))
+    assert_streams(client, storage.file_url(avatar))
 
 
 def _fetch(url: str, **headers) -> tuple[int, dict, bytes]:
@@ -325,7 +278,7 @@ def test_s3_presigned_urls_honour_range_and_carry_the_objects_md5_etag(
 
     master = client.get(video["hls_url"])
     assert master.status_code == 200 and master["Accept-Ranges"] == "bytes"
-    assert _body(master).startswith(b"#EXTM3U")
+    assert body_of(master).startswith(b"#EXTM3U")
     segment_urls = _hls_urls(client, video["hls_url"])
     segment = client.get(segment_urls[-1])
     assert segment.status_code == 302
