@@ -22,7 +22,7 @@ MYPY_PENDING :=
 # tests and GPU workers need them; measured on a fresh venv: +5.4 GB and about 92 s of install.
 GPU_STAMP := $(VENV)/.installed-gpu
 
-.PHONY: run test lint format mypy mypy-pending browser-deps clean
+.PHONY: run test lint format mypy mypy-pending browser-deps browser-js clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Cutaway needs Python 3.12 or newer"; exit 1; }
@@ -48,7 +48,13 @@ browser-deps:
 	  fi; \
 	fi
 
-test: $(GPU_STAMP) browser-deps
+# hls.js for the HLS playback browser test (tests/browser/package-lock.json pins it).
+browser-js: tests/browser/node_modules/.package-lock.json
+
+tests/browser/node_modules/.package-lock.json: tests/browser/package-lock.json
+	cd tests/browser && npm ci --no-audit --no-fund --loglevel=error
+
+test: $(GPU_STAMP) browser-deps browser-js
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	DJANGO_SETTINGS_MODULE=tests.settings $(BIN)/python manage.py makemigrations --check --dry-run
