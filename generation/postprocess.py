@@ -53,10 +53,11 @@ PRODUCT_NAME = "Cutaway"
 # Smaller renditions, by short side; a source already at or below one gets half its own size.
 RENDITION_SHORT_SIDES = (480,)
 # Lower quality and a bitrate cap for the smaller renditions (the original keeps crf 26).
+# superfast, not ultrafast: at 480p ultrafast's output was nearly as large as the 720p
+# original's. Measured on bench/render.py's 10 s clip (post-processing CPU s, 480p kbit/s):
+# ultrafast crf 30 2.20 s / 739, superfast crf 28 2.48 s / 434, veryfast crf 28 2.95 s / 285.
 RENDITION_X264_OPTIONS = {
-    # veryfast, not ultrafast: at 480p ultrafast's output was as large as the 720p original's
-    # (858 vs 917 kbit/s on the test clip); veryfast gave 334 kbit/s for no more CPU.
-    "preset": "veryfast",
+    "preset": "superfast",
     "crf": "28",
     "x264-params": "scenecut=0:vbv-maxrate=900:vbv-bufsize=1800",
 }
