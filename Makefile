@@ -14,6 +14,7 @@ MYPY_FILES := accounts/ledger.py accounts/selectors.py accounts/services/notific
 	accounts/services/cameos.py accounts/services/cameo_use.py media/sniff.py config/tasks.py \
 	generation/selectors.py generation/services/quota.py generation/services/pipeline.py \
 	generation/services/jobs.py generation/services/publishing.py generation/services/model_jobs.py \
+	generation/services/renditions.py \
 	generation/policy.py \
 	feed/selectors.py feed/services.py moderation/services.py moderation/policy.py \
 	push/services.py push/netguard.py push/vapid.py push/senders/webpush.py push/senders/apns.py \
@@ -26,7 +27,7 @@ MYPY_PENDING :=
 # tests and GPU workers need them; measured on a fresh venv: +5.4 GB and about 92 s of install.
 GPU_STAMP := $(VENV)/.installed-gpu
 
-.PHONY: run test lint format mypy mypy-pending browser-deps client-deps clean
+.PHONY: run test lint format mypy mypy-pending browser-deps client-deps browser-js clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Cutaway needs Python 3.12 or newer"; exit 1; }
@@ -60,7 +61,13 @@ $(CLIENT_STAMP): tests/client/package-lock.json
 
 client-deps: $(CLIENT_STAMP)
 
-test: $(GPU_STAMP) browser-deps client-deps
+# hls.js for the HLS playback browser test (tests/browser/package-lock.json pins it).
+browser-js: tests/browser/node_modules/.package-lock.json
+
+tests/browser/node_modules/.package-lock.json: tests/browser/package-lock.json
+	cd tests/browser && npm ci --no-audit --no-fund --loglevel=error
+
+test: $(GPU_STAMP) browser-deps client-deps browser-js
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	DJANGO_SETTINGS_MODULE=tests.settings $(BIN)/python manage.py makemigrations --check --dry-run

@@ -330,7 +330,7 @@ def main():
         """What GET feed does on PostgreSQL for a first page, without HTTP, auth or cursors."""
         ids = RankedIds.pack(selectors.rank_for_you(user))
         cache.set("bench:first-page", {"u": user.id, "ids": ids.blob}, 60)
-        return [page_row_dict(r, c) for r, c in selectors.for_you_page_rows(user, ids[:size])]
+        return [page_row_dict(*row) for row in selectors.for_you_page_rows(user, ids[:size])]
 
     for user in users[-5:]:  # warm-up, as above
         ours_inprocess(user)

@@ -80,7 +80,7 @@ def main():
             rows = timed(
                 "page rows + cameos", selectors.for_you_page_rows, user, ids[: args.page_size]
             )
-            timed("to JSON dicts", lambda page: [page_row_dict(r, c) for r, c in page], rows)
+            timed("to JSON dicts", lambda page: [page_row_dict(r, c, v) for r, c, v in page], rows)
             phases.setdefault("whole first page", []).append(time.perf_counter() - t0)
     time_likes(users, args.likes, phases)
     print(f"{len(users)} users × {args.rounds} rounds; load average {os.getloadavg()}")

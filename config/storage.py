@@ -18,10 +18,19 @@ Both mechanisms, on purpose: the state check stops every kept URL at once and co
 moderator's removal, whose files must survive for a restore; deleting the files of permanent
 takedowns (consent revoked, use removed, author deletion; feed.services) means a likeness is
 gone from storage too, and a presigned S3 URL issued by the redirect dies within seconds.
+
+A folder of files that link to each other by relative URIs (an HLS master playlist, its media
+playlists and segments) gets one token for the folder: `object_folder_url(folder, entry,
+ref=...)` is `/files/<token>/<entry>`, so a player resolves every relative URI inside a
+playlist to another URL under the same token, and each of those requests is checked like a
+single file (signature, expiry, the object's state). Playlists are always answered by this
+server (on S3 too: a redirect would move the base URI to the bucket and lose the token);
+other entries redirect to a short-lived presigned URL on S3.
 """
 
 import hashlib
 import mimetypes
+import posixpath
 import re
 from functools import cache
 from typing import IO
@@ -41,6 +50,7 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.urls import reverse
+from django.utils.http import http_date, parse_http_date_safe
 from django.utils.module_loading import import_string
 
 _SALT = "cutaway.storage.file-url"
@@ -75,6 +85,18 @@ def delete_files(names) -> None:
         delete_file(name)
 
 
+def list_files(folder: str) -> list[str]:
+    """Every stored name under `folder` (recursively); empty when there is none."""
+    try:
+        directories, files = default_storage.listdir(folder)
+    except FileNotFoundError:
+        return []
+    names = [f"{folder}/{name}" for name in files]
+    for directory in directories:
+        names.extend(list_files(f"{folder}/{directory}"))
+    return names
+
+
 def file_exists(name: str) -> bool:
     return bool(name) and default_storage.exists(name)
 
@@ -104,6 +126,31 @@ def object_file_url(
         payload["s"] = 1
     token = signing.dumps(payload, salt=_SALT, compress=True)
     return settings.PUBLIC_BASE_URL + reverse("signed-file", args=[token])
+
+
+def object_folder_url(
+    folder: str, entry: str, *, ref: str, expires: int | None = None
+) -> str | None:
+    """`/files/<token>/<entry>`: a URL for `folder/entry` whose token covers every file under
+    `folder` (relative URIs between them keep working), served only while the object `ref` may
+    be shown; None for no folder."""
+    if not folder:
+        return None
+    payload = {"d": folder, "e": expires or settings.STORAGE_URL_EXPIRES, "o": ref}
+    token = signing.dumps(payload, salt=_FOLDER_SALT, compress=True)
+    return settings.PUBLIC_BASE_URL + reverse("signed-folder", args=[token, entry])
+
+
+_FOLDER_SALT = "cutaway.storage.folder-url"
+# Entries a folder token serves: path segments of safe characters, no dot-files, no "..".
+_ENTRY_RE = re.compile(r"^(?:[A-Za-z0-9_-][A-Za-z0-9_.-]*/)*[A-Za-z0-9_-][A-Za-z0-9_.-]*$")
+_PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
+CONTENT_TYPES = {
+    ".m3u8": _PLAYLIST_TYPE,
+    ".m4s": "video/iso.segment",
+    ".mp4": "video/mp4",
+    ".ts": "video/mp2t",
+}
 
 
 @cache
@@ -146,6 +193,30 @@ def serve_signed_file(request, token: str):
     return response
 
 
+def serve_signed_folder(request, token: str, entry: str):
+    """Serve `entry` of a folder token (object_folder_url): 404 for a bad or expired token,
+    an entry outside the folder, a missing file, or an object that may no longer be shown."""
+    try:
+        payload = signing.loads(token, salt=_FOLDER_SALT, max_age=_max_age(token, _FOLDER_SALT))
+    except signing.BadSignature:
+        raise Http404("Link expired or invalid.") from None
+    if not _ENTRY_RE.match(entry) or ".." in entry.split("/"):
+        raise Http404("No such file.")
+    if not _may_serve(request, payload):
+        raise Http404("No such file.")
+    name = posixpath.join(payload["d"], entry)
+    extension = posixpath.splitext(entry)[1]
+    if settings.STORAGE_BACKEND == "s3" and extension != ".m3u8":
+        return HttpResponseRedirect(
+            default_storage.url(name, expire=settings.STORAGE_REDIRECT_SECONDS)
+        )
+    if not default_storage.exists(name):
+        raise Http404("No such file.")
+    response = file_response(request, name, content_type=CONTENT_TYPES.get(extension))
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
 class _Unsatisfiable(Exception):
     pass
 
@@ -155,8 +226,9 @@ _CHUNK = 64 * 1024
 
 
 def file_response(request, name: str, *, content_type: str | None = None, filename=None):
-    """Stream a stored file as API.md "Files and streaming" asks: an ETag (304 on a matching
-    If-None-Match), `Accept-Ranges: bytes`, and 206 with Content-Range for one
+    """Stream a stored file as API.md "Files and streaming" asks: an ETag and Last-Modified
+    (304 on a matching If-None-Match, or, without one, on an If-Modified-Since not older than
+    the file), `Accept-Ranges: bytes` on every answer, and 206 with Content-Range for one
     `Range: bytes=a-b` (416 when unsatisfiable; several ranges get the whole file).
 
     Stored names are never reused (save_file picks a free one), so name and size make a
@@ -164,9 +236,12 @@ def file_response(request, name: str, *, content_type: str | None = None, filena
     """
     size = default_storage.size(name)
     etag = '"' + hashlib.sha256(f"{name}:{size}".encode()).hexdigest()[:32] + '"'
-    if etag in (tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")):
+    modified = _modified_timestamp(name)
+    if _not_modified(request, etag, modified):
         response = HttpResponseNotModified()
         response["ETag"] = etag
+        if modified is not None:
+            response["Last-Modified"] = http_date(modified)
         return response
     content_type = content_type or mimetypes.guess_type(name)[0] or "application/octet-stream"
     try:
@@ -174,6 +249,7 @@ def file_response(request, name: str, *, content_type: str | None = None, filena
     except _Unsatisfiable:
         response = HttpResponse(status=416)
         response["Content-Range"] = f"bytes */{size}"
+        response["Accept-Ranges"] = "bytes"
         return response
     handle = default_storage.open(name, "rb")
     if span is None:
@@ -187,8 +263,28 @@ def file_response(request, name: str, *, content_type: str | None = None, filena
         response["Content-Range"] = f"bytes {start}-{end}/{size}"
         response["Content-Length"] = str(end - start + 1)
     response["ETag"] = etag
+    if modified is not None:
+        response["Last-Modified"] = http_date(modified)
     response["Accept-Ranges"] = "bytes"
     return response
+
+
+def _modified_timestamp(name: str) -> int | None:
+    """The stored file's modification time (whole seconds, as HTTP dates carry), if known."""
+    try:
+        return int(default_storage.get_modified_time(name).timestamp())
+    except (NotImplementedError, OSError, AttributeError, TypeError, ValueError):
+        return None
+
+
+def _not_modified(request, etag: str, modified: int | None) -> bool:
+    # RFC 9110 13.1.3: If-None-Match, when present, decides alone.
+    if_none_match = request.headers.get("If-None-Match")
+    if if_none_match is not None:
+        tags = {tag.strip() for tag in if_none_match.split(",")}
+        return etag in tags or "*" in tags or f"W/{etag}" in tags
+    since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
+    return since is not None and modified is not None and modified <= since
 
 
 def _byte_range(header: str, size: int) -> tuple[int, int] | None:
@@ -225,10 +321,10 @@ def _may_serve(request, payload: dict) -> bool:
     return payload["o"] in servable_refs([payload["o"]])
 
 
-def _max_age(token: str) -> int:
+def _max_age(token: str, salt: str = _SALT) -> int:
     # The expiry travels inside the signed payload; read it unverified here, the
     # signature check in `loads` then covers it.
     try:
-        return int(signing.loads(token, salt=_SALT)["e"])
+        return int(signing.loads(token, salt=salt)["e"])
     except (signing.BadSignature, KeyError, TypeError, ValueError):
         raise Http404("Link expired or invalid.") from None

@@ -3,7 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config.index import api_index
-from config.storage import serve_signed_file
+from config.storage import serve_signed_file, serve_signed_folder
 
 api_v1 = [
     path("", include("accounts.urls")),
@@ -22,6 +22,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("files/<str:token>", serve_signed_file, name="signed-file"),
+    path("files/<str:token>/<path:entry>", serve_signed_folder, name="signed-folder"),
     # OpenAI-compatible Videos API (mirrors the public SDK's paths).
     path("v1/", include("generation.openai_compat.urls")),
 ]

@@ -26,7 +26,7 @@ from accounts.models import Block, Follow, User
 from config.db import hot_query_cursor
 from feed import ranking
 from feed.models import Comment, Like, NotInterested, Video, View
-from generation.models import GenerationJob, JobCameo
+from generation.models import GenerationJob, JobCameo, Rendition
 
 # Who is asking: a signed-in user, an anonymous visitor, or nobody (a background task).
 Viewer = User | AnonymousUser | None
@@ -139,9 +139,25 @@ def resolve_remix_source(user: Viewer, video_id: VideoId) -> RemixSource | None:
     return RemixSource(video_id=video.id, job_id=video.job_id, cameo_ids=cameo_ids)
 
 
+RENDITION_FIELDS = ("width", "height", "bitrate", "video_file")
+
+
+def renditions_by_job(job_ids) -> dict:
+    """{job id: [{width, height, bitrate, video_file}, ...] largest first} in one query."""
+    by_job: dict = {}
+    rows = (
+        Rendition.objects.filter(job_id__in=list(job_ids))
+        .order_by("job_id", "-height", "-width")
+        .values_list("job_id", *RENDITION_FIELDS)
+    )
+    for job_id, *values in rows:
+        by_job.setdefault(job_id, []).append(dict(zip(RENDITION_FIELDS, values, strict=True)))
+    return by_job
+
+
 def with_page_data(videos: list, user: User | AnonymousUser) -> list:
-    """Attach liked_by_me (unless page_videos annotated it) and cameos to a page of videos,
-    in one query each, whatever the page holds.
+    """Attach liked_by_me (unless page_videos annotated it), cameos and renditions to a page
+    of videos, in one query each, whatever the page holds.
 
     The videos must come from `page_videos()` (author and job already joined).
     """
@@ -158,10 +174,12 @@ def with_page_data(videos: list, user: User | AnonymousUser) -> list:
         )
         for job_id, cameo_id, handle in rows:
             cameos_by_job.setdefault(job_id, []).append({"id": str(cameo_id), "handle": handle})
+    renditions = renditions_by_job(v.job_id for v in videos) if ids else {}
     for video in videos:
         if not hasattr(video, "liked_by_me"):
             video.liked_by_me = video.id in liked
         video.cameo_list = cameos_by_job.get(video.job_id, [])
+        video.rendition_list = renditions.get(video.job_id, [])
     return videos
 
 
@@ -185,6 +203,7 @@ PAGE_FIELDS = (
     "job__id",
     "job__video_file",
     "job__thumbnail_file",
+    "job__hls_file",
     "caption",
     "visibility",
     "status",
@@ -427,6 +446,7 @@ PageRow = namedtuple(
         "job_id",
         "job__video_file",
         "job__thumbnail_file",
+        "job__hls_file",
         "caption",
         "visibility",
         "status",
@@ -441,6 +461,7 @@ PageRow = namedtuple(
         "remix_of_id",
         "published_at",
         "cameo_list",
+        "rendition_list",
     ),
 )
 PAGE_ROW_FIELDS = PageRow._fields
@@ -460,7 +481,8 @@ def _ids_filtered(qs: QuerySet) -> QuerySet:
 
 def _for_you_page_query(user) -> QuerySet:
     """The for-you page query: feed_base ∩ visible_videos ∩ the page's ids (a sentinel array
-    swapped per request), with author, job, liked_by_me and the cameos as one array per row."""
+    swapped per request), with author, job, liked_by_me, and the cameos and renditions as one
+    array each per row."""
     from django.contrib.postgres.expressions import ArraySubquery
 
     cameos = (
@@ -468,9 +490,14 @@ def _for_you_page_query(user) -> QuerySet:
         .order_by("pk")
         .values(entry=JSONObject(id=Cast("cameo_id", CharField()), handle="cameo__owner__handle"))
     )
+    renditions = (
+        Rendition.objects.filter(job_id=OuterRef("job_id"))
+        .order_by("-height", "-width")
+        .values(entry=JSONObject(**{name: name for name in RENDITION_FIELDS}))
+    )
     return (
         page_videos(_ids_filtered(feed_base(user)) & visible_videos(user), user)
-        .annotate(cameo_list=ArraySubquery(cameos))
+        .annotate(cameo_list=ArraySubquery(cameos), rendition_list=ArraySubquery(renditions))
         .values_list(*PAGE_ROW_FIELDS)
     )
 
@@ -511,7 +538,8 @@ def _run_compiled(factory, *, user_id, ids=()) -> list:
 
 
 def for_you_page_rows(user: User, wanted: list[uuid.UUID]) -> list[tuple]:
-    """(PageRow, cameos) of the wanted ids still visible to `user`, in the wanted order.
+    """(PageRow, cameos, renditions) of the wanted ids still visible to `user`, in the wanted
+    order.
 
     PostgreSQL only (one query: the page with liked_by_me and its cameos); the same filters
     as page_videos(feed_base(user) & visible_videos(user)) + with_page_data, without building
@@ -526,5 +554,11 @@ def for_you_page_rows(user: User, wanted: list[uuid.UUID]) -> list[tuple]:
     }
     # Django loads jsonb as text (JSONField decodes it itself): one json.loads per cameo.
     return [
-        (rows[i], [json.loads(entry) for entry in rows[i].cameo_list]) for i in ids if i in rows
+        (
+            rows[i],
+            [json.loads(entry) for entry in rows[i].cameo_list],
+            [json.loads(entry) for entry in rows[i].rendition_list],
+        )
+        for i in ids
+        if i in rows
     ]

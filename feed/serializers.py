@@ -1,5 +1,6 @@
 """What clients send to and get from the feed endpoints (API.md, "Videos and feed")."""
 
+import posixpath
 import time
 from functools import lru_cache
 
@@ -7,7 +8,7 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from config.storage import file_url, object_file_url
+from config.storage import file_url, object_file_url, object_folder_url
 from feed.models import Comment, Video
 from feed.services import MAX_COMMENT_CHARS, MAX_WATCHED_MS
 from generation.services.publishing import job_file_ref
@@ -35,6 +36,30 @@ def cached_file_url(name: str, *, ref: str | None = None) -> str | None:
         return None
     bucket = int(time.time() // URL_REUSE_SECONDS)
     return _signed_url(name, ref, settings.STORAGE_BACKEND, bucket)
+
+
+@lru_cache(maxsize=20_000)
+def _signed_folder_url(folder: str, entry: str, ref: str, backend: str, bucket: int) -> str | None:
+    return object_folder_url(folder, entry, ref=ref)
+
+
+def cached_hls_url(master_name: str, *, ref: str) -> str | None:
+    """The HLS master playlist's URL (a folder token: its relative URIs stay under it),
+    reused like cached_file_url; None for a video without HLS (not backfilled yet)."""
+    if not master_name:
+        return None
+    folder, entry = posixpath.split(master_name)
+    bucket = int(time.time() // URL_REUSE_SECONDS)
+    return _signed_folder_url(folder, entry, ref, settings.STORAGE_BACKEND, bucket)
+
+
+class RenditionSerializer(serializers.Serializer):
+    """One size of a video: `{width, height, bitrate (bits/s), url}`."""
+
+    width = serializers.IntegerField(read_only=True)
+    height = serializers.IntegerField(read_only=True)
+    bitrate = serializers.IntegerField(read_only=True, help_text="Average bits per second.")
+    url = serializers.CharField(read_only=True, help_text="A signed file URL (Range, ETag).")
 
 
 class AuthorSerializer(serializers.Serializer):
@@ -70,6 +95,15 @@ class VideoSerializer(serializers.Serializer):
     height = serializers.IntegerField(read_only=True)
     video_url = serializers.SerializerMethodField()
     thumbnail_url = serializers.SerializerMethodField()
+    renditions = RenditionSerializer(
+        many=True,
+        read_only=True,
+        help_text="Every encoded size, largest (the original) first; empty for a video rendered "
+        "before renditions until `manage.py backfill_renditions` ran.",
+    )
+    hls_url = serializers.SerializerMethodField(
+        help_text="HLS master playlist over the renditions (fMP4 segments); null without HLS."
+    )
     like_count = serializers.IntegerField(read_only=True)
     comment_count = serializers.IntegerField(read_only=True)
     remix_count = serializers.IntegerField(read_only=True)
@@ -84,6 +118,10 @@ class VideoSerializer(serializers.Serializer):
 
     def get_thumbnail_url(self, video) -> str | None:
         return cached_file_url(video.job.thumbnail_file, ref=job_file_ref(video.job_id))
+
+    @extend_schema_field({"type": "string", "format": "uri-reference", "nullable": True})
+    def get_hls_url(self, video) -> str | None:
+        return cached_hls_url(video.job.hls_file, ref=job_file_ref(video.job_id))
 
     def get_liked_by_me(self, video) -> bool:
         return bool(getattr(video, "liked_by_me", False))
@@ -105,8 +143,10 @@ class VideoSerializer(serializers.Serializer):
             avatar=author.avatar,
             video_file=job.video_file,
             thumbnail_file=job.thumbnail_file,
+            hls_file=job.hls_file,
             liked_by_me=self.get_liked_by_me(video),
             cameos=self.get_cameos(video),
+            renditions=getattr(video, "rendition_list", []),
         )
 
 
@@ -119,8 +159,10 @@ def video_dict(
     avatar,
     video_file,
     thumbnail_file,
+    hls_file,
     liked_by_me,
     cameos,
+    renditions,
 ) -> dict:
     """VideoSerializer's representation, from a Video or a feed.selectors.PageRow (both carry
     `job_id`: the video's files follow its job, see config.storage.object_file_url)."""
@@ -141,6 +183,16 @@ def video_dict(
         "height": video.height,
         "video_url": cached_file_url(video_file, ref=ref),
         "thumbnail_url": cached_file_url(thumbnail_file, ref=ref),
+        "renditions": [
+            {
+                "width": r["width"],
+                "height": r["height"],
+                "bitrate": r["bitrate"],
+                "url": cached_file_url(r["video_file"], ref=ref),
+            }
+            for r in renditions
+        ],
+        "hls_url": cached_hls_url(hls_file, ref=ref),
         "like_count": video.like_count,
         "comment_count": video.comment_count,
         "remix_count": video.remix_count,
@@ -152,7 +204,7 @@ def video_dict(
     }
 
 
-def page_row_dict(row, cameos: list) -> dict:
+def page_row_dict(row, cameos: list, renditions: list) -> dict:
     """VideoSerializer's representation of a feed.selectors.PageRow (no model instances)."""
     return video_dict(
         row,
@@ -162,8 +214,10 @@ def page_row_dict(row, cameos: list) -> dict:
         avatar=row.author__avatar,
         video_file=row.job__video_file,
         thumbnail_file=row.job__thumbnail_file,
+        hls_file=row.job__hls_file,
         liked_by_me=bool(row.liked_by_me),
         cameos=cameos,
+        renditions=renditions,
     )
 
 

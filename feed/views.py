@@ -340,7 +340,7 @@ class ForYouFeedView(APIView):
         if connection.vendor == "postgresql":
             rows = selectors.for_you_page_rows(request.user, wanted)
             return paginator.response(
-                [page_row_dict(row, cameos) for row, cameos in rows],
+                [page_row_dict(row, cameos, renditions) for row, cameos, renditions in rows],
                 key=key,
                 offset=offset,
                 size=size,

@@ -54,6 +54,9 @@ class GenerationJob(models.Model):
     video_file = models.CharField(max_length=255, blank=True)
     thumbnail_file = models.CharField(max_length=255, blank=True)
     preview_file = models.CharField(max_length=255, blank=True)
+    # The HLS master playlist over the job's renditions (its folder holds one folder of
+    # segments per rendition); blank for jobs rendered before renditions (backfill_renditions).
+    hls_file = models.CharField(max_length=255, blank=True)
     sha256 = models.CharField(max_length=64, blank=True)
     probe = models.JSONField(default=dict, blank=True)
     provenance = models.JSONField(default=dict, blank=True)
@@ -100,6 +103,43 @@ class GenerationJob(models.Model):
     @property
     def height(self) -> int:
         return int(self.size.split("x")[1])
+
+
+class Rendition(models.Model):
+    """One encoded size of a succeeded job's clip: the original (its `video_file` is the
+    job's) and each smaller one, with its HLS media playlist and segments.
+
+    Written with the job's success (or by backfill_renditions); its files are stored under the
+    job's clip folder and follow the job (served only while the job's files may be shown).
+    """
+
+    job = models.ForeignKey(GenerationJob, on_delete=models.CASCADE, related_name="renditions")
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    bitrate = models.PositiveIntegerField(help_text="Average bits per second, video + audio.")
+    peak_bitrate = models.PositiveIntegerField(help_text="Highest HLS segment bits per second.")
+    codecs = models.CharField(max_length=64, help_text='RFC 6381, e.g. "avc1.64001e,mp4a.40.2".')
+    video_file = models.CharField(max_length=255)
+    hls_playlist = models.CharField(max_length=255, blank=True)
+    # Every stored HLS file of this rendition (playlist, init segment, media segments).
+    hls_files = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["job", "height"], name="rendition_job_height_unique"),
+            models.CheckConstraint(
+                condition=models.Q(width__gt=0, height__gt=0, bitrate__gt=0),
+                name="rendition_positive_size_and_bitrate",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(video_file=""), name="rendition_has_video_file"
+            ),
+        ]
+        ordering = ["job", "-height"]
+
+    def __str__(self) -> str:
+        return f"{self.width}x{self.height} of job {self.job_id}"
 
 
 class JobCameo(models.Model):

@@ -43,10 +43,30 @@ class UserFactory(factory.django.DjangoModelFactory):
 def _finished_files(job) -> dict:
     """File names a succeeded job points at (the pipeline's clip folder layout)."""
     if job.status != GenerationJob.Status.SUCCEEDED:
-        return {"video_file": "", "thumbnail_file": ""}
+        return {"video_file": "", "thumbnail_file": "", "hls_file": ""}
     n = next(_files)
     folder = f"clips/factory{n}"
-    return {"video_file": f"{folder}/video.mp4", "thumbnail_file": f"{folder}/thumb.jpg"}
+    return {
+        "video_file": f"{folder}/video.mp4",
+        "thumbnail_file": f"{folder}/thumb.jpg",
+        "hls_file": f"{folder}/hls/master.m3u8",
+    }
+
+
+def rendition_rows(job) -> list[dict]:
+    """The two Rendition rows the pipeline writes for a 720x1280 job (original, then 480p);
+    names only, nothing stored."""
+    folder = job.video_file.rsplit("/", 1)[0]
+    return [
+        {"width": 720, "height": 1280, "bitrate": 900_000, "peak_bitrate": 1_200_000,
+         "codecs": "avc1.42c01f,mp4a.40.2", "video_file": job.video_file,
+         "hls_playlist": f"{folder}/hls/720p/index.m3u8",
+         "hls_files": [f"{folder}/hls/720p/index.m3u8", f"{folder}/hls/720p/init.mp4"]},
+        {"width": 480, "height": 854, "bitrate": 350_000, "peak_bitrate": 450_000,
+         "codecs": "avc1.64001e,mp4a.40.2", "video_file": f"{folder}/video_480p.mp4",
+         "hls_playlist": f"{folder}/hls/480p/index.m3u8",
+         "hls_files": [f"{folder}/hls/480p/index.m3u8", f"{folder}/hls/480p/init.mp4"]},
+    ]  # fmt: skip
 
 
 class JobFactory(factory.django.DjangoModelFactory):
@@ -55,7 +75,9 @@ class JobFactory(factory.django.DjangoModelFactory):
     The minimal path, documented: what `run_job` writes on its last step (status, file
     names, probe, finished_at) is written directly; nothing is rendered, charged or checked.
     `stored=b"..."` saves those bytes through config.storage as the job's video (and a JPEG
-    placeholder as its thumbnail), for tests that stream or probe the file.
+    placeholder as its thumbnail), for tests that stream or probe the file. A succeeded job
+    gets the pipeline's two Rendition rows and an HLS master name (names only, unless
+    stored); `renditions=False` makes a job from before renditions (backfill tests).
     """
 
     class Meta:
@@ -70,6 +92,7 @@ class JobFactory(factory.django.DjangoModelFactory):
     files = factory.LazyAttribute(_finished_files)
     video_file = factory.LazyAttribute(lambda job: job.files["video_file"])
     thumbnail_file = factory.LazyAttribute(lambda job: job.files["thumbnail_file"])
+    hls_file = factory.LazyAttribute(lambda job: job.files["hls_file"])
     probe = factory.LazyAttribute(
         lambda job: (
             {"duration": float(job.seconds), "width": 720, "height": 1280}
@@ -78,18 +101,27 @@ class JobFactory(factory.django.DjangoModelFactory):
         )
     )
     stored = None  # not a field: taken out in _create
+    renditions = True  # not a field either
     finished_at = factory.LazyAttribute(
         lambda job: timezone.now() if job.status == GenerationJob.Status.SUCCEEDED else None
     )
 
     @classmethod
-    def _create(cls, model_class, *args, stored=None, **fields):
-        if stored is not None and fields.get("status") == GenerationJob.Status.SUCCEEDED:
+    def _create(cls, model_class, *args, stored=None, renditions=True, **fields):
+        succeeded = fields.get("status") == GenerationJob.Status.SUCCEEDED
+        if not renditions:
+            fields["hls_file"] = ""
+        if stored is not None and succeeded:
             from config.storage import save_file
 
             fields["video_file"] = save_file(fields["video_file"], stored)
             fields["thumbnail_file"] = save_file(fields["thumbnail_file"], b"\xff\xd8\xff\xe0")
-        return super()._create(model_class, *args, **fields)
+        job = super()._create(model_class, *args, **fields)
+        if renditions and succeeded:
+            from generation.models import Rendition
+
+            Rendition.objects.bulk_create(Rendition(job=job, **r) for r in rendition_rows(job))
+        return job
 
 
 def publish(

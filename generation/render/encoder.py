@@ -24,12 +24,21 @@ THREADS = 2
 CONTAINER_OPTIONS = {"movflags": "+faststart", "fflags": "+bitexact"}
 
 
-def open_output(path, *, width: int, height: int, gop: int, fps: Fraction | int = FPS):
-    """Open an MP4 for writing with the renderer's H.264 + AAC streams; returns (c, v, a)."""
+def open_output(
+    path,
+    *,
+    width: int,
+    height: int,
+    gop: int,
+    fps: Fraction | int = FPS,
+    x264_options: dict | None = None,
+):
+    """Open an MP4 for writing with the renderer's H.264 + AAC streams; returns (c, v, a).
+    `x264_options` replaces X264_OPTIONS (post-processing's smaller renditions)."""
     import av
 
     container = av.open(str(path), mode="w", format="mp4", container_options=CONTAINER_OPTIONS)
-    video = container.add_stream("libx264", rate=fps, options=dict(X264_OPTIONS))
+    video = container.add_stream("libx264", rate=fps, options=dict(x264_options or X264_OPTIONS))
     video.width, video.height, video.pix_fmt = width, height, "yuv420p"
     video.time_base = 1 / Fraction(fps)
     context = video.codec_context

@@ -33,8 +33,9 @@ from generation import policy
 from generation.exceptions import IdempotencyKeyReused, JobFinished, JobPublished, QueueUnreachable
 from generation.formats import aspect_of
 from generation.lock_objects import lock_job_creator
-from generation.models import GenerationJob, JobCameo
+from generation.models import GenerationJob, JobCameo, Rendition
 from generation.providers import default_model
+from generation.services.publishing import job_storage_names
 from generation.services.quota import charge_quota, refund_quota
 from generation.storyboard import with_owner_constraints
 from generation.task_names import RUN_GENERATION_JOB
@@ -351,7 +352,7 @@ def withdraw_job(job: GenerationJob, *, code: str, reason: str) -> bool:
         return _finish(job, GenerationJob.Status.CANCELLED, code=code, message=reason)
     if job.status != GenerationJob.Status.SUCCEEDED or hasattr(job, "video"):
         return False
-    files = [job.video_file, job.thumbnail_file, job.preview_file]
+    files = job_storage_names([job.pk])
     GenerationJob.objects.filter(pk=job.pk).update(
         status=GenerationJob.Status.CANCELLED,
         error_code=code,
@@ -359,7 +360,9 @@ def withdraw_job(job: GenerationJob, *, code: str, reason: str) -> bool:
         video_file="",
         thumbnail_file="",
         preview_file="",
+        hls_file="",
     )
+    Rendition.objects.filter(job_id=job.pk).delete()
     transaction.on_commit(lambda: delete_files(files), robust=True)
     return True
 
@@ -380,7 +383,7 @@ def delete_job(user, job: GenerationJob) -> None:
                 code="cancelled",
                 message="Deleted by the user.",
             )
-        files = [job.video_file, job.thumbnail_file, job.preview_file]
+        files = job_storage_names([job.pk])
         try:
             with transaction.atomic():
                 job.delete()

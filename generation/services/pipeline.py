@@ -34,7 +34,7 @@ from events.services import record_event
 from generation import policy
 from generation.exceptions import JobCancelled
 from generation.models import GenerationJob
-from generation.postprocess import postprocess_clip
+from generation.postprocess import postprocess_clip, watermark_label
 from generation.providers import (
     JobSpec,
     ProviderError,
@@ -47,6 +47,13 @@ from generation.providers.base import FAILED
 from generation.providers.local import remove_abandoned_partials
 from generation.references import fetch_reference
 from generation.services.quota import refund_quota
+from generation.services.renditions import (
+    StoredRenditions,
+    create_renditions,
+    remove_folder_quietly,
+    store_exactly,
+    store_renditions,
+)
 from generation.signals import job_succeeded
 from generation.storyboard import InvalidStoryboard, plan_storyboard, validate_storyboard
 from generation.task_names import RUN_GENERATION_JOB
@@ -72,8 +79,12 @@ class StorageUnavailable(Exception):
     """The file storage kept refusing the finished clip after every retry."""
 
 
+def clip_folder(job_id: uuid.UUID | str, attempt: int) -> str:
+    return f"clips/{job_id}/{attempt}"
+
+
 def clip_names(job_id: uuid.UUID | str, attempt: int) -> dict[str, str]:
-    folder = f"clips/{job_id}/{attempt}"
+    folder = clip_folder(job_id, attempt)
     return {
         "video": f"{folder}/video.mp4",
         "thumbnail": f"{folder}/thumbnail.jpg",
@@ -390,7 +401,7 @@ def _post_process(job: GenerationJob, source: Path, workdir: Path) -> None:
     processed = postprocess_clip(
         source,
         workdir=workdir,
-        watermark="cutaway",
+        watermark=watermark_label(job.user.handle),
         provenance=provenance,
         size=job.size if job.provider in SCALED_IN_POST else None,
     )
@@ -403,7 +414,7 @@ def _post_process(job: GenerationJob, source: Path, workdir: Path) -> None:
         return
 
     _touch(job, UPLOADING)
-    stored = _store_clip(job, processed)
+    stored, renditions = _store_clip(job, processed)
     probe = processed.probe if isinstance(processed.probe, dict) else processed.probe.as_dict()
     record = {
         **job.provenance,
@@ -425,15 +436,17 @@ def _post_process(job: GenerationJob, source: Path, workdir: Path) -> None:
             heartbeat_at=timezone.now(),
             error_code="",
             error_message="",
+            hls_file=renditions.hls_file,
             **stored,
         )
         if updated:
+            create_renditions(job.pk, renditions.rows)
             job.refresh_from_db()
             record_event(EventType.VIDEO_COMPLETED, user=job.user_id, data={"job": str(job.pk)})
             transaction.on_commit(lambda: job_succeeded.send(sender=GenerationJob, job=job))
     if not updated:
         # Superseded: what this attempt uploaded sits in its own folder and is nobody's.
-        _remove_quietly(stored.values())
+        _remove_quietly([*stored.values(), *renditions.names])
         _raise_lost(job)
 
 
@@ -446,12 +459,13 @@ def _storage_errors() -> tuple[type[BaseException], ...]:
     return (*errors, BotoCoreError, ClientError)
 
 
-def _store_clip(job: GenerationJob, processed) -> dict[str, str]:
-    """Upload the three files, retrying the whole set with exponential backoff while storage
-    is unreachable (the render is kept: only the upload is redone). A failed try removes what
-    it stored, so a job that gives up leaves no half-published objects behind."""
+def _store_clip(job: GenerationJob, processed) -> tuple[dict[str, str], StoredRenditions]:
+    """Upload the three files, then the smaller renditions and the HLS files, retrying the
+    whole set with exponential backoff while storage is unreachable (the render is kept: only
+    the upload is redone). A failed try removes what it stored, so a job that gives up leaves
+    no half-published objects behind."""
     for earlier in range(1, job.attempts):
-        _remove_quietly(clip_names(job.pk, earlier).values())
+        remove_folder_quietly(clip_folder(job.pk, earlier))
     names = clip_names(job.pk, job.attempts)
     files = {
         "video_file": (names["video"], processed.video_path),
@@ -466,7 +480,13 @@ def _store_clip(job: GenerationJob, processed) -> dict[str, str]:
         try:
             for field, (name, path) in files.items():
                 stored[field] = _store(name, path)
-            return stored
+            renditions = store_renditions(
+                clip_folder(job.pk, job.attempts),
+                processed,
+                original_name=stored["video_file"],
+                store=store_exactly,
+            )
+            return stored, renditions
         except errors as exc:
             _remove_quietly(stored.values())
             if attempt == tries:

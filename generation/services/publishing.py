@@ -9,7 +9,7 @@ from rest_framework.exceptions import NotFound
 
 from config.storage import delete_files
 from generation.lock_objects import lock_job
-from generation.models import GenerationJob
+from generation.models import GenerationJob, Rendition
 
 # Job error codes with which generation records a draft withdrawn by a cameo's owner.
 WITHDRAWN_BY_CAMEO_OWNER = ("cameo_consent_revoked", "cameo_use_removed")
@@ -51,9 +51,22 @@ def discard_job_files(job_ids) -> None:
     deletion). The names stay on the rows (a succeeded job keeps them by constraint); serving
     refuses them anyway because the video is no longer shown.
     """
-    rows = GenerationJob.objects.filter(pk__in=list(job_ids)).values_list(
-        "video_file", "thumbnail_file", "preview_file"
-    )
-    names = [name for row in rows for name in row if name]
+    names = job_storage_names(job_ids)
     if names:
         transaction.on_commit(lambda: delete_files(names), robust=True)
+
+
+def job_storage_names(job_ids) -> list[str]:
+    """Every stored file of these jobs: clip, thumbnail, preview, HLS master, each rendition's
+    MP4 and HLS files (two queries). What a permanent takedown or a deletion removes."""
+    job_ids = list(job_ids)
+    rows = GenerationJob.objects.filter(pk__in=job_ids).values_list(
+        "video_file", "thumbnail_file", "preview_file", "hls_file"
+    )
+    names = [name for row in rows for name in row if name]
+    for video_file, hls_files in Rendition.objects.filter(job_id__in=job_ids).values_list(
+        "video_file", "hls_files"
+    ):
+        names.append(video_file)
+        names.extend(hls_files or [])
+    return list(dict.fromkeys(name for name in names if name))

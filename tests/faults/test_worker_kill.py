@@ -62,13 +62,17 @@ def _stored_files() -> list[str]:
 
 
 def _assert_stored_once(job):
-    assert _stored_files() == sorted(
-        [
-            f"clips/{job.pk}/{job.attempts}/preview.jpg",
-            f"clips/{job.pk}/{job.attempts}/thumbnail.jpg",
-            f"clips/{job.pk}/{job.attempts}/video.mp4",
-        ]
-    )
+    """Exactly the files the job's rows name (clip, stills, renditions, HLS) are stored, all
+    in the last attempt's folder: nothing of a killed attempt is left behind."""
+    from generation.services.publishing import job_storage_names
+
+    job.refresh_from_db()
+    names = job_storage_names([job.pk])
+    folder = f"clips/{job.pk}/{job.attempts}/"
+    whole = ("preview.jpg", "thumbnail.jpg", "video.mp4", "video_480p.mp4", "hls/master.m3u8")
+    assert {folder + name for name in whole} <= set(names)
+    assert all(name.startswith(folder) for name in names)
+    assert _stored_files() == sorted(names)
     ledger = list(QuotaEntry.objects.filter(user=job.user).values_list("kind", "amount"))
     assert ledger == [("charge", 1)]
 

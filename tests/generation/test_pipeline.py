@@ -47,6 +47,19 @@ def _stored_names(job):
     return sorted(path.removeprefix(root + "/") for path in walk(root))
 
 
+def _stored_only_attempt(job) -> int | None:
+    """The attempt whose folder holds the job's files, when exactly one does (and holds the
+    whole set: clip, stills, the smaller rendition, the HLS master)."""
+    names = _stored_names(job)
+    attempts = {name.split("/", 1)[0] for name in names}
+    if len(attempts) != 1:
+        return None
+    attempt = attempts.pop()
+    whole = {f"{attempt}/{n}" for n in ("video.mp4", "thumbnail.jpg", "preview.jpg",
+                                        "video_480p.mp4", "hls/master.m3u8")}  # fmt: skip
+    return int(attempt) if whole <= set(names) else None
+
+
 def _assert_playable_with_sound(data: bytes, tmp_path):
     from media.probe import probe_video
 
@@ -80,7 +93,27 @@ def test_job_runs_end_to_end_with_local_provider(
     assert job.started_at and job.finished_at
     assert len(job.storyboard) == 2
     assert job.video_file == f"clips/{job.pk}/1/video.mp4"
-    assert _stored_names(job) == ["1/preview.jpg", "1/thumbnail.jpg", "1/video.mp4"]
+    names = _stored_names(job)
+    segments = [n for n in names if n.endswith(".m4s")]
+    assert sorted(set(names) - set(segments)) == [
+        "1/hls/480p/index.m3u8",
+        "1/hls/480p/init.mp4",
+        "1/hls/720p/index.m3u8",
+        "1/hls/720p/init.mp4",
+        "1/hls/master.m3u8",
+        "1/preview.jpg",
+        "1/thumbnail.jpg",
+        "1/video.mp4",
+        "1/video_480p.mp4",
+    ]
+    assert segments and all(n.startswith(("1/hls/480p/seg_", "1/hls/720p/seg_")) for n in segments)
+    assert job.hls_file == f"clips/{job.pk}/1/hls/master.m3u8"
+    renditions = list(job.renditions.values_list("width", "height", "video_file"))
+    assert renditions == [
+        (720, 1280, job.video_file),
+        (480, 854, f"clips/{job.pk}/1/video_480p.mp4"),
+    ]
+    assert _assert_playable_with_sound(read_file(renditions[1][2]), tmp_path).width == 480
     data = read_file(job.video_file)
     assert hashlib.sha256(data).hexdigest() == job.sha256
     probe = _assert_playable_with_sound(data, tmp_path)
@@ -120,7 +153,7 @@ def test_crash_in_render_is_retried_and_stored_once_charged_once(
     assert job.status == "succeeded", (job.error_code, job.error_message)
     assert job.attempts == 2
     assert len(calls) == 2
-    assert _stored_names(job) == ["2/preview.jpg", "2/thumbnail.jpg", "2/video.mp4"]
+    assert _stored_only_attempt(job) == 2
     assert _ledger(job) == ["charge"]
 
 
@@ -163,7 +196,7 @@ def test_killed_worker_leaves_a_job_the_sweep_finishes(
     job.refresh_from_db()
     assert job.status == "succeeded", (job.error_code, job.error_message)
     assert job.attempts == 2
-    assert _stored_names(job) == ["2/preview.jpg", "2/thumbnail.jpg", "2/video.mp4"]
+    assert _stored_only_attempt(job) == 2
     assert _ledger(job) == ["charge"]
 
 
@@ -216,7 +249,7 @@ def test_a_superseded_attempt_that_wakes_up_cannot_touch_the_new_attempts_files(
 
     job.refresh_from_db()
     assert job.status == "succeeded"
-    assert _stored_names(job) == ["2/preview.jpg", "2/thumbnail.jpg", "2/video.mp4"]
+    assert _stored_only_attempt(job) == 2
     assert read_file(job.video_file) == winner_bytes
 
 
@@ -441,9 +474,14 @@ def test_clip_is_stored_on_s3(s3_storage, user, django_capture_on_commit_callbac
         aws_secret_access_key="testing",
     )
     keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket="cutaway-test")["Contents"])
-    assert keys == [
-        f"clips/{job.pk}/{job.attempts}/{n}" for n in ("preview.jpg", "thumbnail.jpg", "video.mp4")
-    ]
+    folder = f"clips/{job.pk}/{job.attempts}"
+    stored = {f"{folder}/{n}" for n in ("preview.jpg", "thumbnail.jpg", "video.mp4",
+                                        "video_480p.mp4", "hls/master.m3u8")}  # fmt: skip
+    assert stored <= set(keys) and all(key.startswith(folder + "/") for key in keys)
+    # Every HLS file a rendition row names is in the bucket under exactly that key.
+    for rendition in job.renditions.all():
+        assert set(rendition.hls_files) <= set(keys)
+        assert rendition.video_file in keys
     body = s3.get_object(Bucket="cutaway-test", Key=job.video_file)["Body"].read()
     assert hashlib.sha256(body).hexdigest() == job.sha256
     _assert_playable_with_sound(body, tmp_path)

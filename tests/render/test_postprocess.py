@@ -116,3 +116,53 @@ def test_video_without_sound_is_refused(tmp_path):
     with pytest.raises(InvalidMedia) as caught:
         postprocess_clip(source, workdir=tmp_path / "out", provenance={})
     assert caught.value.code == "no_audio"
+
+
+def _yuv_frames(path):
+    import av
+
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        return [f.reformat(format="yuv420p").to_ndarray() for f in container.decode(stream)]
+
+
+def _expected_error(source_yuv, marked_luma, label, seconds, *, box_of):
+    """Mean luma error, inside the box of the `box_of` watermark, between the decoded output
+    and the source frame with `label` drawn by the public watermark functions."""
+    from generation.postprocess import place_watermark, watermark_overlay
+
+    height, width = marked_luma.shape
+    buffer = source_yuv.copy()
+    y = buffer[:height]
+    u = buffer[height : height + height // 4].reshape(height // 2, width // 2)
+    v = buffer[height + height // 4 :].reshape(height // 2, width // 2)
+    mark = watermark_overlay(label, width=width, height=height)
+    place_watermark(mark, seconds, width=width, height=height)
+    mark.apply(y, u, v)
+    ref = watermark_overlay(box_of, width=width, height=height)
+    place_watermark(ref, seconds, width=width, height=height)
+    box = (slice(ref.top, ref.top + ref.height), slice(ref.left, ref.left + ref.width))
+    return float(np.mean(np.abs(y[box].astype("float32") - marked_luma[box]))), (ref.left, ref.top)
+
+
+def test_watermark_names_the_creator_and_still_moves(processed, two_shot_clip):
+    """OCR-free read-back: the output matches the source with `@alice · Cutaway` drawn where
+    the watermark is at that instant (within the encoder's error), and does not match it
+    with any other text drawn there, even one letter off."""
+    from generation.postprocess import watermark_label
+
+    label = watermark_label(PROVENANCE["user"])
+    assert label == "@alice · Cutaway"
+    source, marked = _yuv_frames(two_shot_clip), decode_luma(processed.video_path)
+    positions = []
+    for index in (10, 50, 95):
+        seconds = index / 24
+        right, position = _expected_error(
+            source[index], marked[index], label, seconds, box_of=label
+        )
+        positions.append(position)
+        assert right < 6, (index, right)
+        for wrong in ("@alicf · Cutaway", "@mallory · Cutaway", "Cutaway", "cutaway · 5be1c0de"):
+            error, _ = _expected_error(source[index], marked[index], wrong, seconds, box_of=label)
+            assert error > 2 * right + 3, (index, wrong, error, right)
+    assert len(set(positions)) == 3  # a different place at each instant
