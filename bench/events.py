@@ -225,16 +225,16 @@ def main():
     from tests.events.receiver import running_receiver
 
     reset()
-    users = seed_users("bench_fan_", max(args.events, 200))
+    users = seed_users("bench_liker_", max(args.events, 200))
     print(f"load average at start: {os.getloadavg()}", flush=True)
     with running_receiver() as receiver:
         rows = like_latency(args, users[:200], receiver.url)
+        print("\n| like_video (in-process, PostgreSQL) | n | p50 ms | p95 ms | p99 ms |")
+        print("| --- | ---: | ---: | ---: | ---: |")
+        for name, n, p50, p95, p99 in rows:
+            print(f"| {name} | {n} | {p50:.2f} | {p95:.2f} | {p99:.2f} |", flush=True)
         reset()
         fan = fan_out(args, env, users, receiver)
-    print("\n| like_video (in-process, PostgreSQL) | n | p50 ms | p95 ms | p99 ms |")
-    print("| --- | ---: | ---: | ---: | ---: |")
-    for name, n, p50, p95, p99 in rows:
-        print(f"| {name} | {n} | {p50:.2f} | {p95:.2f} | {p99:.2f} |")
     print(
         f"\nfan-out: {fan['events']} video.liked events committed in {fan['commit_s']:.1f} s; "
         f"{fan['delivered']} delivered and verified ({fan['duplicates']} duplicates) in "

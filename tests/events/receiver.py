@@ -42,10 +42,11 @@ class Receiver:
     host: str = "127.0.0.1"
     port: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
+    scheme: str = "http"
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}/hooks?src=test"
+        return f"{self.scheme}://{self.host}:{self.port}/hooks?src=test"
 
     def accepted(self) -> list[Received]:
         """Deliveries that verified and were answered 2xx: what the customer processed."""
@@ -124,11 +125,54 @@ def _handler(receiver: Receiver):
     return Handler
 
 
+def self_signed_context(tmp_path, host: str = "localhost"):
+    """A server TLS context with a fresh self-signed certificate for `host` (trusted by no
+    one: a client that verifies certificates must refuse it)."""
+    import datetime
+    import ssl
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=1))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(host)]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_path, key_path)
+    return context
+
+
 @contextlib.contextmanager
-def running_receiver(host: str = "127.0.0.1"):
+def running_receiver(host: str = "127.0.0.1", tls=None):
+    """A receiver on `host`; `tls` (an SSLContext) makes it an https one."""
     receiver = Receiver(host=host)
     server = ThreadingHTTPServer((host, 0), _handler(receiver))
     server.daemon_threads = True
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
+        receiver.scheme = "https"
     receiver.port = server.server_address[1]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -321,3 +321,19 @@ def test_a_rendered_job_sends_video_completed_the_openai_sdk_unwraps(
     assert (event.type, event.data.id) == ("video.completed", str(job.id))
     # The same id the OpenAI-compatible API serves the video under.
     assert auth_client(user).get(f"/v1/videos/{event.data.id}").json()["status"] == "completed"
+
+
+def test_https_certificates_are_verified_on_the_pinned_connection(
+    subscribe, user, other_user, tmp_path
+):
+    """An https endpoint is reached on the checked address with the host name as SNI, and
+    its certificate is verified: a self-signed one is a `tls error`, nothing is delivered."""
+    from tests.events.receiver import running_receiver, self_signed_context
+
+    with running_receiver(host="127.0.0.1", tls=self_signed_context(tmp_path)) as tls_receiver:
+        tls_receiver.host = "localhost"  # the name in the certificate and in the URL
+        subscribe(user, tls_receiver, ["user.followed"])
+        follow_user(other_user, user)
+        assert tls_receiver.received == []
+    errors = set(DeliveryAttempt.objects.values_list("error", flat=True))
+    assert errors == {"tls error"}
