@@ -58,9 +58,10 @@ def _real_ids(world) -> dict:
 
 
 @pytest.fixture
-def fuzz_world(world):
+def fuzz_world(world, settings):
     """alice is the caller; she owns the videos, jobs, comment, cameo (granted to carol)
-    and notification.
+    and notification. The deployment has a VAPID key (unset, `push/vapid-key` answers its
+    documented 503 `push_not_configured`, which the server-error check counts as a failure).
 
     The WSGI handler closes "old" connections when a request ends; inside the test's
     transaction that would close it under our feet, so (like Django's test client) we keep
@@ -69,6 +70,7 @@ def fuzz_world(world):
     from accounts.models import CameoGrant
 
     CameoGrant.objects.create(cameo=world.cameo, grantee=world.carol)
+    settings.VAPID_PRIVATE_KEY = "6T3zGgFR3RhHaS2DTvvLLmkMZmYCfsQd-rGRdgYf3Lg"  # raw, test only
     world.extra["token"] = str(RefreshToken.for_user(world.alice).access_token)
     signals.request_started.disconnect(close_old_connections)
     signals.request_finished.disconnect(close_old_connections)
