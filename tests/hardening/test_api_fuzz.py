@@ -61,7 +61,9 @@ def _real_ids(world) -> dict:
 def fuzz_world(world, settings):
     """alice is the caller; she owns the videos, jobs, comment, cameo (granted to carol)
     and notification. Payments are configured against a loopback Stripe (tests/billing), so
-    checkout and the webhook answer as in production, not 503 "not configured".
+    checkout and the webhook answer as in production, not 503 "not configured"; the
+    deployment has a VAPID key (unset, `push/vapid-key` answers its documented 503
+    `push_not_configured`, which the server-error check counts as a failure).
 
     The WSGI handler closes "old" connections when a request ends; inside the test's
     transaction that would close it under our feet, so (like Django's test client) we keep
@@ -71,6 +73,7 @@ def fuzz_world(world, settings):
     from tests.billing.fake_stripe import SECRET_KEY, FakeStripe
 
     CameoGrant.objects.create(cameo=world.cameo, grantee=world.carol)
+    settings.VAPID_PRIVATE_KEY = "6T3zGgFR3RhHaS2DTvvLLmkMZmYCfsQd-rGRdgYf3Lg"  # raw, test only
     world.extra["token"] = str(RefreshToken.for_user(world.alice).access_token)
     signals.request_started.disconnect(close_old_connections)
     signals.request_finished.disconnect(close_old_connections)
