@@ -273,3 +273,29 @@ class ConsentEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("Consent events are append-only; they cannot be deleted.")
+
+
+class ApiKey(models.Model):
+    """A long-lived, revocable bearer credential for scripts and SDKs (API.md v1.1).
+
+    The key is `cut_<prefix>_<secret>`: the prefix finds the row (unique, shown in lists so a
+    person can tell keys apart), the secret is 256 bits from `secrets`; only the SHA-256 of the
+    whole key is stored. A high-entropy secret needs no slow password hash: nobody can guess
+    their way through 2**256 candidates, whatever the hash speed.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=16, unique=True)
+    key_sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    # Written at most once a minute per key (accounts.authentication), not on every request.
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "-created_at", "-id"])]
+
+    def __str__(self) -> str:
+        return f"api key {self.prefix} of {self.user_id}"

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from accounts.views import cameos, users
+from accounts.views import account, cameos, users
 
 urlpatterns = [
     # --- auth (public, throttle scope "auth") ------------------------------------------
@@ -13,6 +13,8 @@ urlpatterns = [
     # --- me and profiles -----------------------------------------------------------------
     path("me", users.MeView.as_view(), name="me"),
     path("me/password", users.PasswordView.as_view(), name="me-password"),
+    path("me/api-keys", account.ApiKeyListView.as_view(), name="me-api-keys"),
+    path("me/api-keys/<uuid:key_id>", account.ApiKeyDetailView.as_view(), name="me-api-key"),
     path("users/<str:handle>", users.UserDetailView.as_view(), name="user-detail"),
     path("users/<str:handle>/follow", users.FollowView.as_view(), name="user-follow"),
     path("users/<str:handle>/block", users.BlockView.as_view(), name="user-block"),

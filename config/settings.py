@@ -259,6 +259,8 @@ JSON_MAX_DEPTH = env_int("JSON_MAX_DEPTH", 64)
 # --- REST framework ------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # API keys first: a `cut_` bearer is not a JWT (accounts/authentication.py).
+        "accounts.authentication.ApiKeyAuthentication",
         "rest_framework_simplejwt.authentication.JWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
@@ -287,6 +289,8 @@ REST_FRAMEWORK = {
         "likes": env("THROTTLE_LIKES", "240/min"),
         "comments": env("THROTTLE_COMMENTS", "60/min"),
         "reports": env("THROTTLE_REPORTS", "30/min"),
+        # POST me/export builds a ZIP of everything the account holds: a few a day is plenty.
+        "exports": env("THROTTLE_EXPORTS", "2/day"),
     },
     # Per-IP throttles key on REMOTE_ADDR; X-Forwarded-For is trusted only as far as this many
     # proxies (set 1 behind one reverse proxy). Unset, DRF would trust any client's header.
@@ -323,6 +327,14 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Product settings ----------------------------------------------------------------
+# API keys (accounts/authentication.py): live keys a user may hold, and how often at most a
+# key's `last_used_at` is written (seconds), so authenticating is not a write per request.
+API_KEYS_MAX_PER_USER = env_int("API_KEYS_MAX_PER_USER", 20)
+API_KEY_LAST_USED_INTERVAL = env_int("API_KEY_LAST_USED_INTERVAL", 60)
+# Account exports (POST me/export): how long a finished ZIP stays downloadable before the
+# periodic cleanup deletes it (hours), and how long its signed download URL lives (seconds).
+EXPORT_RETENTION_HOURS = env_int("EXPORT_RETENTION_HOURS", 72)
+EXPORT_URL_EXPIRES = env_int("EXPORT_URL_EXPIRES", 3600)
 GENERATION_PROVIDER = env("GENERATION_PROVIDER", "local")
 GENERATION_DAILY_LIMIT = env_int("GENERATION_DAILY_LIMIT", 30)
 GENERATION_MAX_ATTEMPTS = env_int("GENERATION_MAX_ATTEMPTS", 3)
