@@ -16,7 +16,8 @@ MYPY_FILES := accounts/ledger.py accounts/selectors.py accounts/services/notific
 	generation/services/jobs.py generation/services/publishing.py generation/services/model_jobs.py \
 	generation/policy.py \
 	feed/selectors.py feed/services.py moderation/services.py moderation/policy.py \
-	accounts/services/api_keys.py accounts/authentication.py
+	accounts/services/api_keys.py accounts/authentication.py accounts/services/erasure.py \
+	accounts/services/exports.py
 MYPY_PENDING :=
 # The open-weights models' libraries (torch's CUDA build, diffusers, transformers): only the
 # tests and GPU workers need them; measured on a fresh venv: +5.4 GB and about 92 s of install.

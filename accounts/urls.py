@@ -15,6 +15,10 @@ urlpatterns = [
     path("me/password", users.PasswordView.as_view(), name="me-password"),
     path("me/api-keys", account.ApiKeyListView.as_view(), name="me-api-keys"),
     path("me/api-keys/<uuid:key_id>", account.ApiKeyDetailView.as_view(), name="me-api-key"),
+    path("me/export", account.ExportCreateView.as_view(), name="me-export-create"),
+    path(
+        "me/exports/<uuid:export_id>", account.ExportDetailView.as_view(), name="me-export-detail"
+    ),
     path("users/<str:handle>", users.UserDetailView.as_view(), name="user-detail"),
     path("users/<str:handle>/follow", users.FollowView.as_view(), name="user-follow"),
     path("users/<str:handle>/block", users.BlockView.as_view(), name="user-block"),

@@ -202,6 +202,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "accounts.tasks.requeue_pending_cameo_verifications",
         "schedule": 300.0,
     },
+    # Delete account exports past EXPORT_RETENTION_HOURS; re-send lost builds (accounts).
+    "accounts-delete-expired-exports": {
+        "task": "accounts.tasks.delete_expired_exports_task",
+        "schedule": 3600.0,
+    },
 }
 
 # --- Storage -------------------------------------------------------------------------
@@ -319,6 +324,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Export.status shares the field name `status` with jobs, cameos and videos.
+    "ENUM_NAME_OVERRIDES": {"ExportStatusEnum": "accounts.models.Export.Status"},
     # Generic 4xx responses (with the `code` body) on every operation: config/schema.py.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -335,6 +342,8 @@ API_KEY_LAST_USED_INTERVAL = env_int("API_KEY_LAST_USED_INTERVAL", 60)
 # periodic cleanup deletes it (hours), and how long its signed download URL lives (seconds).
 EXPORT_RETENTION_HOURS = env_int("EXPORT_RETENTION_HOURS", 72)
 EXPORT_URL_EXPIRES = env_int("EXPORT_URL_EXPIRES", 3600)
+# The apps above accounts write their own sections of an export: `writer(user, archive)`.
+ACCOUNT_EXPORT_WRITERS = ["generation.exports.write_generations", "feed.exports.write_feed"]
 GENERATION_PROVIDER = env("GENERATION_PROVIDER", "local")
 GENERATION_DAILY_LIMIT = env_int("GENERATION_DAILY_LIMIT", 30)
 GENERATION_MAX_ATTEMPTS = env_int("GENERATION_MAX_ATTEMPTS", 3)

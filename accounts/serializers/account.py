@@ -2,7 +2,8 @@
 
 from rest_framework import serializers
 
-from accounts.models import ApiKey
+from accounts.models import ApiKey, Export
+from accounts.services.exports import export_download_url
 
 
 class ApiKeyCreateSerializer(serializers.Serializer):
@@ -27,4 +28,47 @@ class ApiKeyCreatedSerializer(ApiKeySerializer):
 
     class Meta(ApiKeySerializer.Meta):
         fields = ["id", "name", "key", "prefix", "created_at", "last_used_at"]
+        read_only_fields = fields
+
+
+class EraseRequestSerializer(serializers.Serializer):
+    """DELETE me: `{password}`, the account's password again."""
+
+    password = serializers.CharField(trim_whitespace=False)
+
+
+class ErasedSerializer(serializers.Serializer):
+    """What DELETE me answers: the account is erased (its files go right after)."""
+
+    status = serializers.CharField(help_text='Always "erased".')
+    erased_at = serializers.DateTimeField()
+
+
+class ExportSerializer(serializers.ModelSerializer):
+    """An export of my data. `download_url` (a signed URL that honours Range, living
+    EXPORT_URL_EXPIRES seconds) is set once `status` is `succeeded`, until `expires_at`."""
+
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Export
+        fields = [
+            "id",
+            "status",
+            "download_url",
+            "size",
+            "created_at",
+            "finished_at",
+            "expires_at",
+        ]
+        read_only_fields = fields
+
+    def get_download_url(self, export) -> str | None:
+        return export_download_url(export)
+
+
+class ExportCreatedSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Export
+        fields = ["id", "status"]
         read_only_fields = fields

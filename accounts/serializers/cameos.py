@@ -54,15 +54,34 @@ class GrantCreateSerializer(serializers.Serializer):
 
 
 class ConsentEventSerializer(serializers.ModelSerializer):
-    """One ledger entry; `at` is in the canonical form the hash covers (accounts/ledger.py)."""
+    """One ledger entry; `at` is in the canonical form the hash covers (accounts/ledger.py).
+
+    The hash covers `seq, action, actor_ref (as "actor"), at, data, prev_hash, cameo`: ids and
+    system values only. `actor` (the acting user's handle) and `details` (personal values such
+    as a grantee's handle or the instructions' text, with the salt of `data.private_hmac`) are
+    outside the hash, and are blank once the person they name erased their account.
+    """
 
     actor = serializers.CharField(source="actor_handle", read_only=True)
+    actor_ref = serializers.CharField(read_only=True)
     at = serializers.SerializerMethodField()
     cameo = serializers.UUIDField(source="cameo_id", read_only=True)
+    details = serializers.DictField(read_only=True)
 
     class Meta:
         model = ConsentEvent
-        fields = ["seq", "action", "actor", "at", "data", "cameo", "prev_hash", "hash"]
+        fields = [
+            "seq",
+            "action",
+            "actor",
+            "actor_ref",
+            "at",
+            "data",
+            "details",
+            "cameo",
+            "prev_hash",
+            "hash",
+        ]
         read_only_fields = fields
 
     def get_at(self, event) -> str:

@@ -9,8 +9,11 @@ from accounts.serializers.account import (
     ApiKeyCreatedSerializer,
     ApiKeyCreateSerializer,
     ApiKeySerializer,
+    ExportCreatedSerializer,
+    ExportSerializer,
 )
 from accounts.services import api_keys as key_services
+from accounts.services import exports as export_services
 
 TAGS = ["account"]
 
@@ -62,3 +65,33 @@ class ApiKeyDetailView(APIView):
     def delete(self, request, key_id):
         key_services.revoke_api_key(request.user, key_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ExportCreateView(APIView):
+    throttle_scope = "exports"  # EXPORT throttle rate per user (default 2/day)
+
+    @extend_schema(
+        operation_id="me_export_create",
+        summary="Export my data: one ZIP (JSON files and my videos' MP4s), built in the background",
+        tags=TAGS,
+        request=None,
+        responses={
+            202: ExportCreatedSerializer,
+            429: OpenApiResponse(description="`throttled`: see Retry-After (THROTTLE_EXPORTS)."),
+        },
+    )
+    def post(self, request):
+        export = export_services.request_export(request.user)
+        return Response(ExportCreatedSerializer(export).data, status=status.HTTP_202_ACCEPTED)
+
+
+class ExportDetailView(APIView):
+    @extend_schema(
+        operation_id="me_exports_retrieve",
+        summary="One of my exports: its status and, once built, a signed download URL",
+        tags=TAGS,
+        responses={200: ExportSerializer, 404: OpenApiResponse(description="No such export.")},
+    )
+    def get(self, request, export_id):
+        export = export_services.access_export(request.user, export_id)
+        return Response(ExportSerializer(export).data)

@@ -13,6 +13,7 @@ from rest_framework_simplejwt.views import TokenObtainPairView
 
 from accounts.models import Follow, Notification
 from accounts.selectors import access_user, profiles
+from accounts.serializers.account import ErasedSerializer, EraseRequestSerializer
 from accounts.serializers.users import (
     BlockStatusSerializer,
     FollowerSerializer,
@@ -28,6 +29,7 @@ from accounts.serializers.users import (
     RegisterSerializer,
     TokenPairSerializer,
 )
+from accounts.services import erasure
 from accounts.services import tokens as token_services
 from accounts.services import users as user_services
 from accounts.services.notifications import mark_notifications_read
@@ -137,6 +139,11 @@ class PasswordView(APIView):
 class MeView(APIView):
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
+    def get_throttles(self):
+        # DELETE checks the password: the auth scope's rate, like logging in (writes only).
+        self.throttle_scope = "auth" if self.request.method == "DELETE" else None
+        return super().get_throttles()
+
     def _me(self, request):
         return profiles(request.user).get(pk=request.user.pk)
 
@@ -158,6 +165,27 @@ class MeView(APIView):
         serializer.is_valid(raise_exception=True)
         user_services.update_profile(request.user, **serializer.validated_data)
         return Response(MeSerializer(self._me(request)).data)
+
+    @extend_schema(
+        operation_id="me_delete",
+        request=EraseRequestSerializer,
+        responses={
+            202: ErasedSerializer,
+            400: OpenApiResponse(description="`password` missing or wrong; nothing changed."),
+            **UNAUTHENTICATED,
+        },
+        tags=["accounts"],
+        summary="Erase my account: content, cameo (consent revoked), keys; the handle stays "
+        "reserved",
+    )
+    def delete(self, request):
+        serializer = EraseRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        erased = erasure.erase_user(request.user, **serializer.validated_data)
+        return Response(
+            ErasedSerializer({"status": "erased", "erased_at": erased.erased_at}).data,
+            status=status.HTTP_202_ACCEPTED,
+        )
 
 
 class UserDetailView(APIView):
