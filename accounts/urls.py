@@ -12,6 +12,7 @@ urlpatterns = [
     path("auth/logout", users.LogoutView.as_view(), name="auth-logout"),
     # --- me and profiles -----------------------------------------------------------------
     path("me", users.MeView.as_view(), name="me"),
+    path("me/erase", users.EraseMeView.as_view(), name="me-erase"),
     path("me/password", users.PasswordView.as_view(), name="me-password"),
     path("me/api-keys", account.ApiKeyListView.as_view(), name="me-api-keys"),
     path("me/api-keys/<uuid:key_id>", account.ApiKeyDetailView.as_view(), name="me-api-key"),

@@ -31,7 +31,7 @@ class ApiKeyCreatedSerializer(ApiKeySerializer):
         read_only_fields = fields
 
 
-class EraseRequestSerializer(serializers.Serializer):
+class EraseSerializer(serializers.Serializer):
     """DELETE me: `{password}`, the account's password again."""
 
     password = serializers.CharField(trim_whitespace=False)

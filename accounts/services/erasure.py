@@ -73,6 +73,9 @@ def do_erase_user(user: User) -> User:
             except NoCameo:  # a grant left on a revoked cameo: nothing to record
                 grant.delete()
 
+        # Grants the user gave stay on their (now revoked) cameo's ledger, not as rows.
+        CameoGrant.objects.filter(cameo__owner=locked).delete()
+
         user_erased.send(sender=User, user=locked)
 
         for followee in User.objects.filter(follower_set__follower=locked):

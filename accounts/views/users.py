@@ -13,7 +13,7 @@ from rest_framework_simplejwt.views import TokenObtainPairView
 
 from accounts.models import Follow, Notification
 from accounts.selectors import access_user, profiles
-from accounts.serializers.account import ErasedSerializer, EraseRequestSerializer
+from accounts.serializers.account import ErasedSerializer, EraseSerializer
 from accounts.serializers.users import (
     BlockStatusSerializer,
     FollowerSerializer,
@@ -136,6 +136,13 @@ class PasswordView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+ERASE_RESPONSES = {
+    202: ErasedSerializer,
+    400: OpenApiResponse(description="`password` missing or wrong; nothing changed."),
+    **UNAUTHENTICATED,
+}
+
+
 class MeView(APIView):
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
@@ -168,24 +175,43 @@ class MeView(APIView):
 
     @extend_schema(
         operation_id="me_delete",
-        request=EraseRequestSerializer,
-        responses={
-            202: ErasedSerializer,
-            400: OpenApiResponse(description="`password` missing or wrong; nothing changed."),
-            **UNAUTHENTICATED,
-        },
+        description='The body is `{"password": "…"}` (JSON). OpenAPI 3.0 cannot describe '
+        "a DELETE body, so typed clients may use `POST me/erase` instead: same body, same "
+        "effect, same answers.",
+        request=None,
+        responses=ERASE_RESPONSES,
         tags=["accounts"],
         summary="Erase my account: content, cameo (consent revoked), keys; the handle stays "
         "reserved",
     )
     def delete(self, request):
-        serializer = EraseRequestSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        erased = erasure.erase_user(request.user, **serializer.validated_data)
-        return Response(
-            ErasedSerializer({"status": "erased", "erased_at": erased.erased_at}).data,
-            status=status.HTTP_202_ACCEPTED,
-        )
+        return erase_me(request)
+
+
+def erase_me(request):
+    serializer = EraseSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    erased = erasure.erase_user(request.user, **serializer.validated_data)
+    return Response(
+        ErasedSerializer({"status": "erased", "erased_at": erased.erased_at}).data,
+        status=status.HTTP_202_ACCEPTED,
+    )
+
+
+class EraseMeView(APIView):
+    """`DELETE me` as a POST, for clients (and OpenAPI 3.0) that cannot send a DELETE body."""
+
+    throttle_scope = "auth"  # the password is checked: the login rate (writes only)
+
+    @extend_schema(
+        operation_id="me_erase",
+        request=EraseSerializer,
+        responses=ERASE_RESPONSES,
+        tags=["accounts"],
+        summary="Erase my account (the same as DELETE me, with the password in the body)",
+    )
+    def post(self, request):
+        return erase_me(request)
 
 
 class UserDetailView(APIView):

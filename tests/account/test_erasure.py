@@ -208,3 +208,39 @@ def test_the_trigger_lets_only_forgetting_through(world):
             [event.pk],
         )
     assert verify_ledger(world["carol"]) is True
+
+
+def test_password_guessing_on_delete_me_is_throttled(user, auth_client, monkeypatch):
+    from rest_framework.throttling import SimpleRateThrottle
+
+    rates = {**SimpleRateThrottle.THROTTLE_RATES, "auth": "2/min"}
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", rates)
+    client = auth_client(user)
+    for _ in range(2):
+        assert client.delete(URL, {"password": "guess"}, format="json").status_code == 400
+    assert client.delete(URL, {"password": PASSWORD}, format="json").status_code == 429
+    assert client.get(URL).status_code == 200  # reading my profile is not throttled by it
+    user.refresh_from_db()
+    assert user.is_active and user.erased_at is None
+
+
+def test_schema_documents_erasure_with_its_password_body(api_client):
+    """OpenAPI 3.0 has no DELETE body: DELETE me says so, POST me/erase carries it."""
+    paths = api_client.get("/api/schema/?format=json").json()["paths"]
+    delete = paths["/api/v1/me"]["delete"]
+    assert delete["operationId"] == "me_delete" and "202" in delete["responses"]
+    assert "password" in delete["description"]
+    erase = paths["/api/v1/me/erase"]["post"]
+    body = erase["requestBody"]["content"]["application/json"]["schema"]
+    assert body["$ref"].endswith("/EraseRequest")
+
+
+def test_post_me_erase_is_the_same_erasure(world, auth_client, django_capture_on_commit_callbacks):
+    client = auth_client(world["alice"])
+    assert client.post("/api/v1/me/erase", {"password": "nope"}, format="json").status_code == 400
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/api/v1/me/erase", {"password": PASSWORD}, format="json")
+    assert response.status_code == 202
+    assert User.objects.get(pk=world["alice"].pk).erased_at is not None
+    assert Video.objects.get(pk=world["bobs_video"].pk).status == "taken_down"
+    assert not storage.file_exists(world["files"]["own_video"])
