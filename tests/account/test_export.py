@@ -192,3 +192,25 @@ def test_erasure_deletes_exports(
         assert client.delete("/api/v1/me", {"password": PASSWORD}, format="json").status_code == 202
     assert not Export.objects.filter(pk=export_id).exists()
     assert not storage.file_exists(name)
+
+
+def failing_writer(user, archive):
+    """An export section that breaks halfway (a hook named by ACCOUNT_EXPORT_WRITERS)."""
+    archive.put_json("half.json", {"written": True})
+    raise OSError("storage went away")
+
+
+def test_a_failed_build_leaves_no_file(
+    user, auth_client, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.ACCOUNT_EXPORT_WRITERS = [
+        *settings.ACCOUNT_EXPORT_WRITERS,
+        "tests.account.test_export.failing_writer",
+    ]
+    client = auth_client(user)
+    export_id = _export(client, django_capture_on_commit_callbacks)
+    body = client.get(f"/api/v1/me/exports/{export_id}").json()
+    assert (body["status"], body["download_url"]) == ("failed", None)
+    assert Export.objects.get(pk=export_id).file == ""
+    media = tmp_path / "media" / "exports"
+    assert not media.exists() or not any(media.rglob("*.zip"))
