@@ -177,6 +177,19 @@ CASES = [
     ("quota", "get", "/api/v1/me/quota", None, "scoped"),
     ("generations-list", "get", "/api/v1/generations", None, "scoped"),
     ("openai-list", "get", "/v1/videos", None, "scoped"),
+    # --- account lifecycle and keys (issue 15) ---------------------------------------
+    ("api-keys-list", "get", "/api/v1/me/api-keys", None, "scoped"),
+    ("api-key-revoke", "delete", "/api/v1/me/api-keys/{alice_key.id}", None, "hidden"),
+    ("export-get", "get", "/api/v1/me/exports/{alice_export.id}", None, "hidden"),
+    ("export-create", "post", "/api/v1/me/export", None, "scoped"),  # bob's own export
+    # Erasing bob's account with alice's password: refused, nothing changed.
+    (
+        "erase-with-another-password",
+        "post",
+        "/api/v1/me/erase",
+        {"password": "correct-horse-battery-alice"},
+        "refused",
+    ),
 ]
 
 # Tables whose rows must be byte-for-byte the same after bob's attempt.
@@ -200,6 +213,7 @@ WATCHED = [
     "moderation.ModerationAction",
     "moderation.Appeal",
     "token_blacklist.BlacklistedToken",
+    "accounts.ApiKey",
 ]
 
 
@@ -244,6 +258,8 @@ def _secrets(world) -> list[str]:
         str(world.carol_video.id),
         "only for me",  # alice's private comment
         "hardening fixture",  # the moderation reason given to alice
+        world.alice_key.prefix,
+        str(world.alice_export.id),
     ]
 
 
@@ -259,6 +275,11 @@ def bola_world(world):
     from rest_framework_simplejwt.tokens import RefreshToken
 
     world.alice_refresh = str(RefreshToken.for_user(world.alice))
+    from accounts.models import Export
+    from accounts.services.api_keys import create_api_key
+
+    world.alice_key = create_api_key(world.alice, name="alice's script")[0]
+    world.alice_export = Export.objects.create(user=world.alice)
     return world
 
 
@@ -327,6 +348,7 @@ def test_every_id_route_has_a_row():
         pattern = route.replace("<uuid:video_id>", "{").replace("<str:video_id>", "{")
         pattern = pattern.replace("<str:job_id>", "{").replace("<int:comment_id>", "{")
         pattern = pattern.replace("<str:handle>", "{")
+        pattern = pattern.replace("<uuid:key_id>", "{").replace("<uuid:export_id>", "{")
         if not any(_shape(c) == pattern for c in covered):
             missing.append(route)
     assert not missing, f"routes without a BOLA row: {missing}"
