@@ -21,7 +21,9 @@ MYPY_FILES := accounts/ledger.py accounts/selectors.py accounts/services/notific
 	push/senders/fcm.py \
 	events/egress.py events/payloads.py events/services/outbox.py events/services/webhooks.py \
 	billing/conf.py billing/ledger.py billing/services.py billing/rights.py billing/selectors.py \
-	billing/webhooks.py billing/stripe_gateway.py
+	billing/webhooks.py billing/stripe_gateway.py \
+	accounts/services/api_keys.py accounts/authentication.py accounts/services/erasure.py \
+	accounts/services/exports.py
 MYPY_PENDING :=
 # The open-weights models' libraries (torch's CUDA build, diffusers, transformers): only the
 # tests and GPU workers need them; measured on a fresh venv: +5.4 GB and about 92 s of install.

@@ -174,7 +174,17 @@ class ConsentEventInline(ReadOnlyInline):
     model = ConsentEvent
     fk_name = "cameo"
     ordering = ("seq",)
-    fields = readonly_fields = ("seq", "action", "actor_handle", "at", "data", "prev_hash", "hash")
+    fields = readonly_fields = (
+        "seq",
+        "action",
+        "actor_ref",
+        "actor_handle",
+        "at",
+        "data",
+        "details",
+        "prev_hash",
+        "hash",
+    )
 
 
 def _job_admin_url(job_id) -> str:
@@ -267,9 +277,11 @@ class ConsentEventAdmin(admin.ModelAdmin):
         "seq",
         "action",
         "actor",
+        "actor_ref",
         "actor_handle",
         "at",
         "data",
+        "details",
         "prev_hash",
         "hash",
     )

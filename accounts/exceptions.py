@@ -61,3 +61,12 @@ class CameoBusy(exceptions.APIException):
 class NoCameo(exceptions.NotFound):
     default_detail = "You have no cameo."
     default_code = "no_cameo"
+
+
+# --- Account lifecycle and keys -----------------------------------------------------------
+
+
+class ApiKeyLimitReached(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "You have as many API keys as allowed; revoke one first."
+    default_code = "api_key_limit"

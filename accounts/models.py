@@ -47,6 +47,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     follower_count = models.PositiveIntegerField(default=0)
     following_count = models.PositiveIntegerField(default=0)
     date_joined = models.DateTimeField(default=timezone.now)
+    # Set by DELETE me (accounts.services.erasure): the row stays so the handle stays reserved
+    # and ledgers keep their ids; every personal field is blank and the account inactive.
+    erased_at = models.DateTimeField(null=True, blank=True)
 
     objects = UserManager()
 
@@ -248,9 +251,15 @@ class ConsentEvent(models.Model):
     actor = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Hashed: the acting user's id as a string ("" for the system), kept if that user goes.
+    actor_ref = models.CharField(max_length=40, blank=True)
+    # Not hashed, so erasure can forget it (accounts/ledger.py): the actor's handle then.
     actor_handle = models.CharField(max_length=30, blank=True)
     at = models.DateTimeField(default=timezone.now)
+    # Hashed: ids, enums, digests and system text only; never a handle or free text.
     data = models.JSONField(default=dict, blank=True)
+    # Not hashed: personal values (handles, free text) with the salt of data["private_hmac"].
+    details = models.JSONField(default=dict, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
 
@@ -274,3 +283,88 @@ class ConsentEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("Consent events are append-only; they cannot be deleted.")
+
+
+class LedgerRehash(models.Model):
+    """A recorded re-hash of one owner's consent chain: the old head hash (which anyone may
+    have kept as evidence) next to the new one, and why the chain was rewritten."""
+
+    owner = models.ForeignKey(User, on_delete=models.PROTECT, related_name="ledger_rehashes")
+    at = models.DateTimeField(default=timezone.now)
+    reason = models.CharField(max_length=255)
+    events = models.PositiveIntegerField()
+    chain_was_valid = models.BooleanField(help_text="False: left as it was (already broken).")
+    old_head_hash = models.CharField(max_length=64)
+    new_head_hash = models.CharField(max_length=64, blank=True)
+
+    def __str__(self) -> str:
+        return f"ledger re-hash of {self.owner_id} at {self.at:%Y-%m-%d}"
+
+
+class ApiKey(models.Model):
+    """A long-lived, revocable bearer credential for scripts and SDKs (API.md v1.1).
+
+    The key is `cut_<prefix>_<secret>`: the prefix finds the row (unique, shown in lists so a
+    person can tell keys apart), the secret is 256 bits from `secrets`; only the SHA-256 of the
+    whole key is stored. A high-entropy secret needs no slow password hash: nobody can guess
+    their way through 2**256 candidates, whatever the hash speed.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=16, unique=True)
+    key_sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    # Written at most once a minute per key (accounts.authentication), not on every request.
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "-created_at", "-id"])]
+
+    def __str__(self) -> str:
+        return f"api key {self.prefix} of {self.user_id}"
+
+
+class Export(models.Model):
+    """One ZIP of everything an account holds (POST me/export), built by a Celery task.
+
+    `queued → running → succeeded | failed`; a succeeded export has its file until
+    `expires_at`, when the periodic cleanup deletes the file and marks it `expired`.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+        EXPIRED = "expired"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="exports")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
+    file = models.CharField(max_length=255, blank=True, help_text="Private storage name.")
+    size = models.BigIntegerField(default=0)
+    error = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    (models.Q(status="succeeded") & ~models.Q(file=""))
+                    | (~models.Q(status="succeeded") & models.Q(file=""))
+                ),
+                name="export_succeeded_iff_file",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["user", "-created_at", "-id"]),
+            models.Index(fields=["status", "expires_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"export {self.id} ({self.status})"

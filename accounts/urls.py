@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from accounts.views import cameos, users
+from accounts.views import account, cameos, users
 
 urlpatterns = [
     # --- auth (public, throttle scope "auth") ------------------------------------------
@@ -12,7 +12,14 @@ urlpatterns = [
     path("auth/logout", users.LogoutView.as_view(), name="auth-logout"),
     # --- me and profiles -----------------------------------------------------------------
     path("me", users.MeView.as_view(), name="me"),
+    path("me/erase", users.EraseMeView.as_view(), name="me-erase"),
     path("me/password", users.PasswordView.as_view(), name="me-password"),
+    path("me/api-keys", account.ApiKeyListView.as_view(), name="me-api-keys"),
+    path("me/api-keys/<uuid:key_id>", account.ApiKeyDetailView.as_view(), name="me-api-key"),
+    path("me/export", account.ExportCreateView.as_view(), name="me-export-create"),
+    path(
+        "me/exports/<uuid:export_id>", account.ExportDetailView.as_view(), name="me-export-detail"
+    ),
     path("users/<str:handle>", users.UserDetailView.as_view(), name="user-detail"),
     path("users/<str:handle>/follow", users.FollowView.as_view(), name="user-follow"),
     path("users/<str:handle>/block", users.BlockView.as_view(), name="user-block"),

@@ -11,7 +11,11 @@ from django.utils.module_loading import import_string
 
 # Settings holding one dotted path, and settings holding a list of them.
 HOOK_SETTINGS = ("GENERATION_REMIX_RESOLVER", "BILLING_RIGHTS_RESOLVER")
-HOOK_LIST_SETTINGS = ("GENERATION_PROMPT_CHECKS", "GENERATION_OUTPUT_CHECKS")
+HOOK_LIST_SETTINGS = (
+    "GENERATION_PROMPT_CHECKS",
+    "GENERATION_OUTPUT_CHECKS",
+    "ACCOUNT_EXPORT_WRITERS",
+)
 
 
 def _hook_paths():

@@ -236,6 +236,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "events.tasks.sweep_outbox",
         "schedule": float(env_int("EVENTS_SWEEP_SECONDS", 30)),
     },
+    # Delete account exports past EXPORT_RETENTION_HOURS; re-send lost builds (accounts).
+    "accounts-delete-expired-exports": {
+        "task": "accounts.tasks.delete_expired_exports_task",
+        "schedule": 3600.0,
+    },
 }
 
 # --- Storage -------------------------------------------------------------------------
@@ -308,6 +313,8 @@ JSON_MAX_DEPTH = env_int("JSON_MAX_DEPTH", 64)
 # --- REST framework ------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # API keys first: a `cut_` bearer is not a JWT (accounts/authentication.py).
+        "accounts.authentication.ApiKeyAuthentication",
         "rest_framework_simplejwt.authentication.JWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
@@ -345,6 +352,8 @@ REST_FRAMEWORK = {
         "reports": env("THROTTLE_REPORTS", "30/min"),
         "devices": env("THROTTLE_DEVICES", "30/min"),
         "billing": env("THROTTLE_BILLING", "20/min"),
+        # POST me/export builds a ZIP of everything the account holds: a few a day is plenty.
+        "exports": env("THROTTLE_EXPORTS", "2/day"),
     },
     # Per-IP throttles key on REMOTE_ADDR; X-Forwarded-For is trusted only as far as this many
     # proxies (set 1 behind one reverse proxy). Unset, DRF would trust any client's header.
@@ -373,6 +382,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Export.status shares the field name `status` with jobs, cameos and videos.
+    "ENUM_NAME_OVERRIDES": {"ExportStatusEnum": "accounts.models.Export.Status"},
     # Generic 4xx responses (with the `code` body) on every operation: config/schema.py.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -382,6 +393,16 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Product settings ----------------------------------------------------------------
+# API keys (accounts/authentication.py): live keys a user may hold, and how often at most a
+# key's `last_used_at` is written (seconds), so authenticating is not a write per request.
+API_KEYS_MAX_PER_USER = env_int("API_KEYS_MAX_PER_USER", 20)
+API_KEY_LAST_USED_INTERVAL = env_int("API_KEY_LAST_USED_INTERVAL", 60)
+# Account exports (POST me/export): how long a finished ZIP stays downloadable before the
+# periodic cleanup deletes it (hours), and how long its signed download URL lives (seconds).
+EXPORT_RETENTION_HOURS = env_int("EXPORT_RETENTION_HOURS", 72)
+EXPORT_URL_EXPIRES = env_int("EXPORT_URL_EXPIRES", 3600)
+# The apps above accounts write their own sections of an export: `writer(user, archive)`.
+ACCOUNT_EXPORT_WRITERS = ["generation.exports.write_generations", "feed.exports.write_feed"]
 GENERATION_PROVIDER = env("GENERATION_PROVIDER", "local")
 GENERATION_DAILY_LIMIT = env_int("GENERATION_DAILY_LIMIT", 30)
 GENERATION_MAX_ATTEMPTS = env_int("GENERATION_MAX_ATTEMPTS", 3)

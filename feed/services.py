@@ -653,3 +653,42 @@ def refresh_hot_scores(video_ids=None) -> int:
         )
         changed += 1
     return changed
+
+
+# --- account erasure ---------------------------------------------------------------------
+
+
+def erase_user_activity(user) -> None:
+    """Account erasure (accounts.signals.user_erased): what feed keeps of `user` goes, with
+    every counter it moved kept exact. Runs inside the erasing transaction.
+
+    - their videos: deleted (status `deleted`, caption blanked; the row stays because remixes
+      and the job point at it) and their files deleted once the erasure commits;
+    - their comments: each thread deleted as `delete_comment` does, comment_count lowered by
+      the comments of the thread that it counted, under the video's lock;
+    - their likes: deleted one video at a time, like_count lowered only where a row went (a
+      concurrent unlike of the same row cannot make it count twice);
+    - their views and not-interested marks (viewing history): deleted; view_count keeps the
+      views that happened.
+    """
+    video_ids = list(Video.objects.filter(author=user).values_list("job_id", flat=True))
+    Video.objects.filter(author=user).update(
+        status=Video.Status.DELETED, status_reason="account erased", caption=""
+    )
+    discard_job_files(video_ids)
+
+    for comment_id, video_id in list(
+        Comment.objects.filter(author=user).order_by("pk").values_list("pk", "video_id")
+    ):
+        lock_video(video_id)
+        thread = Comment.objects.filter(Q(pk=comment_id) | Q(parent_id=comment_id))
+        counted = thread.filter(is_removed=False).count()
+        if Comment.objects.filter(pk=comment_id).delete()[0] and counted:
+            Video.objects.filter(pk=video_id).update(**ranking.counter_update(comments=-counted))
+
+    for video_id in list(Like.objects.filter(user=user).values_list("video_id", flat=True)):
+        if Like.objects.filter(user=user, video_id=video_id).delete()[0]:
+            Video.objects.filter(pk=video_id).update(**ranking.counter_update(likes=-1))
+
+    View.objects.filter(user=user).delete()
+    NotInterested.objects.filter(user=user).delete()

@@ -2,7 +2,7 @@
 
 from django.dispatch import receiver
 
-from accounts.signals import cameo_consent_revoked
+from accounts.signals import cameo_consent_revoked, user_erased
 
 REVOKED_MESSAGE = "A cameo in this generation was withdrawn by its owner."
 
@@ -13,3 +13,11 @@ def cancel_jobs_using_cameo(sender, *, cameo, **kwargs):
     from generation.services import cancel_jobs_using_cameo as cancel
 
     cancel(cameo, reason=REVOKED_MESSAGE)
+
+
+@receiver(user_erased, dispatch_uid="generation.erase_jobs_of")
+def erase_jobs_of_erased_user(sender, *, user, **kwargs):
+    """Runs inside the erasing transaction: the user's drafts and jobs go with the account."""
+    from generation.services import erase_jobs_of
+
+    erase_jobs_of(user)

@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from accounts.ledger import canonical_json
+from accounts.ledger import event_canonical
 from accounts.models import Cameo, CameoGrant, ConsentEvent
 
 
@@ -54,34 +54,48 @@ class GrantCreateSerializer(serializers.Serializer):
 
 
 class ConsentEventSerializer(serializers.ModelSerializer):
-    """One ledger entry, with `canonical`: the text its hash covers."""
+    """One ledger entry, with `canonical`: the text its hash covers (accounts/ledger.py).
+
+    The hash covers `seq, action, actor_ref (as "actor"), at, data, prev_hash, cameo`: ids and
+    system values only. `actor` (the acting user's handle) and `details` (personal values such
+    as a grantee's handle or the instructions' text, with the salt of `data.private_hmac`) are
+    outside the hash, and are blank once the person they name erased their account.
+    """
 
     actor = serializers.CharField(source="actor_handle", read_only=True)
+    actor_ref = serializers.CharField(read_only=True)
     at = serializers.DateTimeField(read_only=True)
     canonical = serializers.SerializerMethodField()
     data = serializers.DictField(
-        read_only=True, help_text="The event's details (grantee, job, video...); hashed."
+        read_only=True, help_text="The event's ids and digests (grantee id, job, video...); hashed."
     )
+    details = serializers.DictField(read_only=True)
     cameo = serializers.UUIDField(source="cameo_id", read_only=True)
+    details = serializers.DictField(read_only=True)
 
     class Meta:
         model = ConsentEvent
-        fields = ["seq", "action", "actor", "at", "data", "canonical", "cameo", "prev_hash", "hash"]
+        fields = [
+            "seq",
+            "action",
+            "actor",
+            "actor_ref",
+            "at",
+            "data",
+            "details",
+            "canonical",
+            "cameo",
+            "prev_hash",
+            "hash",
+        ]
         read_only_fields = fields
 
     def get_canonical(self, event) -> str:
         """The exact text the hash covers: `hash = sha256(prev_hash + canonical)`. Its `at` is
-        the canonical microsecond form (accounts/ledger.py); the event's own `at` is in the
-        API's one timestamp format, the same instant to the millisecond."""
-        return canonical_json(
-            seq=event.seq,
-            action=event.action,
-            actor=event.actor_handle,
-            at=event.at,
-            data=event.data,
-            prev_hash=event.prev_hash,
-            cameo=event.cameo_id,
-        )
+        the canonical microsecond form and its `actor` the actor_ref (accounts/ledger.py); the
+        event's own `at` is in the API's one timestamp format, the same instant to the
+        millisecond."""
+        return event_canonical(event)
 
 
 class AvailableCameoSerializer(serializers.ModelSerializer):

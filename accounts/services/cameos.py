@@ -284,7 +284,7 @@ def update_cameo_settings(
                 cameo,
                 Action.INSTRUCTIONS_CHANGED,
                 actor=owner,
-                data={"instructions": instructions},
+                private={"instructions": instructions},
             )
     return cameo
 
@@ -319,7 +319,12 @@ def grant_cameo(owner: User, grantee: User) -> tuple[CameoGrant, bool]:
         grant, created = CameoGrant.objects.get_or_create(cameo=cameo, grantee=grantee)
         if created:
             append_consent_event(
-                owner, cameo, Action.GRANTED, actor=owner, data={"grantee": grantee.handle}
+                owner,
+                cameo,
+                Action.GRANTED,
+                actor=owner,
+                data={"grantee_id": grantee.pk},
+                private={"grantee": grantee.handle},
             )
     return grant, created
 
@@ -331,7 +336,12 @@ def revoke_cameo_grant(owner: User, grantee: User) -> bool:
         deleted, _ = CameoGrant.objects.filter(cameo=cameo, grantee=grantee).delete()
         if deleted:
             append_consent_event(
-                owner, cameo, Action.GRANT_REVOKED, actor=owner, data={"grantee": grantee.handle}
+                owner,
+                cameo,
+                Action.GRANT_REVOKED,
+                actor=owner,
+                data={"grantee_id": grantee.pk},
+                private={"grantee": grantee.handle},
             )
     return bool(deleted)
 

@@ -199,9 +199,10 @@ class CameoLedgerExportView(APIView):
             "owner": request.user.handle,
             "exported_at": timezone.now(),
             "hash_algorithm": (
-                "sha256(prev_hash + canonical), canonical = JSON of {seq, action, actor, at, "
-                "data, prev_hash, cameo}, sort_keys, separators (',', ':'), at in UTC with "
-                "microseconds (each event carries its `canonical` text)"
+                "sha256(prev_hash + canonical JSON of {seq, action, actor, at, data, prev_hash, "
+                "cameo}, sort_keys, separators (',', ':'), at in UTC with microseconds, actor = "
+                "the event's actor_ref); details and the actor's handle are outside the hash, "
+                "data.private_hmac = HMAC-SHA256(details.salt, canonical JSON of details.values)"
             ),
             "genesis_prev_hash": GENESIS_HASH,
             "valid": verify_events(events),

@@ -13,6 +13,7 @@ from rest_framework_simplejwt.views import TokenObtainPairView
 
 from accounts.models import Follow, Notification
 from accounts.selectors import access_user, profiles
+from accounts.serializers.account import ErasedSerializer, EraseSerializer
 from accounts.serializers.users import (
     BlockStatusSerializer,
     FollowerSerializer,
@@ -28,6 +29,7 @@ from accounts.serializers.users import (
     RegisterSerializer,
     TokenPairSerializer,
 )
+from accounts.services import erasure
 from accounts.services import tokens as token_services
 from accounts.services import users as user_services
 from accounts.services.notifications import mark_notifications_read
@@ -142,8 +144,20 @@ class PasswordView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+ERASE_RESPONSES = {
+    202: ErasedSerializer,
+    400: OpenApiResponse(description="`password` missing or wrong; nothing changed."),
+    **UNAUTHENTICATED,
+}
+
+
 class MeView(APIView):
     parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def get_throttles(self):
+        # DELETE checks the password: the auth scope's rate, like logging in (writes only).
+        self.throttle_scope = "auth" if self.request.method == "DELETE" else None
+        return super().get_throttles()
 
     def _me(self, request):
         return profiles(request.user).get(pk=request.user.pk)
@@ -169,6 +183,46 @@ class MeView(APIView):
         serializer.is_valid(raise_exception=True)
         user_services.update_profile(request.user, **serializer.validated_data)
         return Response(MeSerializer(self._me(request)).data)
+
+    @extend_schema(
+        operation_id="me_delete",
+        description='The body is `{"password": "…"}` (JSON). OpenAPI 3.0 cannot describe '
+        "a DELETE body, so typed clients may use `POST me/erase` instead: same body, same "
+        "effect, same answers.",
+        request=None,
+        responses=ERASE_RESPONSES,
+        tags=["accounts"],
+        summary="Erase my account: content, cameo (consent revoked), keys; the handle stays "
+        "reserved",
+    )
+    def delete(self, request):
+        return erase_me(request)
+
+
+def erase_me(request):
+    serializer = EraseSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    erased = erasure.erase_user(request.user, **serializer.validated_data)
+    return Response(
+        ErasedSerializer({"status": "erased", "erased_at": erased.erased_at}).data,
+        status=status.HTTP_202_ACCEPTED,
+    )
+
+
+class EraseMeView(APIView):
+    """`DELETE me` as a POST, for clients (and OpenAPI 3.0) that cannot send a DELETE body."""
+
+    throttle_scope = "auth"  # the password is checked: the login rate (writes only)
+
+    @extend_schema(
+        operation_id="me_erase",
+        request=EraseSerializer,
+        responses=ERASE_RESPONSES,
+        tags=["accounts"],
+        summary="Erase my account (the same as DELETE me, with the password in the body)",
+    )
+    def post(self, request):
+        return erase_me(request)
 
 
 class UserDetailView(APIView):

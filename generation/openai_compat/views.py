@@ -24,6 +24,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
+from accounts.authentication import ApiKeyAuthentication
 from config.exceptions import api_exception_handler
 from config.parsers import JSONParser
 from config.storage import file_response, servable_refs
@@ -88,7 +89,8 @@ OPENAI_ERROR = inline_serializer(
 
 
 class OpenAICompatView(APIView):
-    authentication_classes = [JWTAuthentication]
+    # API keys first (a `cut_` bearer is not a JWT), as in REST_FRAMEWORK
+    authentication_classes = [ApiKeyAuthentication, JWTAuthentication]
 
     def get_exception_handler(self):
         return openai_exception_handler

@@ -12,6 +12,7 @@ from generation.services.jobs import (
     create_job,
     delete_job,
     do_create_job,
+    erase_jobs_of,
     hash_request,
 )
 from generation.services.quota import credits_status, quota_status, refund_quota
@@ -25,6 +26,7 @@ __all__ = [
     "create_job",
     "delete_job",
     "do_create_job",
+    "erase_jobs_of",
     "hash_request",
     "quota_status",
     "refund_quota",

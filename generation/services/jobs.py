@@ -390,3 +390,39 @@ def delete_job(user, job: GenerationJob) -> None:
         except ProtectedError:
             raise JobPublished() from None
         transaction.on_commit(lambda: delete_files(files), robust=True)
+
+
+def erase_jobs_of(user) -> int:
+    """Account erasure (accounts.signals.user_erased): every job of `user` goes, with its clip,
+    thumbnail, preview and reference image (deleted once the erasure commits); returns how many.
+
+    Unfinished jobs are cancelled first (the worker finds them gone or cancelled). A job behind
+    a feed video cannot be deleted (the video row keeps it, and feed marks that video deleted
+    in the same erasure): it is kept as a bare row, cancelled, with its prompt, storyboard and
+    file names blanked. Runs inside the erasing transaction.
+    """
+    jobs = list(GenerationJob.objects.select_for_update(of=("self",)).filter(user=user))
+    files = []
+    published = set(
+        GenerationJob.objects.filter(user=user, video__isnull=False).values_list("pk", flat=True)
+    )
+    for job in jobs:
+        files += [job.video_file, job.thumbnail_file, job.preview_file]
+        files.append((job.provenance or {}).get("reference_image", ""))
+    GenerationJob.objects.filter(pk__in=published).update(
+        status=GenerationJob.Status.CANCELLED,
+        error_code="account_erased",
+        error_message="",
+        prompt="",
+        storyboard=[],
+        policy={},
+        provenance={},
+        idempotency_key=None,
+        video_file="",
+        thumbnail_file="",
+        preview_file="",
+    )
+    GenerationJob.objects.filter(user=user).exclude(pk__in=published).delete()
+    names = [name for name in files if name]
+    transaction.on_commit(lambda: delete_files(names), robust=True)
+    return len(jobs)

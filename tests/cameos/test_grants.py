@@ -28,7 +28,9 @@ def test_grant_list_and_revoke(user, other_user, auth_client, make_cameo):
         ConsentEvent.objects.filter(owner=user).order_by("seq").values_list("action", flat=True)
     )
     assert actions[-2:] == ["granted", "grant_revoked"]
-    assert ConsentEvent.objects.get(owner=user, action="granted").data == {"grantee": "bob"}
+    granted = ConsentEvent.objects.get(owner=user, action="granted")
+    assert granted.data["grantee_id"] == other_user.pk  # an id inside the hash, not the handle
+    assert granted.details["values"] == {"grantee": "bob"}
 
 
 def test_granting_to_yourself_is_400_on_handle(user, auth_client, make_cameo):

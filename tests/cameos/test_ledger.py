@@ -3,6 +3,7 @@
 import hashlib
 import json
 from datetime import datetime
+from unittest.mock import ANY
 
 import pytest
 from django.db import IntegrityError, connection, transaction
@@ -36,13 +37,15 @@ def _tamper(sql, params):
 def _independent_hash(event: dict) -> str:
     """The documented hash, recomputed from an exported/listed event without our code: the
     canonical text is rebuilt from the event's fields (its `at` from the canonical form, the
-    same instant as the event's millisecond `at`) and must equal the `canonical` it carries."""
+    same instant as the event's millisecond `at`; `actor` = the event's actor_ref) and must
+    equal the `canonical` it carries."""
     hashed_at = json.loads(event["canonical"])["at"]
     at = datetime.fromisoformat(hashed_at)
     assert at.strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z" == event["at"]
     canonical = json.dumps(
         {
-            **{k: event[k] for k in ("seq", "action", "actor", "data", "prev_hash", "cameo")},
+            **{k: event[k] for k in ("seq", "action", "data", "prev_hash", "cameo")},
+            "actor": event["actor_ref"],
             "at": hashed_at,
         },
         sort_keys=True,
@@ -69,7 +72,12 @@ def test_events_chain_from_genesis_with_consecutive_seq(user, other_user, make_c
     for before, after in zip(events, events[1:], strict=False):
         assert after.prev_hash == before.hash
     assert {e.cameo_id for e in events} == {cameo.pk}
-    assert events[4].data == {"grantee": other_user.handle}
+    # Ids inside the hash; the handle beside it (accounts/ledger.py: no personal data hashed).
+    assert events[4].data == {"grantee_id": other_user.pk, "private_hmac": ANY}
+    assert events[4].details["values"] == {"grantee": other_user.handle}
+    assert events[4].actor_ref == str(user.pk)
+    assert events[3].details["values"] == {"instructions": "Always smiling"}
+    assert "Always smiling" not in json.dumps(events[3].data)
     assert verify_ledger(user) is True
 
 
@@ -155,9 +163,20 @@ def test_ledger_endpoint_lists_my_events_in_seq_order(user, make_cameo, auth_cli
     assert [e["seq"] for e in second["results"]] == [3, 4]
     event = body["results"][0]
     assert set(event) == {
-        *("seq", "action", "actor", "at", "data", "canonical", "cameo", "prev_hash", "hash")
+        "seq",
+        "action",
+        "actor",
+        "actor_ref",
+        "at",
+        "data",
+        "details",
+        "canonical",
+        "cameo",
+        "prev_hash",
+        "hash",
     }
     assert event["actor"] == "alice"
+    assert event["actor_ref"] == str(user.pk)
     assert event["hash"] == _independent_hash(event)
 
 
@@ -223,8 +242,8 @@ def test_trigger_refuses_update_and_delete_in_sql(user, make_cameo):
 
 @on_postgresql
 def test_deleting_an_actor_keeps_the_chain_valid(user, make_user, make_cameo):
-    """The trigger lets exactly ON DELETE SET NULL of the actor through; the hash covers
-    actor_handle, which stays."""
+    """The trigger lets ON DELETE SET NULL of the actor through; the hash covers actor_ref,
+    which stays."""
     carol = make_user("carol")
     make_cameo(user, permission="approved")
     cameos.grant_cameo(user, carol)

@@ -190,6 +190,19 @@ CASES = [
     ("devices-list", "get", "/api/v1/me/devices", None, "scoped"),
     ("device-delete", "delete", "/api/v1/me/devices/{device.id}", None, "hidden"),
     ("notification-settings", "get", "/api/v1/me/notification-settings", None, "scoped"),
+    # --- account lifecycle and keys (issue 15) ---------------------------------------
+    ("api-keys-list", "get", "/api/v1/me/api-keys", None, "scoped"),
+    ("api-key-revoke", "delete", "/api/v1/me/api-keys/{alice_key.id}", None, "hidden"),
+    ("export-get", "get", "/api/v1/me/exports/{alice_export.id}", None, "hidden"),
+    ("export-create", "post", "/api/v1/me/export", None, "scoped"),  # bob's own export
+    # Erasing bob's account with alice's password: refused, nothing changed.
+    (
+        "erase-with-another-password",
+        "post",
+        "/api/v1/me/erase",
+        {"password": "correct-horse-battery-alice"},
+        "refused",
+    ),
 ]
 
 # Tables whose rows must be byte-for-byte the same after bob's attempt.
@@ -220,6 +233,7 @@ WATCHED = [
     "push.MutedKind",
     "events.WebhookEndpoint",
     "events.WebhookDelivery",
+    "accounts.ApiKey",
 ]
 
 
@@ -269,6 +283,8 @@ def _secrets(world) -> list[str]:
         str(world.webhook.id),
         world.webhook.secret,
         "alice-hooks",  # the path of alice's webhook URL
+        world.alice_key.prefix,
+        str(world.alice_export.id),
     ]
 
 
@@ -294,6 +310,11 @@ def bola_world(world):
     world.webhook = create_endpoint(
         world.alice, url="https://93.184.215.14/alice-hooks", events=["video.completed"]
     )
+    from accounts.models import Export
+    from accounts.services.api_keys import create_api_key
+
+    world.alice_key = create_api_key(world.alice, name="alice's script")[0]
+    world.alice_export = Export.objects.create(user=world.alice)
     return world
 
 
@@ -391,6 +412,7 @@ def test_every_id_route_has_a_row():
         pattern = pattern.replace("<str:job_id>", "{").replace("<int:comment_id>", "{")
         pattern = pattern.replace("<str:handle>", "{").replace("<str:device_id>", "{")
         pattern = pattern.replace("<str:webhook_id>", "{")
+        pattern = pattern.replace("<uuid:key_id>", "{").replace("<uuid:export_id>", "{")
         if not any(_shape(c) == pattern for c in covered):
             missing.append(route)
     assert not missing, f"routes without a BOLA row: {missing}"
