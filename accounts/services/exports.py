@@ -24,7 +24,7 @@ import logging
 import shutil
 import tempfile
 import zipfile
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -47,6 +47,7 @@ from accounts.models import (
     User,
 )
 from accounts.task_names import BUILD_EXPORT
+from config.renderers import format_timestamp
 from config.storage import delete_file, delete_files, file_exists, file_url, open_file, save_file
 from config.tasks import enqueue_now, enqueue_on_commit
 
