@@ -17,7 +17,7 @@ MYPY_FILES := accounts/ledger.py accounts/selectors.py accounts/services/notific
 	generation/services/renditions.py \
 	generation/policy.py \
 	feed/selectors.py feed/services.py moderation/services.py moderation/policy.py \
-	push/services.py push/netguard.py push/vapid.py push/senders/webpush.py push/senders/apns.py \
+	push/services.py config/netguard.py push/vapid.py push/senders/webpush.py push/senders/apns.py \
 	push/senders/fcm.py \
 	events/egress.py events/payloads.py events/services/outbox.py events/services/webhooks.py \
 	billing/conf.py billing/ledger.py billing/services.py billing/rights.py billing/selectors.py \

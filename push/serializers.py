@@ -9,8 +9,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from rest_framework import serializers
 
 from accounts.models import Notification
+from config.netguard import MAX_URL_CHARS, UnsafeURL, check_url
 from push.models import Device
-from push.netguard import MAX_URL_CHARS, ForbiddenAddress, check_public_url
 from push.services import DeviceAddress
 
 # An APNs device token is 32 bytes today, sent as hex; Apple says it may grow, so 32-100 bytes.
@@ -63,8 +63,8 @@ class SubscriptionSerializer(serializers.Serializer):
 
     def validate_endpoint(self, value: str) -> str:
         try:
-            check_public_url(value)
-        except ForbiddenAddress as error:
+            check_url(value, schemes=("https",))
+        except UnsafeURL as error:
             raise serializers.ValidationError(str(error)) from None
         return value
 

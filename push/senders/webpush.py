@@ -1,6 +1,6 @@
 """WebPush through pywebpush: aes128gcm payload encryption (RFC 8291) and VAPID (RFC 8292).
 
-The endpoint is a URL the browser chose: it passes push.netguard before each send, and the
+The endpoint is a URL the browser chose: it passes config/netguard.py before each send, and the
 session follows no redirect (a 3xx could point anywhere), so a push never reaches a private
 address unless WEBHOOK_ALLOW_PRIVATE is on.
 """
@@ -14,7 +14,7 @@ import requests
 from django.conf import settings
 from pywebpush import WebPushException, webpush
 
-from push.netguard import ForbiddenAddress, check_public_url
+from config.netguard import UnsafeURL, check_url
 from push.senders import Push
 from push.vapid import vapid_key
 
@@ -39,8 +39,8 @@ def _session() -> requests.Session:
 def _send_one(push: Push, key) -> bool:
     """True when the push service says the subscription is gone."""
     try:
-        check_public_url(push.token)
-    except ForbiddenAddress as error:
+        check_url(push.token, schemes=("https",))
+    except UnsafeURL as error:
         logger.warning("webpush endpoint of device %s refused: %s", push.device_id, error)
         return False
     payload = json.dumps({"title": push.title, "body": push.body, "data": push.data})

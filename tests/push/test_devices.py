@@ -20,11 +20,11 @@ def test_register_each_platform(auth_client, user, browser):
     fcm = client.post(URL, {"platform": "fcm", "token": FCM_TOKEN}, format="json")
     web = client.post(
         URL,
-        {"platform": "webpush", "subscription": browser.subscription("https://push.test/a")},
+        {"platform": "webpush", "subscription": browser.subscription("https://localhost/a")},
         format="json",
     )
     assert [r.status_code for r in (apns, fcm, web)] == [201, 201, 201]
-    assert web.json()["token"] == "https://push.test/a"
+    assert web.json()["token"] == "https://localhost/a"
     device = Device.objects.get(pk=web.json()["id"])
     assert (device.p256dh, device.auth) == (browser.p256dh, browser.auth)
     listed = client.get(URL).json()["results"]
@@ -34,10 +34,10 @@ def test_register_each_platform(auth_client, user, browser):
 def test_webpush_subscription_json_as_token(auth_client, user, browser):
     import json
 
-    body = {"platform": "webpush", "token": json.dumps(browser.subscription("https://push.test/b"))}
+    body = {"platform": "webpush", "token": json.dumps(browser.subscription("https://localhost/b"))}
     response = auth_client(user).post(URL, body, format="json")
     assert response.status_code == 201
-    assert response.json()["token"] == "https://push.test/b"
+    assert response.json()["token"] == "https://localhost/b"
 
 
 def test_registering_again_is_idempotent(auth_client, user):
@@ -81,7 +81,7 @@ def test_bad_token_shape_is_a_400_naming_the_field(auth_client, user, body, fiel
 
 
 def _sub(browser, **change):
-    subscription = browser.subscription("https://push.test/c")
+    subscription = browser.subscription("https://localhost/c")
     keys = subscription["keys"]
     for key, value in change.items():
         if key in keys:
@@ -100,7 +100,7 @@ def _sub(browser, **change):
         ({"auth": "c2hvcnQ"}, ("keys", "auth")),  # 5 bytes, not 16
         ({"endpoint": "ftp://push.test/x"}, ("endpoint",)),
         ({"endpoint": "https://user:pw@push.test/x"}, ("endpoint",)),
-        ({"endpoint": "https://push.test/" + "x" * 2000}, ("endpoint",)),
+        ({"endpoint": "https://localhost/" + "x" * 2000}, ("endpoint",)),
         ({"endpoint": "not a url"}, ("endpoint",)),
     ],
 )
