@@ -394,7 +394,8 @@ def delete_job(user, job: GenerationJob) -> None:
 
 def erase_jobs_of(user) -> int:
     """Account erasure (accounts.signals.user_erased): every job of `user` goes, with its clip,
-    thumbnail, preview and reference image (deleted once the erasure commits); returns how many.
+    thumbnail, preview, renditions, HLS files and reference image (deleted once the erasure
+    commits); returns how many.
 
     Unfinished jobs are cancelled first (the worker finds them gone or cancelled). A job behind
     a feed video cannot be deleted (the video row keeps it, and feed marks that video deleted
@@ -406,9 +407,9 @@ def erase_jobs_of(user) -> int:
     published = set(
         GenerationJob.objects.filter(user=user, video__isnull=False).values_list("pk", flat=True)
     )
-    for job in jobs:
-        files += [job.video_file, job.thumbnail_file, job.preview_file]
-        files.append((job.provenance or {}).get("reference_image", ""))
+    # Clip, stills, HLS master, every rendition's MP4 and HLS files, and reference images.
+    files = job_storage_names([job.pk for job in jobs])
+    files += [(job.provenance or {}).get("reference_image", "") for job in jobs]
     GenerationJob.objects.filter(pk__in=published).update(
         status=GenerationJob.Status.CANCELLED,
         error_code="account_erased",
@@ -421,7 +422,9 @@ def erase_jobs_of(user) -> int:
         video_file="",
         thumbnail_file="",
         preview_file="",
+        hls_file="",
     )
+    Rendition.objects.filter(job_id__in=published).delete()
     GenerationJob.objects.filter(user=user).exclude(pk__in=published).delete()
     names = [name for name in files if name]
     transaction.on_commit(lambda: delete_files(names), robust=True)

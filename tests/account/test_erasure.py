@@ -16,7 +16,7 @@ from accounts.signals import user_erased
 from config import storage
 from feed import services as feed_services
 from feed.models import Comment, Like, Video
-from generation.models import GenerationJob, JobCameo
+from generation.models import GenerationJob, JobCameo, Rendition
 from tests.factories import PASSWORD, JobFactory, publish
 
 pytestmark = pytest.mark.django_db
@@ -56,7 +56,14 @@ def world(user, other_user, make_user, make_cameo):
     avatar = storage.save_file("avatars/alice.png", b"avatar")
     User.objects.filter(pk=alice.pk).update(avatar=avatar, bio="Surfer", display_name="Alice A")
     alice.refresh_from_db()
+    # The smaller rendition and the HLS master of alice's unpublished draft, stored as the
+    # pipeline would (no feed path removes a draft's files: only the erasure of its jobs).
+    small = Rendition.objects.filter(job=draft).exclude(video_file=draft.video_file).get()
+    storage.save_file(small.video_file, b"480p mp4")
+    storage.save_file(draft.hls_file, b"#EXTM3U\n")
     files = {
+        "draft_rendition": small.video_file,
+        "draft_hls_master": draft.hls_file,
         "bob_video": bobs_video.job.video_file,
         "own_video": own.job.video_file,
         "own_thumb": own.job.thumbnail_file,
