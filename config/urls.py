@@ -9,6 +9,7 @@ api_v1 = [
     path("", include("generation.urls")),
     path("", include("feed.urls")),
     path("", include("moderation.urls")),
+    path("", include("discovery.urls")),
 ]
 
 urlpatterns = [

@@ -18,7 +18,18 @@ from django.utils import timezone
 
 STRIKE_WINDOW = timedelta(days=90)
 # Repeated as plain lists for the DB check constraints (a nested Meta cannot see the enums).
-ACTIONS = ["remove", "restore", "warn", "suspend", "unsuspend", "dismiss"]
+ACTIONS = [
+    "remove",
+    "restore",
+    "warn",
+    "suspend",
+    "unsuspend",
+    "dismiss",
+    # Trend review (discovery): a moderator approves or rejects a trend; the system expires it.
+    "approve",
+    "reject",
+    "expire",
+]
 REPORT_REASONS = [
     "spam",
     "harassment",
@@ -38,6 +49,10 @@ class TargetType(models.TextChoices):
     COMMENT = "comment"
     USER = "user"
     CAMEO = "cameo"
+
+
+# What the audit log's lines may be about: reportable targets, plus trends (discovery).
+AUDIT_TARGET_TYPES = [*TargetType.choices, ("trend", "Trend")]
 
 
 class Decision(models.TextChoices):
@@ -307,6 +322,9 @@ class ModerationAction(models.Model):
         SUSPEND = "suspend"
         UNSUSPEND = "unsuspend"
         DISMISS = "dismiss"
+        APPROVE = "approve"
+        REJECT = "reject"
+        EXPIRE = "expire"
 
     STRIKING = (Action.REMOVE, Action.WARN, Action.SUSPEND)
     APPEALABLE = STRIKING
@@ -320,7 +338,7 @@ class ModerationAction(models.Model):
         related_name="moderation_actions_taken",
     )
     action = models.CharField(max_length=10, choices=Action.choices)
-    target_type = models.CharField(max_length=8, choices=TargetType.choices)
+    target_type = models.CharField(max_length=8, choices=AUDIT_TARGET_TYPES)
     target_id = models.CharField(max_length=64)
     reason = models.TextField(max_length=1000)
     affected_user = models.ForeignKey(
