@@ -419,7 +419,7 @@ LOGGING = {
 
 # --- Discovery (hashtags, search, trends) ---------------------------------------------
 # Apps above feed that add interests to the for-you ranking (feed/interests.py).
-FEED_INTEREST_SOURCES = ["discovery.interests.FollowedHashtags"]
+FEED_INTEREST_SOURCES = env_list("FEED_INTEREST_SOURCES", ["discovery.interests.FollowedHashtags"])
 SEARCH_MAX_QUERY_CHARS = env_int("SEARCH_MAX_QUERY_CHARS", 200)
 # Trends (discovery/trends.py): time constants of the "recent" and "usual" rates, candidates
 # rescored per kind and refresh, the decayed likes a candidate needs in the recent window,

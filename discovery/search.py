@@ -251,7 +251,9 @@ def search(user, *, q, type: str) -> QuerySet:  # noqa: A002 - the API's paramet
         raise ValidationError({"type": [f"Must be one of {', '.join(TYPES)}."]})
     query = parse_query(q)
     if query.is_empty:
-        return {"videos": Video, "users": User, "hashtags": Hashtag}[type].objects.none()
+        # Nothing to look for (only operators or punctuation): no query at all, no scan.
+        model = {"videos": Video, "users": User, "hashtags": Hashtag}[type]
+        return model.objects.none().annotate(score=Value(0.0, output_field=FloatField()))
     return {"videos": search_videos, "users": search_users, "hashtags": search_hashtags}[type](
         user, query
     )

@@ -1,6 +1,10 @@
 """PostgreSQL search indexes (pg_trgm, GIN) and the hashtag rows of videos published before
 discovery existed.
 
+`fastupdate = off`: a GIN pending list makes the planner price the index as a scan of that
+list (seen here: a freshly loaded pending list turned every search into a sequential scan),
+and publishing writes one document at a time anyway.
+
 The indexes are PostgreSQL-only (the SQLite fallback scans), so they are created here rather
 than declared on the models. The trigram indexes on accounts_user serve user search: they
 belong to discovery's queries, not to the accounts model.
@@ -12,13 +16,13 @@ from django.db.models import F
 PG_INDEXES = [
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
     "CREATE INDEX IF NOT EXISTS discovery_videodocument_gin ON discovery_videodocument"
-    " USING gin (document)",
+    " USING gin (document) WITH (fastupdate = off)",
     "CREATE INDEX IF NOT EXISTS discovery_hashtag_name_trgm ON discovery_hashtag"
-    " USING gin (name gin_trgm_ops)",
+    " USING gin (name gin_trgm_ops) WITH (fastupdate = off)",
     "CREATE INDEX IF NOT EXISTS discovery_user_handle_trgm ON accounts_user"
-    " USING gin (handle gin_trgm_ops)",
+    " USING gin (handle gin_trgm_ops) WITH (fastupdate = off)",
     "CREATE INDEX IF NOT EXISTS discovery_user_display_name_trgm ON accounts_user"
-    " USING gin (display_name gin_trgm_ops)",
+    " USING gin (display_name gin_trgm_ops) WITH (fastupdate = off)",
 ]
 PG_DROP = [
     "DROP INDEX IF EXISTS discovery_user_display_name_trgm",
