@@ -175,7 +175,7 @@ def expire_trends(now=None) -> int:
     now = now or timezone.now()
     with transaction.atomic():
         due = list(
-            Trend.objects.select_for_update()
+            Trend.objects.select_for_update(of=("self",))
             .filter(status=Trend.Status.APPROVED, expires_at__lte=now)
             .select_related("hashtag")
         )

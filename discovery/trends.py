@@ -40,6 +40,7 @@ from feed.models import Like, Video
 
 EPOCH = datetime(2025, 1, 1, tzinfo=UTC)
 LIKES_CURSOR = "likes"
+BATCH = 500
 
 
 def _logaddexp(a: float, b: float) -> float:
@@ -130,8 +131,11 @@ def _merge(kind, field: str, times_by_target: dict, fast: float, slow: float, no
         stat.slow_log = _logaddexp(stat.slow_log, _log_mass(times, slow))
         stat.likes += len(times)
         stat.updated_at = now
-    TrendStat.objects.bulk_create(new)
-    TrendStat.objects.bulk_update(changed, ["fast_log", "slow_log", "likes", "updated_at"])
+    TrendStat.objects.bulk_create(new, batch_size=BATCH)
+    # Batched: one UPDATE with a CASE per field over thousands of rows is quadratic to plan.
+    TrendStat.objects.bulk_update(
+        changed, ["fast_log", "slow_log", "likes", "updated_at"], batch_size=BATCH
+    )
 
 
 def _rescore(now: datetime) -> int:
