@@ -6,6 +6,7 @@ discovery.services (which write the audit log).
 """
 
 from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
 from django.utils.html import format_html
 
 from discovery import services
@@ -43,11 +44,8 @@ class TrendAdmin(admin.ModelAdmin):
 
     def changelist_view(self, request, extra_context=None):
         # Open on what needs a decision.
-        if "status" not in request.GET and not request.GET.get("_changelist_filters"):
-            query = request.GET.copy()
-            query["status"] = Trend.Status.PENDING
-            request.GET = query
-            request.META["QUERY_STRING"] = query.urlencode()
+        if not request.GET and request.method == "GET":
+            return HttpResponseRedirect(f"{request.path}?status={Trend.Status.PENDING}")
         return super().changelist_view(request, extra_context)
 
     @admin.display(description="trend")
