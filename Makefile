@@ -15,7 +15,9 @@ MYPY_FILES := accounts/ledger.py accounts/selectors.py accounts/services/notific
 	generation/selectors.py generation/services/quota.py generation/services/pipeline.py \
 	generation/services/jobs.py generation/services/publishing.py generation/services/model_jobs.py \
 	generation/policy.py \
-	feed/selectors.py feed/services.py moderation/services.py moderation/policy.py
+	feed/selectors.py feed/services.py moderation/services.py moderation/policy.py \
+	discovery/services.py discovery/selectors.py discovery/search.py discovery/trends.py \
+	feed/interests.py feed/captions.py
 MYPY_PENDING :=
 # The open-weights models' libraries (torch's CUDA build, diffusers, transformers): only the
 # tests and GPU workers need them; measured on a fresh venv: +5.4 GB and about 92 s of install.

@@ -19,6 +19,7 @@ accounts.selectors.profiles — the same selectors as every other list.
 import math
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank
@@ -92,7 +93,9 @@ def parse_query(raw) -> ParsedQuery:
         raise ValidationError({"q": [f"At most {settings.SEARCH_MAX_QUERY_CHARS} characters."]})
     if "\x00" in text:
         raise ValidationError({"q": ["NUL characters are not allowed."]})
-    alternatives, required, excluded = [], [], []
+    alternatives: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
+    required: list[str] = []
+    excluded: list[str] = []
     for token in re.findall(r'-?"[^"]*"?|\S+', text):
         negated = token.startswith("-")
         words = words_of(token)
@@ -162,7 +165,7 @@ def _similarity(field: str, text: str) -> Func:
     return Func(F(field), Value(text), function="similarity", output_field=FloatField())
 
 
-def _log10_1p(expression) -> Func:
+def _log10_1p(expression) -> Any:
     return Ln(Cast(expression, FloatField()) + Value(1.0)) / Value(_LN10)
 
 
@@ -180,7 +183,7 @@ def search_videos(user, query: ParsedQuery) -> QuerySet[Video]:
     popularity = Value(1.0) + Value(VIDEO_POPULARITY) * _log10_1p(engagement)
     if connection.vendor == "postgresql":
         tsquery = SearchQuery(query.text, config="simple", search_type="websearch")
-        rank = Cast(SearchRank(F("search_document__document"), tsquery), FloatField())
+        rank: Any = Cast(SearchRank(F("search_document__document"), tsquery), FloatField())
         qs = qs.filter(search_document__document=tsquery)
     else:
         rank = Func(
@@ -234,7 +237,7 @@ def search_hashtags(user, query: ParsedQuery) -> QuerySet[Hashtag]:
         _similarity("name", text),
     )
     score = relevance + Value(NAME_POPULARITY) * _log10_1p(F("video_count"))
-    viewer_id = user.pk if user is not None and user.is_authenticated else None
+    viewer_id = user.pk if user is not None and user.is_authenticated else 0  # 0: nobody
     return (
         Hashtag.objects.filter(matches)
         .annotate(score=Cast(score, FloatField()))
@@ -252,7 +255,7 @@ def search(user, *, q, type: str) -> QuerySet:  # noqa: A002 - the API's paramet
     query = parse_query(q)
     if query.is_empty:
         # Nothing to look for (only operators or punctuation): no query at all, no scan.
-        model = {"videos": Video, "users": User, "hashtags": Hashtag}[type]
+        model: Any = {"videos": Video, "users": User, "hashtags": Hashtag}[type]
         return model.objects.none().annotate(score=Value(0.0, output_field=FloatField()))
     return {"videos": search_videos, "users": search_users, "hashtags": search_hashtags}[type](
         user, query

@@ -24,11 +24,11 @@ def video_results(user, ids: list) -> list[dict]:
         )
     }
     page = feed_selectors.with_page_data([found[i] for i in ids if i in found], user)
-    return VideoSerializer(page, many=True).data
+    return list(VideoSerializer(page, many=True).data)
 
 
 def _followed_by(user):
-    viewer_id = user.pk if user is not None and user.is_authenticated else None
+    viewer_id = user.pk if user is not None and user.is_authenticated else 0  # 0: nobody
     return Exists(HashtagFollow.objects.filter(user_id=viewer_id, hashtag=OuterRef("pk")))
 
 
@@ -71,7 +71,7 @@ def trends_for(user) -> tuple[list[Hashtag], list]:
         for h in Hashtag.objects.filter(pk__in=scores).annotate(followed_by_me=_followed_by(user))
     }
     for pk, score in scores.items():
-        hashtags[pk].score = score
+        hashtags[pk].score = score  # type: ignore[attr-defined]
     video_ids = list(
         shown.filter(
             kind=Trend.Kind.VIDEO,
