@@ -421,6 +421,8 @@ LOGGING = {
 # Apps above feed that add interests to the for-you ranking (feed/interests.py).
 FEED_INTEREST_SOURCES = env_list("FEED_INTEREST_SOURCES", ["discovery.interests.FollowedHashtags"])
 SEARCH_MAX_QUERY_CHARS = env_int("SEARCH_MAX_QUERY_CHARS", 200)
+# Video search on PostgreSQL ranks at most this many text matches (discovery/search.py).
+SEARCH_MAX_MATCHES = env_int("SEARCH_MAX_MATCHES", 1000)
 # Trends (discovery/trends.py): time constants of the "recent" and "usual" rates, candidates
 # rescored per kind and refresh, the decayed likes a candidate needs in the recent window,
 # likes folded per refresh, and how long an approved trend stays up.
