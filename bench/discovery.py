@@ -49,6 +49,7 @@ def parse_args():
     p.add_argument("--requests", type=int, default=300)
     p.add_argument("--phase-seconds", type=float, default=120.0)
     p.add_argument("--trend-rounds", type=int, default=5)
+    p.add_argument("--search-only", action="store_true", help="search, pages and floor only")
     p.add_argument("--skip-search", action="store_true", help="only trends and for-you")
     p.add_argument("--redis-url", default="redis://127.0.0.1:6379/7")
     return p.parse_args()
@@ -169,6 +170,8 @@ def main():
             print(results[-1], flush=True)
 
         # Trends refresh after 1,000 new likes.
+        if args.search_only:
+            return print_table(results)
         # The seed's ~1M likes are history: start the cursor after them, so each timed
         # refresh folds exactly the new likes.
         from django.db.models import Max
@@ -235,6 +238,10 @@ def main():
     finally:
         stop_process_groups([server, plain])
 
+    print_table(results)
+
+
+def print_table(results):
     print(f"\nload average at end: {os.getloadavg()}\n")
     print("| phase | n | p50 ms | p95 ms | p99 ms | req/s |")
     print("| --- | --- | --- | --- | --- | --- |")
