@@ -25,6 +25,11 @@ NO_SUCH_UUID = "00000000-0000-4000-8000-000000000000"
 
 # (id, method, path, body, expectation)
 CASES = [
+    # --- discovery: a tag only alice's private video carries -----------------------------
+    ("hashtag-private-only", "get", "/api/v1/hashtags/{secret_tag}", None, "scoped"),
+    ("hashtag-unfollow", "delete", "/api/v1/hashtags/{secret_tag}/follow", None, "scoped"),
+    ("search-private-caption", "get", "/api/v1/search?q={secret_tag}", None, "scoped"),
+    ("search-private-tag", "get", "/api/v1/search?q={secret_tag}&type=hashtags", None, "scoped"),
     # --- videos: private and followers-only ------------------------------------------
     ("video-private-get", "get", "/api/v1/videos/{private_video.id}", None, "hidden"),
     (
@@ -259,6 +264,10 @@ def bola_world(world):
     from rest_framework_simplejwt.tokens import RefreshToken
 
     world.alice_refresh = str(RefreshToken.for_user(world.alice))
+    from feed.services import update_video
+
+    world.secret_tag = "secretplans"
+    update_video(world.alice, world.private_video.id, caption="my #secretplans")
     return world
 
 
@@ -316,6 +325,10 @@ def test_every_id_route_has_a_row():
         # What the deployment can render: the same list for every caller, nobody's data.
         "models",
         "v1/models",
+        # Lists of what the caller may see (visible_videos, profiles): rows above check that a
+        # private video's words and tags do not leak; tests/discovery covers visibility.
+        "search",
+        "trends",
     }
     covered = {c[2] for c in CASES}
     missing = []
@@ -326,7 +339,7 @@ def test_every_id_route_has_a_row():
             continue
         pattern = route.replace("<uuid:video_id>", "{").replace("<str:video_id>", "{")
         pattern = pattern.replace("<str:job_id>", "{").replace("<int:comment_id>", "{")
-        pattern = pattern.replace("<str:handle>", "{")
+        pattern = pattern.replace("<str:handle>", "{").replace("<str:tag>", "{")
         if not any(_shape(c) == pattern for c in covered):
             missing.append(route)
     assert not missing, f"routes without a BOLA row: {missing}"
