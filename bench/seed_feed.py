@@ -94,6 +94,174 @@ def powerlaw_weights(n: int, exponent: float, rng) -> np.ndarray:
     return weights / weights.sum()
 
 
+# Caption vocabulary: words of everyday short-video captions, and hashtags whose use follows a
+# power law (a few tags — #fyp, #funny — on many videos, a long tail on a few each).
+WORDS = [
+    "sunset",
+    "beach",
+    "city",
+    "night",
+    "neon",
+    "cat",
+    "dog",
+    "puppy",
+    "kitten",
+    "kite",
+    "wave",
+    "surf",
+    "forest",
+    "rain",
+    "snow",
+    "road",
+    "coffee",
+    "morning",
+    "dance",
+    "music",
+    "guitar",
+    "piano",
+    "street",
+    "food",
+    "pizza",
+    "ramen",
+    "cake",
+    "bake",
+    "cooking",
+    "recipe",
+    "travel",
+    "mountain",
+    "lake",
+    "river",
+    "desert",
+    "island",
+    "train",
+    "car",
+    "bike",
+    "skate",
+    "skateboard",
+    "robot",
+    "dragon",
+    "space",
+    "rocket",
+    "moon",
+    "star",
+    "galaxy",
+    "ocean",
+    "fish",
+    "whale",
+    "bird",
+    "owl",
+    "garden",
+    "flower",
+    "tree",
+    "autumn",
+    "winter",
+    "summer",
+    "spring",
+    "party",
+    "wedding",
+    "birthday",
+    "friends",
+    "family",
+    "baby",
+    "grandma",
+    "football",
+    "basketball",
+    "tennis",
+    "yoga",
+    "gym",
+    "workout",
+    "run",
+    "marathon",
+    "paint",
+    "drawing",
+    "anime",
+    "comic",
+    "movie",
+    "trailer",
+    "game",
+    "retro",
+    "vintage",
+    "fashion",
+    "outfit",
+    "makeup",
+    "hair",
+    "tutorial",
+    "diy",
+    "craft",
+    "origami",
+    "lego",
+    "science",
+    "chemistry",
+]
+N_TAGS = 5000
+
+
+def tag_names() -> list[str]:
+    tags = ["fyp", "funny", "viral", "ai", "cute", "art", "music", "travel", "food", "dance"]
+    seen = set(tags)
+    i = 0
+    while len(tags) < N_TAGS:
+        a, b = WORDS[i % len(WORDS)], WORDS[(i * 7 + 3) % len(WORDS)]
+        name = f"{a}{b}" if i % 3 else f"{a}{i // len(WORDS)}"
+        if name not in seen:
+            seen.add(name)
+            tags.append(name)
+        i += 1
+    return tags
+
+
+def make_captions(n: int, rng) -> list[str]:
+    """Captions of 3–8 words and 0–5 hashtags (mean ≈ 2.3), tags drawn from a power law."""
+    tags = np.array(tag_names())
+    ranks = np.arange(1, len(tags) + 1, dtype=np.float64)
+    tag_p = 1.0 / ranks**1.05
+    tag_p /= tag_p.sum()
+    words = np.array(WORDS)
+    n_words = rng.integers(3, 9, size=n)
+    n_tags = rng.choice(6, size=n, p=[0.12, 0.18, 0.25, 0.22, 0.13, 0.10])
+    all_words = rng.choice(words, size=int(n_words.sum()))
+    all_tags = rng.choice(tags, size=int(n_tags.sum()), p=tag_p)
+    captions, w, t = [], 0, 0
+    for i in range(n):
+        text = " ".join(all_words[w : w + n_words[i]]).capitalize()
+        chosen = dict.fromkeys(all_tags[t : t + n_tags[i]])
+        captions.append(" ".join([text, *(f"#{tag}" for tag in chosen)]))
+        w, t = w + n_words[i], t + n_tags[i]
+    return captions
+
+
+def seed_discovery(cur, video_ids, captions, published, status) -> None:
+    """Hashtag, VideoHashtag and VideoDocument rows as discovery.services writes them (the
+    same parser and words), by COPY; documents and counts then by SQL."""
+    from discovery.models import Hashtag, VideoDocument, VideoHashtag
+    from discovery.search import words_of
+    from feed.captions import parse_hashtags
+
+    tag_ids: dict[str, int] = {}
+    links, docs = [], []
+    for i, caption in enumerate(captions):
+        for name in parse_hashtags(caption):
+            tag_id = tag_ids.setdefault(name, len(tag_ids) + 1)
+            links.append((video_ids[i], tag_id, published[i]))
+        docs.append((video_ids[i], " ".join(words_of(caption))))
+    copy_rows(cur, Hashtag, ["id", "name"], ((pk, name) for name, pk in tag_ids.items()))
+    cur.execute("SELECT setval('discovery_hashtag_id_seq', %s)", [len(tag_ids)])
+    copy_rows(cur, VideoHashtag, ["video_id", "hashtag_id", "published_at"], iter(links))
+    copy_rows(cur, VideoDocument, ["video_id", "words"], iter(docs))
+    # + the creator's handle and display name, as discovery.services writes them.
+    cur.execute(
+        "UPDATE discovery_videodocument d SET words = d.words || ' ' || lower(u.handle)"
+        " || ' ' || lower(u.display_name), document = to_tsvector('simple', d.words || ' '"
+        " || lower(u.handle) || ' ' || lower(u.display_name))"
+        " FROM feed_video v JOIN accounts_user u ON u.id = v.author_id WHERE v.id = d.video_id"
+    )
+    cur.execute(
+        "UPDATE discovery_hashtag h SET video_count = c.n FROM (SELECT vh.hashtag_id,"
+        " count(*) AS n FROM discovery_videohashtag vh JOIN feed_video v ON v.id = vh.video_id"
+        " WHERE v.status = 'published' GROUP BY vh.hashtag_id) c WHERE c.hashtag_id = h.id"
+    )
+
+
 def main():
     args = parse_args()
     url = os.environ.get("DATABASE_URL", DEFAULT_DB)
@@ -118,7 +286,8 @@ def main():
     cur = raw.cursor()
     cur.execute(
         "TRUNCATE accounts_user, generation_generationjob, feed_video, feed_like, "
-        "accounts_follow, accounts_block, accounts_notification RESTART IDENTITY CASCADE"
+        "accounts_follow, accounts_block, accounts_notification, discovery_hashtag "
+        "RESTART IDENTITY CASCADE"
     )
     log("truncated", started)
 
@@ -214,6 +383,9 @@ def main():
     )
     log(f"{n_videos} jobs", started)
 
+    captions = make_captions(n_videos, rng)
+    log(f"{n_videos} captions with hashtags", started)
+
     def videos():
         for i in range(n_videos):
             likes = int(like_counts[i])
@@ -222,7 +394,7 @@ def main():
                 ids[i],
                 job_ids[i],
                 int(authors[i]),
-                f"caption {i}",
+                captions[i],
                 str(visibility[i]),
                 str(status[i]),
                 8.0,
@@ -259,6 +431,8 @@ def main():
         videos(),
     )
     log(f"{n_videos} videos", started)
+    seed_discovery(cur, ids, captions, published, status)
+    log("hashtags, video hashtags and search documents", started)
 
     # Likes: per video, that many distinct users ----------------------------------------------
     raw.commit()  # deferred FK checks of the rows above must fire before ALTER TABLE
@@ -310,6 +484,9 @@ def main():
         "generation_generationjob",
         "feed_video",
         "feed_like",
+        "discovery_hashtag",
+        "discovery_videohashtag",
+        "discovery_videodocument",
     ):
         cur.execute(f"VACUUM ANALYZE {table}")
     log("vacuum analyze done", started)

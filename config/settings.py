@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",  # SearchVectorField (discovery); inert on SQLite
     "rest_framework",
     "rest_framework_simplejwt",
     "rest_framework_simplejwt.token_blacklist",
@@ -87,6 +88,7 @@ INSTALLED_APPS = [
     "push",
     "events",
     "billing",
+    "discovery",
     "demo",
 ]
 
@@ -240,6 +242,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "accounts-delete-expired-exports": {
         "task": "accounts.tasks.delete_expired_exports_task",
         "schedule": 3600.0,
+    },
+    # Fold new likes into the trend stats and rescore the candidates (discovery/trends.py).
+    "discovery-refresh-trends": {
+        "task": "discovery.tasks.refresh_trends",
+        "schedule": env_int("TREND_REFRESH_SECONDS", 60),
     },
 }
 
@@ -609,3 +616,19 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
 }
+
+# --- Discovery (hashtags, search, trends) ---------------------------------------------
+# Apps above feed that add interests to the for-you ranking (feed/interests.py).
+FEED_INTEREST_SOURCES = env_list("FEED_INTEREST_SOURCES", ["discovery.interests.FollowedHashtags"])
+SEARCH_MAX_QUERY_CHARS = env_int("SEARCH_MAX_QUERY_CHARS", 200)
+# Video search on PostgreSQL ranks at most this many text matches (discovery/search.py).
+SEARCH_MAX_MATCHES = env_int("SEARCH_MAX_MATCHES", 1000)
+# Trends (discovery/trends.py): time constants of the "recent" and "usual" rates, candidates
+# rescored per kind and refresh, the decayed likes a candidate needs in the recent window,
+# likes folded per refresh, and how long an approved trend stays up.
+TREND_FAST_SECONDS = env_int("TREND_FAST_SECONDS", 3600)
+TREND_SLOW_SECONDS = env_int("TREND_SLOW_SECONDS", 86400)
+TREND_CANDIDATES = env_int("TREND_CANDIDATES", 50)
+TREND_MIN_RECENT_LIKES = env_int("TREND_MIN_RECENT_LIKES", 5)
+TREND_BATCH = env_int("TREND_BATCH", 5000)
+TREND_TTL_SECONDS = env_int("TREND_TTL_SECONDS", 86400)

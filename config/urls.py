@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("push.urls")),
     path("", include("events.urls")),
     path("", include("billing.urls")),
+    path("", include("discovery.urls")),
 ]
 
 urlpatterns = [

@@ -29,7 +29,8 @@ Candidates: the CANDIDATE_TOP_N public videos with the highest hot_score (an ind
 (status, visibility, -hot_score, -id)), plus the FOLLOWED_RECENT_N newest videos of followed
 authors (including followers-only ones; at most FOLLOWED_PER_AUTHOR per author, read with a
 LATERAL index walk per author on PostgreSQL) and the REMIX_N best remixes of videos the user
-liked.
+liked, and the INTEREST_N newest videos of each interest source (feed/interests.py:
+discovery's followed hashtags).
 Each candidate gets
 
     score = hot_score
@@ -39,6 +40,8 @@ Each candidate gets
           + WATCH_WEIGHT · (completion − 0.5)  completion = watch_ms_total / (views · duration),
                                                clamped to [0, 1], once it has MIN_VIEWS views
           + SEEN_PENALTY     if the caller has already watched it              (−1.0 ≈ 12.5 h older)
+          + each interest source's boost if the video carries one of the caller's interests
+            (discovery: a hashtag the caller follows, +0.4 ≈ 2.5× engagement)
 
 Boosts are expressed in the hot score's unit (one decade of engagement = 12.5 h of recency), so
 "followed author" is worth roughly 7.5 hours of freshness: enough to lift a friend's video over
@@ -74,6 +77,7 @@ FOLLOWED_RECENT_N = 100
 FOLLOWED_PER_AUTHOR = 10
 FOLLOWED_AUTHORS_MAX = 2000
 REMIX_N = 50
+INTEREST_N = 100  # per interest source (feed/interests.py): newest videos of followed hashtags
 LIKED_HISTORY_N = 200
 
 FOLLOWED_BOOST = 0.6
@@ -151,6 +155,8 @@ class Signals:
     liked_authors: set = field(default_factory=set)
     liked_videos: set = field(default_factory=set)
     seen: set = field(default_factory=set)
+    # {video id: [(component, boost, reason)]} from the interest sources (feed/interests.py).
+    interests: dict = field(default_factory=dict)
 
 
 def completion(video) -> float | None:
@@ -174,6 +180,8 @@ def personal_score(video, signals: Signals) -> float:
         score += round(WATCH_WEIGHT * (done - 0.5), 4)
     if video.id in signals.seen:
         score += SEEN_PENALTY
+    for _, boost, _ in signals.interests.get(video.id, ()):
+        score += boost
     return round(score, 6)
 
 
@@ -211,9 +219,13 @@ def score_components(video, signals: Signals) -> tuple[float, dict, list[str]]:
     if video.id in signals.seen:
         components["seen"] = SEEN_PENALTY
         reasons.append("you have already watched it, so it ranks lower")
+    for component, boost, reason in signals.interests.get(video.id, ()):
+        components[component] = components.get(component, 0.0) + boost
+        reasons.append(reason)
     score = video.hot_score + sum(
-        components[k]
-        for k in ("followed_author", "liked_author", "remix_of_liked", "watch_time", "seen")
+        value
+        for key, value in components.items()
+        if key not in ("popularity", "recency", "hot_score")
     )
     return round(score, 6), components, reasons
 

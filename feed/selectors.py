@@ -17,7 +17,7 @@ from datetime import datetime
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import BooleanField, CharField, Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, CharField, Exists, OuterRef, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, JSONObject
 from rest_framework.exceptions import NotFound
@@ -25,6 +25,7 @@ from rest_framework.exceptions import NotFound
 from accounts.models import Block, Follow, User
 from config.db import hot_query_cursor
 from feed import ranking
+from feed.interests import interest_sources
 from feed.models import Comment, Like, NotInterested, Video, View
 from generation.models import GenerationJob, JobCameo, Rendition
 
@@ -238,9 +239,12 @@ Candidate = namedtuple(
         "duration",
         "hot_score",
         "seen",
+        "branch",
     ),
 )
 CANDIDATE_FIELDS = Candidate._fields
+# Candidate.branch: which candidate branch found the row; interest sources' branches follow.
+FIRST_INTEREST_BRANCH = 3
 
 
 def _followed_rows(user):
@@ -298,11 +302,24 @@ def candidate_branches(user: User) -> list[QuerySet]:
         .exclude(pk__in=liked)
         .order_by("-hot_score", "-id")
     )
-    return [
-        top.values_list(*CANDIDATE_FIELDS)[: ranking.CANDIDATE_TOP_N],
-        followed_recent.values_list(*CANDIDATE_FIELDS)[: ranking.FOLLOWED_RECENT_N],
-        remixes.values_list(*CANDIDATE_FIELDS)[: ranking.REMIX_N],
+    branches = [
+        top.annotate(branch=Value(0)).values_list(*CANDIDATE_FIELDS)[: ranking.CANDIDATE_TOP_N],
+        followed_recent.annotate(branch=Value(1)).values_list(*CANDIDATE_FIELDS)[
+            : ranking.FOLLOWED_RECENT_N
+        ],
+        remixes.annotate(branch=Value(2)).values_list(*CANDIDATE_FIELDS)[: ranking.REMIX_N],
     ]
+    # Apps above feed (discovery's followed hashtags): the newest videos carrying the caller's
+    # interests, within the same audience rule as the remixes.
+    for number, source in enumerate(interest_sources(), start=FIRST_INTEREST_BRANCH):
+        interesting = (
+            base.filter(audience)
+            .filter(source.candidate_filter(user))
+            .annotate(branch=Value(number))
+            .order_by("-published_at", "-id")
+        )
+        branches.append(interesting.values_list(*CANDIDATE_FIELDS)[: ranking.INTEREST_N])
+    return branches
 
 
 def candidates_query(user: User) -> QuerySet:
@@ -316,11 +333,31 @@ def candidates_query(user: User) -> QuerySet:
 def for_you_candidates(user: User) -> list[Candidate]:
     """The candidates as light tuples with the attribute names ranking reads (one statement
     on PostgreSQL, one per branch elsewhere); a video found by two branches is kept once."""
+    candidates, _ = _candidates_and_branches(user)
+    return candidates
+
+
+def _candidates_and_branches(user: User) -> tuple[list[Candidate], set[int]]:
+    """The candidates, and the numbers of the branches that found at least one."""
     if connection.vendor == "postgresql":
         rows = user_rows(candidates_query, user)
     else:
         rows = [row for branch in candidate_branches(user) for row in branch]
-    return list({row[0]: Candidate._make(row) for row in rows}.values())
+    found = {row[-1] for row in rows}
+    return list({row[0]: Candidate._make(row) for row in rows}.values()), found
+
+
+def interest_matches(user: User, video_ids: list, *, branches: set[int] | None = None) -> dict:
+    """{video id: [(component, boost, reason)]} from the interest sources. A source whose
+    candidate branch found nothing is not asked (no candidate can carry one of the caller's
+    interests then: every candidate lies inside that branch's filter and audience)."""
+    hits: dict = {}
+    for number, source in enumerate(interest_sources(), start=FIRST_INTEREST_BRANCH):
+        if branches is not None and number not in branches:
+            continue
+        for video_id, reason in source.matches(user, video_ids).items():
+            hits.setdefault(video_id, []).append((source.component, source.boost, reason))
+    return hits
 
 
 def _newest_of_authors(user):
@@ -401,8 +438,10 @@ def rank_for_you(user: User) -> list:
     """The caller's ranked, diversified list of video ids for one feed session (three
     queries: follows, recent likes, candidates)."""
     signals = feed_signals(user)
-    candidates = for_you_candidates(user)
+    candidates, branches = _candidates_and_branches(user)
     signals.seen = {v.id for v in candidates if v.seen}
+    if branches - {0, 1, 2}:
+        signals.interests = interest_matches(user, [v.id for v in candidates], branches=branches)
     # Ties broken by id: UUIDs order like their canonical strings (fixed-width hex), so
     # comparing the UUIDs gives the same order without formatting ~500 strings.
     scored = sorted(
@@ -420,6 +459,7 @@ def explain_video(user: User, video_id: VideoId) -> dict:
     signals.seen = set(
         View.objects.filter(user=user, video_id=video.id).values_list("video_id", flat=True)[:1]
     )
+    signals.interests = interest_matches(user, [video.id])
     score, components, reasons = ranking.score_components(video, signals)
     if video.author_id == user.id:
         reasons.append("this is your own video: it is not shown in your for-you feed")

@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.storage import file_url, object_file_url, object_folder_url
+from feed.captions import caption_entities
 from feed.models import Comment, Video
 from feed.services import MAX_COMMENT_CHARS, MAX_WATCHED_MS
 from generation.services.publishing import job_file_ref
@@ -81,6 +82,16 @@ class VideoCameoSerializer(serializers.Serializer):
     handle = serializers.CharField()
 
 
+class CaptionEntitySerializer(serializers.Serializer):
+    """A link inside the caption: `start`/`end` in UTF-16 code units (end exclusive), covering
+    the `#` and the tag as typed; `tag` is its case-folded name (GET hashtags/{tag})."""
+
+    type = serializers.ChoiceField(choices=["hashtag"])
+    tag = serializers.CharField()
+    start = serializers.IntegerField(min_value=0)
+    end = serializers.IntegerField(min_value=1)
+
+
 class VideoSerializer(serializers.Serializer):
     """A published video. `liked_by_me` and `cameos` come precomputed for the whole page
     (feed.selectors.with_page_data), so a page costs the same queries whatever it holds."""
@@ -88,6 +99,7 @@ class VideoSerializer(serializers.Serializer):
     id = serializers.UUIDField(read_only=True)
     author = AuthorSerializer(read_only=True)
     caption = serializers.CharField(read_only=True)
+    caption_entities = CaptionEntitySerializer(many=True, read_only=True)
     visibility = serializers.ChoiceField(choices=Video.Visibility.choices, read_only=True)
     status = serializers.ChoiceField(choices=Video.Status.choices, read_only=True)
     duration = serializers.FloatField(read_only=True)
@@ -176,6 +188,7 @@ def video_dict(
             "avatar_url": cached_file_url(avatar),
         },
         "caption": video.caption,
+        "caption_entities": caption_entities(video.caption),
         "visibility": video.visibility,
         "status": video.status,
         "duration": video.duration,

@@ -30,7 +30,7 @@ from feed.exceptions import AlreadyPublished, DraftWithdrawn, VideoNotLive
 from feed.lock_objects import lock_video
 from feed.models import Comment, Like, NotInterested, Video, View
 from feed.selectors import access_comment, access_video, visible_videos
-from feed.signals import announce_video_held
+from feed.signals import announce_caption_changed, announce_status_changed, announce_video_held
 from generation.models import GenerationJob, JobCameo
 from generation.policy import BLOCK, HOLD, run_prompt_checks
 from generation.services.publishing import (
@@ -199,6 +199,7 @@ def do_publish_video(prepared: PreparedPublish) -> Video:
     else:
         data = {"video": str(video.id), "job": str(video.job_id)}
         record_event(EventType.VIDEO_PUBLISHED, user=author, actor=author, data=data)
+    announce_caption_changed(video)
     source = video.remix_of
     if source is not None:
         Video.objects.filter(pk=source.pk).update(
@@ -241,6 +242,10 @@ def update_video(user, video_id, *, caption=None, visibility=None) -> Video:
             video.save(update_fields=fields)
             if video.status == Video.Status.HELD:
                 announce_video_held(video.pk)
+            if "caption" in fields:
+                announce_caption_changed(video)
+            if "status" in fields:
+                announce_status_changed([video.pk])
     return video
 
 
@@ -261,6 +266,7 @@ def delete_video(user, video_id) -> None:
         video.status = Video.Status.DELETED
         video.status_reason = "deleted by author"
         video.save(update_fields=["status", "status_reason"])
+        announce_status_changed([video.pk])
         discard_job_files([video.job_id])
 
 
@@ -272,9 +278,11 @@ def hide_video(video, *, status: str, reason: str) -> Video:
     restore must be able to put it back) but no longer served (config/storage.py)."""
     if status not in (Video.Status.REMOVED, Video.Status.HELD, Video.Status.TAKEN_DOWN):
         raise ValueError(f"hide_video cannot set status {status!r}")
-    Video.objects.filter(pk=video.pk).exclude(status=Video.Status.DELETED).update(
-        status=status, status_reason=reason[:255]
-    )
+    with transaction.atomic():
+        Video.objects.filter(pk=video.pk).exclude(status=Video.Status.DELETED).update(
+            status=status, status_reason=reason[:255]
+        )
+        announce_status_changed([video.pk])
     video.refresh_from_db(fields=["status", "status_reason"])
     return video
 
@@ -295,6 +303,7 @@ def restore_video(video) -> Video:
             Video.objects.filter(pk=video.pk).update(
                 status=Video.Status.PUBLISHED, status_reason=""
             )
+            announce_status_changed([video.pk])
     video.refresh_from_db(fields=["status", "status_reason"])
     return video
 
@@ -326,6 +335,7 @@ def take_down_videos_for_cameo(cameo, *, reason: str) -> int:
         .exclude(status__in=gone)
         .update(status=Video.Status.TAKEN_DOWN, status_reason=reason[:255])
     )
+    announce_status_changed(Video.objects.filter(job_id__in=job_ids).values_list("pk", flat=True))
     discard_job_files(job_ids)
     return taken
 

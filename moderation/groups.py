@@ -20,6 +20,9 @@ MODERATOR_PERMISSIONS = [
     ("moderation", "view_blockedconcept"),
     ("moderation", "view_protectedentity"),
     ("moderation", "view_blockedframehash"),
+    # Trend review (discovery): moderators approve or reject what GET trends may show.
+    ("discovery", "view_trend"),
+    ("discovery", "review_trend"),
 ]
 
 
@@ -35,7 +38,8 @@ def ensure_moderators_group(Group, Permission):
 
 
 def on_post_migrate(sender, app_config=None, **kwargs):
-    if app_config is None or app_config.label != "moderation":
+    # Again after discovery's permissions exist (it migrates after moderation).
+    if app_config is None or app_config.label not in ("moderation", "discovery"):
         return
     from django.contrib.auth.models import Group, Permission
 

@@ -18,7 +18,18 @@ from django.utils import timezone
 
 STRIKE_WINDOW = timedelta(days=90)
 # Repeated as plain lists for the DB check constraints (a nested Meta cannot see the enums).
-ACTIONS = ["remove", "restore", "warn", "suspend", "unsuspend", "dismiss"]
+ACTIONS = [
+    "remove",
+    "restore",
+    "warn",
+    "suspend",
+    "unsuspend",
+    "dismiss",
+    # Trend review (discovery): a moderator approves or rejects a trend; the system expires it.
+    "approve",
+    "reject",
+    "expire",
+]
 REPORT_REASONS = [
     "spam",
     "harassment",
@@ -329,6 +340,9 @@ class ModerationAction(models.Model):
         SUSPEND = "suspend"
         UNSUSPEND = "unsuspend"
         DISMISS = "dismiss"
+        APPROVE = "approve"
+        REJECT = "reject"
+        EXPIRE = "expire"
 
     STRIKING = (Action.REMOVE, Action.WARN, Action.SUSPEND)
     APPEALABLE = STRIKING
@@ -342,6 +356,8 @@ class ModerationAction(models.Model):
         related_name="moderation_actions_taken",
     )
     action = models.CharField(max_length=10, choices=Action.choices)
+    # Also "trend" (discovery's trend review), outside the choices on purpose: the choices are
+    # the API's reportable target types (one enum in the schema), not a database rule.
     target_type = models.CharField(max_length=8, choices=TargetType.choices)
     target_id = models.CharField(max_length=64)
     reason = models.TextField(max_length=1000)

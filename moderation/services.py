@@ -432,6 +432,21 @@ def _reversed_by(target: Target, action: str) -> ModerationAction | None:
     return None
 
 
+def log_decision(
+    moderator: User | None, *, action: str, target_type: str, target_id: str, reason: str
+) -> ModerationAction:
+    """One line in the audit log for a decision another app carries out (discovery's trend
+    review: approve, reject, expire). No strike, no notification: nobody's content is acted on.
+    """
+    return ModerationAction.objects.create(
+        moderator=moderator,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        reason=reason[:1000],
+    )
+
+
 def _do_action(moderator, target: Target, action: str, reason: str) -> ModerationAction:
     """Effect, audit line, strike and notification; the caller holds the transaction and
     decides what becomes of the review item."""

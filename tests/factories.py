@@ -17,6 +17,7 @@ import factory
 from django.utils import timezone
 
 from accounts.models import User
+from discovery.models import VideoHashtag
 from feed import services as feed_services
 from feed.models import Video
 from generation.models import GenerationJob
@@ -146,6 +147,8 @@ def publish(
             remix_count=remixes,
             published_at=video.published_at - age,
         )
+        # discovery keeps a copy of published_at on the video's hashtag rows.
+        VideoHashtag.objects.filter(video=video).update(published_at=video.published_at - age)
         feed_services.refresh_hot_scores([video.pk])
     if status == Video.Status.DELETED:
         feed_services.delete_video(job.user, video.pk)

@@ -25,6 +25,11 @@ NO_SUCH_UUID = "00000000-0000-4000-8000-000000000000"
 
 # (id, method, path, body, expectation)
 CASES = [
+    # --- discovery: a tag only alice's private video carries -----------------------------
+    ("hashtag-private-only", "get", "/api/v1/hashtags/{secret_tag}", None, "scoped"),
+    ("hashtag-unfollow", "delete", "/api/v1/hashtags/{secret_tag}/follow", None, "scoped"),
+    ("search-private-caption", "get", "/api/v1/search?q={secret_tag}", None, "scoped"),
+    ("search-private-tag", "get", "/api/v1/search?q={secret_tag}&type=hashtags", None, "scoped"),
     # --- videos: private and followers-only ------------------------------------------
     ("video-private-get", "get", "/api/v1/videos/{private_video.id}", None, "hidden"),
     (
@@ -315,6 +320,10 @@ def bola_world(world):
 
     world.alice_key = create_api_key(world.alice, name="alice's script")[0]
     world.alice_export = Export.objects.create(user=world.alice)
+    from feed.services import update_video
+
+    world.secret_tag = "secretplans"
+    update_video(world.alice, world.private_video.id, caption="my #secretplans")
     return world
 
 
@@ -400,6 +409,10 @@ def test_every_id_route_has_a_row():
         "billing/packs",
         "billing/checkout",
         "billing/webhook",
+        # Lists of what the caller may see (visible_videos, profiles): rows above check that a
+        # private video's words and tags do not leak; tests/discovery covers visibility.
+        "search",
+        "trends",
     }
     covered = {c[2] for c in CASES}
     missing = []
@@ -411,7 +424,7 @@ def test_every_id_route_has_a_row():
         pattern = route.replace("<uuid:video_id>", "{").replace("<str:video_id>", "{")
         pattern = pattern.replace("<str:job_id>", "{").replace("<int:comment_id>", "{")
         pattern = pattern.replace("<str:handle>", "{").replace("<str:device_id>", "{")
-        pattern = pattern.replace("<str:webhook_id>", "{")
+        pattern = pattern.replace("<str:webhook_id>", "{").replace("<str:tag>", "{")
         pattern = pattern.replace("<uuid:key_id>", "{").replace("<uuid:export_id>", "{")
         if not any(_shape(c) == pattern for c in covered):
             missing.append(route)

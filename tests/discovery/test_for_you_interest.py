@@ -1,0 +1,48 @@
+"""Followed hashtags feed the for-you ranking (a candidate branch and a boost) and show in
+feed/explain as a reason."""
+
+from datetime import timedelta
+
+from feed import selectors
+
+
+def test_followed_hashtag_brings_and_boosts_a_video(user, make_user, make_video, auth_client):
+    author = make_user("author")
+    # enough popular videos to fill the top branch; the tagged one is old and unliked
+    for i in range(5):
+        make_video(author, caption=f"popular {i}", likes=100)
+    tagged = make_video(make_user("niche"), caption="#origami crane", age=timedelta(days=3))
+    client = auth_client(user)
+    before = selectors.explain_video(user, tagged.id)
+    assert before["components"].get("followed_hashtag", 0.0) == 0.0
+    assert client.post("/api/v1/hashtags/origami/follow").status_code == 201
+    after = selectors.explain_video(user, tagged.id)
+    assert after["components"]["followed_hashtag"] == 0.4
+    assert after["score"] == round(before["score"] + 0.4, 6)
+    assert "it is tagged #origami, which you follow" in after["reasons"]
+    body = client.get(f"/api/v1/feed/explain/{tagged.id}").json()
+    assert "it is tagged #origami, which you follow" in body["reasons"]
+    assert tagged.id in selectors.rank_for_you(user)
+
+
+def test_followed_hashtag_branch_respects_the_audience(user, make_user, make_video, auth_client):
+    stranger = make_user("stranger")
+    hidden = make_video(stranger, caption="#origami members only", visibility="followers")
+    auth_client(user).post("/api/v1/hashtags/origami/follow")
+    assert hidden.id not in selectors.rank_for_you(user)
+    ids = [v["id"] for v in auth_client(user).get("/api/v1/feed").json()["results"]]
+    assert str(hidden.id) not in ids
+
+
+def test_users_without_followed_hashtags_pay_no_extra_query(
+    user, make_user, make_video, django_assert_max_num_queries
+):
+    author = make_user("author")
+    for i in range(3):
+        make_video(author, caption=f"#tag{i}")
+    # follows, likes, candidates (one statement per branch off PostgreSQL: 4 branches)
+    from django.db import connection
+
+    budget = 3 if connection.vendor == "postgresql" else 6
+    with django_assert_max_num_queries(budget):
+        selectors.rank_for_you(user)

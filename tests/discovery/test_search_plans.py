@@ -1,0 +1,147 @@
+"""The search queries use their indexes (EXPLAIN on PostgreSQL), on a catalogue big enough for
+the planner to prefer them over a sequential scan; and a query with nothing to look for never
+reaches the database.
+
+What is asserted: the tables a query selects from by its text (documents, users, hashtags)
+are read through their GIN indexes, and feed_video is reached by primary key from the
+matched ids, never scanned.
+
+Rows are bulk-inserted (a few thousand videos through publish_video would take minutes); the
+documents are written by the same SQL the service uses (to_tsvector('simple', words)).
+"""
+
+import random
+
+import factory
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from accounts.models import User
+from discovery.models import Hashtag, VideoDocument
+from discovery.search import parse_query, search_hashtags, search_users, search_videos
+from feed import ranking
+from feed.models import Video
+from generation.models import GenerationJob
+from tests.factories import JobFactory
+
+pytestmark = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="EXPLAIN plans are PostgreSQL's"
+)
+
+N = 8000
+WORDS = [
+    "sun",
+    "sea",
+    "sky",
+    "city",
+    "night",
+    "neon",
+    "cat",
+    "dog",
+    "kite",
+    "wave",
+    "surf",
+    "forest",
+    "rain",
+    "snow",
+    "road",
+]
+
+
+@pytest.fixture
+def catalogue(db, make_user):
+    rng = random.Random(5)
+    viewer = make_user("viewer")
+    users = User.objects.bulk_create(
+        [User(handle=_name(rng, i), email="", display_name=_name(rng, i).title()) for i in range(N)]
+    )
+    jobs = GenerationJob.objects.bulk_create(
+        [GenerationJob(**_job_fields(users[i])) for i in range(N)]
+    )
+    from django.utils import timezone
+
+    now = timezone.now()
+    videos = Video.objects.bulk_create(
+        [
+            Video(
+                job=job,
+                author_id=job.user_id,
+                caption=" ".join(rng.sample(WORDS, 3)) + f" clip{i}",
+                hot_base=ranking.recency(now),
+                hot_score=ranking.recency(now),
+                like_count=rng.randrange(100),
+            )
+            for i, job in enumerate(jobs)
+        ]
+    )
+    VideoDocument.objects.bulk_create(
+        [VideoDocument(video=v, words=v.caption.lower()) for v in videos]
+    )
+    Hashtag.objects.bulk_create([Hashtag(name=f"tag{i}") for i in range(N)])
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE discovery_videodocument SET document = to_tsvector('simple', words)")
+        for table in (
+            "discovery_videodocument",
+            "feed_video",
+            "accounts_user",
+            "discovery_hashtag",
+        ):
+            cursor.execute(f"ANALYZE {table}")
+    return viewer
+
+
+def _name(rng, i) -> str:
+    return "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(8)) + str(i)
+
+
+def _job_fields(user) -> dict:
+    fields = factory.build(dict, FACTORY_CLASS=JobFactory, user=user)
+    fields.pop("stored", None)
+    return fields
+
+
+def plan(queryset) -> str:
+    return queryset.explain()
+
+
+def test_video_search_uses_the_gin_index(catalogue):
+    for q in ("clip123", "kite clip77"):
+        with CaptureQueriesContext(connection) as ranked:
+            found = search_videos(catalogue, parse_query(q))
+        text = plan(found.order_by("-score")[:21])
+        # the bounded ranking of the matches, on the document table alone
+        matches_plan = (
+            connection.ops.explain_query_prefix() + " " + ranked.captured_queries[-1]["sql"]
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(matches_plan)
+            matches_text = "\n".join(row[0] for row in cursor.fetchall())
+        assert "discovery_videodocument_gin" in matches_text, matches_text
+        assert "Seq Scan" not in matches_text, matches_text
+        assert "Seq Scan on discovery_videodocument" not in text, text
+        assert "Seq Scan on feed_video" not in text, text
+
+
+def test_user_search_uses_the_trigram_indexes(catalogue):
+    handle = (
+        User.objects.exclude(pk=catalogue.pk).order_by("pk").values_list("handle", flat=True)[123]
+    )
+    text = plan(search_users(catalogue, parse_query(handle[:6])).order_by("-score")[:21])
+    assert "Seq Scan on accounts_user" not in text, text
+    assert "trgm" in text, text
+
+
+def test_hashtag_search_uses_the_trigram_index(catalogue):
+    text = plan(search_hashtags(catalogue, parse_query("#tag512")).order_by("-score")[:21])
+    assert "Seq Scan on discovery_hashtag" not in text, text
+    assert "discovery_hashtag_name_trgm" in text, text
+
+
+@pytest.mark.parametrize("q", ["-", "OR", "- or -", '"" -""'])
+def test_operator_only_queries_run_no_query(q, catalogue, auth_client, django_assert_num_queries):
+    client = auth_client(catalogue)
+    client.get("/api/v1/search", {"q": "warm-up"})  # the viewer's session queries, once
+    with django_assert_num_queries(1):  # the viewer (token auth), nothing else
+        response = client.get("/api/v1/search", {"q": q})
+    assert response.status_code == 200 and response.json()["results"] == []
