@@ -681,11 +681,12 @@ def erase_user_activity(user) -> None:
     - their views and not-interested marks (viewing history): deleted; view_count keeps the
       views that happened.
     """
-    video_ids = list(Video.objects.filter(author=user).values_list("job_id", flat=True))
+    job_ids = list(Video.objects.filter(author=user).values_list("job_id", flat=True))
     Video.objects.filter(author=user).update(
         status=Video.Status.DELETED, status_reason="account erased", caption=""
     )
-    discard_job_files(video_ids)
+    announce_status_changed(Video.objects.filter(author=user).values_list("pk", flat=True))
+    discard_job_files(job_ids)
 
     for comment_id, video_id in list(
         Comment.objects.filter(author=user).order_by("pk").values_list("pk", "video_id")

@@ -49,6 +49,14 @@ def test_removal_restore_takedown_and_deletion_keep_counts_right(user, make_vide
     assert tags_of(video) == {"cats"}
 
 
+def test_erasing_the_author_uncounts_their_tags(user, other_user, make_video):
+    make_video(user, caption="#cats at home")
+    make_video(other_user, caption="#cats too")
+    assert counts() == {"cats": 2}
+    feed_services.erase_user_activity(user)  # the user_erased receiver of DELETE me
+    assert counts() == {"cats": 1}
+
+
 def test_held_caption_is_not_counted_until_restored(user, make_video, settings):
     video = make_video(user, caption="#cats", status="held")
     assert counts() == {"cats": 0}
