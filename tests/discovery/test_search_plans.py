@@ -97,7 +97,8 @@ def _name(rng, i) -> str:
 
 def _job_fields(user) -> dict:
     fields = factory.build(dict, FACTORY_CLASS=JobFactory, user=user)
-    fields.pop("stored", None)
+    for option in ("stored", "renditions"):  # JobFactory's options, not model fields
+        fields.pop(option, None)
     return fields
 
 
