@@ -298,7 +298,7 @@ def candidate_branches(user: User) -> list[QuerySet]:
     )
     audience = Q(visibility=public) | Q(visibility=followers, author__in=followed_ids_query(user))
     remixes = (
-        base.filter(audience, remix_of_id__in=liked)
+        base.filter(audience, _remixes_of_liked(user, liked))
         .exclude(pk__in=liked)
         .order_by("-hot_score", "-id")
     )
@@ -358,6 +358,33 @@ def interest_matches(user: User, video_ids: list, *, branches: set[int] | None =
         for video_id, reason in source.matches(user, video_ids).items():
             hits.setdefault(video_id, []).append((source.component, source.boost, reason))
     return hits
+
+
+def _remixes_of_liked(user, liked: QuerySet):
+    """A filter: remixes of the videos `user` liked most recently (`liked`, at most
+    LIKED_HISTORY_N ids), whoever may see them (the caller's rules are applied around it).
+
+    On PostgreSQL a LATERAL join walks the (remix_of, -published_at) index once per liked id
+    inside an InitPlan (`id = ANY(ARRAY(…))`, as `_newest_of_authors`): as
+    `remix_of_id IN (liked)` the planner hashed the liked ids and read every row of feed_video
+    (a sequential scan of 92k rows at 100k videos, issue 21). Every remix of those videos is
+    returned, so the branch's ORDER BY hot score and LIMIT pick the same rows as before.
+    `OFFSET 0` keeps the planner from pulling the LATERAL subquery up into a plain join (which
+    it hashed against a sequential scan again): it stays one index walk per liked id.
+    Elsewhere (SQLite) the plain semi-join does.
+    """
+    if connection.vendor != "postgresql":
+        return Q(remix_of_id__in=liked)
+    # Only parameters vary.
+    return RawSQL(  # noqa: S611
+        "feed_video.id = ANY(ARRAY("
+        "SELECT r.id FROM (SELECT video_id FROM feed_like WHERE user_id = %s"
+        " ORDER BY created_at DESC LIMIT %s) AS l(id) CROSS JOIN LATERAL ("
+        " SELECT id FROM feed_video WHERE remix_of_id = l.id AND status = 'published'"
+        " OFFSET 0) r))",
+        [user.pk, ranking.LIKED_HISTORY_N],
+        output_field=BooleanField(),
+    )
 
 
 def _newest_of_authors(user):
