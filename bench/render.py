@@ -10,7 +10,11 @@ constant grey picture with keyframes at the same frames as the real render's cut
 encodes a silent stereo track of the same length through the same AAC writer. So the ratio
 is what drawing the shots, moving the camera, blending text and synthesising sound cost on
 top of muxing and encoding blank material. Post-processing (probe, decode, watermark,
-re-encode, thumbnail, spritesheet, hash) of the rendered clip is timed separately.
+re-encode, thumbnail, spritesheet, hash) of the rendered clip is timed separately (the path
+of providers that return a file), and so is the path the pipeline takes for the local
+renderer (issue 21): render_frames straight into postprocess_frames, one pass that draws,
+watermarks and encodes the original and the 480p rendition once each, then HLS; its ratio to
+the render alone is printed as "in-memory render+post / render".
 
 CPU seconds (this process, all threads) are printed next to wall seconds: on a shared
 machine they are the steadier number.
@@ -94,8 +98,8 @@ def main() -> None:
     parser.add_argument("--size", default="720x1280")
     args = parser.parse_args()
 
-    from generation.postprocess import postprocess_clip
-    from generation.render import parse_size, render_clip, shot_frame_counts
+    from generation.postprocess import postprocess_clip, postprocess_frames
+    from generation.render import parse_size, render_clip, render_frames, shot_frame_counts
     from generation.storyboard import plan_storyboard
 
     width, height = parse_size(args.size)
@@ -124,17 +128,25 @@ def main() -> None:
                     tmp / "clip.mp4", workdir=tmp / f"post{run}", provenance={"job_id": "bench"}
                 )
             )
-            rows.append((floor, render, post))
+            combined = _timed(
+                lambda run=run: postprocess_frames(
+                    render_frames(shots, size=args.size, seed=1),
+                    workdir=tmp / f"frames{run}",
+                    provenance={"job_id": "bench"},
+                )
+            )
+            rows.append((floor, render, post, combined))
             print(
                 f"run {run}: render wall {render[0]:.2f} s ({render[0] / args.seconds:.3f} s/s), "
                 f"cpu {render[1]:.2f} s | floor wall {floor[0]:.2f} s, cpu {floor[1]:.2f} s | "
                 f"ratio wall {render[0] / floor[0]:.2f}x, cpu {render[1] / floor[1]:.2f}x | "
-                f"postprocess wall {post[0]:.2f} s, cpu {post[1]:.2f} s"
+                f"postprocess wall {post[0]:.2f} s, cpu {post[1]:.2f} s | "
+                f"in-memory render+post wall {combined[0]:.2f} s, cpu {combined[1]:.2f} s"
             )
 
     def summary(name, values, unit="s"):
         best, median = min(values), statistics.median(values)
-        print(f"{name:<34} best {best:.3f} {unit}   median {median:.3f} {unit}")
+        print(f"{name:<40} best {best:.3f} {unit}   median {median:.3f} {unit}")
 
     print("--")
     summary("render wall", [r[1][0] for r in rows])
@@ -147,6 +159,13 @@ def main() -> None:
     summary("postprocess wall", [r[2][0] for r in rows])
     summary("postprocess wall per second", [r[2][0] / args.seconds for r in rows], "s/s")
     summary("postprocess cpu", [r[2][1] for r in rows])
+    summary(
+        "file path render+post / render (wall)", [(r[1][0] + r[2][0]) / r[1][0] for r in rows], "x"
+    )
+    summary("in-memory render+post wall", [r[3][0] for r in rows])
+    summary("in-memory render+post cpu", [r[3][1] for r in rows])
+    summary("in-memory render+post / render (wall)", [r[3][0] / r[1][0] for r in rows], "x")
+    summary("in-memory render+post / render (cpu)", [r[3][1] / r[1][1] for r in rows], "x")
 
 
 if __name__ == "__main__":

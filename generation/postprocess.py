@@ -20,8 +20,10 @@
    playlist lists them with BANDWIDTH (peak segment bitrate), RESOLUTION and CODECS.
 5. Hash the final file (SHA-256) and probe it again.
 
-`encode_renditions` takes any iterator of yuv420p frames, so a provider that yields frames in
-memory can feed the same encoders without an MP4 round trip (issue 21).
+`postprocess_frames` is the same for a provider that yields frames in memory (the local
+renderer, the diffusers provider): steps 2-5 straight from its frames, so such a clip is
+encoded once per rendition and never decoded (issue 21). Providers that return a file
+(openai, veo, comfyui) keep the decode path above.
 
 The embedded provenance never carries the raw prompt: a `prompt` key is replaced by its
 `prompt_sha256` (the file is public, the prompt may not be). Timestamps are re-based on the
@@ -143,7 +145,8 @@ def embedded_provenance(provenance: dict, *, source_sha256: str) -> dict:
     record = {key: value for key, value in provenance.items() if key != "prompt"}
     if provenance.get("prompt") is not None and "prompt_sha256" not in record:
         record["prompt_sha256"] = hashlib.sha256(str(provenance["prompt"]).encode()).hexdigest()
-    record["source_sha256"] = source_sha256
+    if source_sha256:  # frames handed over in memory have no source file
+        record["source_sha256"] = source_sha256
     record.setdefault("generator", "cutaway")
     record.setdefault("ai_generated", True)
     return record
@@ -213,6 +216,55 @@ def postprocess_clip(
             expected_frames=max(1, source.frame_count),
         )
 
+    return _finished_clip(
+        stills, renditions, workdir=workdir, fps=fps, record=record, hls=hls,
+        source_sha256=source_sha256,
+    )  # fmt: skip
+
+
+def postprocess_frames(
+    stream,
+    *,
+    workdir: str | os.PathLike,
+    watermark: str | None = None,
+    provenance: dict,
+    hls: bool = True,
+) -> ProcessedClip:
+    """postprocess_clip for a clip still in memory (a generation.render.encoder.FrameStream
+    from a frame-yielding provider): the watermark is burned into each frame and the stills
+    are taken as the frames arrive, and every rendition is encoded once from them, with no
+    intermediate MP4 to write, decode and encode again. Same outputs, names and checks on the
+    result (the final MP4 is probed like any); the provenance has no source_sha256 (there is
+    no source file). Raises InvalidMedia when the stream is out of bounds or yields nothing.
+    """
+    fps = Fraction(stream.fps)
+    width, height = stream.width, stream.height
+    if width % 4 or height % 4 or not 0 < max(width, height) <= MAX_SOURCE_SIDE:
+        raise _invalid(f"Frames of {width}x{height} cannot be encoded.")
+    if not 0 < stream.frame_count <= MAX_SOURCE_SECONDS * fps:
+        raise _invalid(f"A clip of {stream.frame_count} frames is out of bounds.")
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    record = embedded_provenance(provenance, source_sha256="")
+    label = watermark if watermark is not None else watermark_label(record.get("user"))
+    stills, renditions = encode_renditions(
+        stream.frames,
+        stream.samples,
+        workdir=workdir,
+        fps=fps,
+        width=width,
+        height=height,
+        label=label,
+        record=record,
+        expected_frames=stream.frame_count,
+    )
+    return _finished_clip(stills, renditions, workdir=workdir, fps=fps, record=record, hls=hls)
+
+
+def _finished_clip(
+    stills, renditions, *, workdir: Path, fps, record: dict, hls: bool, source_sha256: str = ""
+) -> ProcessedClip:
+    """The stills saved, the original probed again and hashed, and the HLS cut."""
     thumbnail_path, preview_path = workdir / "thumbnail.jpg", workdir / "preview.jpg"
     _save_thumbnail(stills["thumbnail"], thumbnail_path)
     _save_spritesheet(stills["sprites"], preview_path)

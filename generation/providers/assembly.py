@@ -3,9 +3,10 @@
 Torch-free (numpy and PyAV only), so the joining is the same for every provider that renders
 shot by shot. Each shot's frames are re-timed from the model's frame rate to the output's
 (generation.render.encoder.FPS) and cut hard at the shot boundaries (a keyframe on each cut),
-at the model's frame size: post-processing scales the clip to the job's size. Sound is the
-model's own per-shot track (resampled, joined with short crossfades at the cuts) or, for a
-silent family, Cutaway's synthesised track for the same shots.
+at the model's frame size, where post-processing scales the clip to the job's size
+(write_shots), or in memory at the job's size as post-processing takes the frames
+(shot_stream). Sound is the model's own per-shot track (resampled, joined with short
+crossfades at the cuts) or, for a silent family, Cutaway's synthesised track for the same shots.
 """
 
 from __future__ import annotations
@@ -107,16 +108,49 @@ def join_audio(renders: list[ShotRender], frame_counts: list[int]):
 def write_shots(shots: list[dict], renders: list[ShotRender], *, seed: int, path: Path) -> None:
     """Encode the shots as one H.264 + AAC MP4 of the storyboard's length at the first shot's
     frame size (post-processing scales it to the job's size: SCALED_IN_POST)."""
+    height, width = (side // 2 * 2 for side in renders[0].frames[0].shape[:2])
+    counts, samples = _timing_and_sound(shots, renders, seed=seed)
+    _encode(renders, counts, samples, width=width, height=height, path=path)
+
+
+def shot_stream(
+    shots: list[dict], renders: list[ShotRender], *, seed: int, width: int, height: int
+):
+    """The joined shots in memory (an encoder.FrameStream) at `width`x`height`, the job's
+    size: each model frame is scaled and converted to yuv420p once, as post-processing takes
+    it, with the same re-timing, cuts and sound as write_shots."""
+    counts, samples = _timing_and_sound(shots, renders, seed=seed)
+    from generation.render.encoder import FrameStream
+
+    return FrameStream(
+        frames=_stream_frames(renders, counts, width=width, height=height),
+        samples=samples,
+        width=width,
+        height=height,
+        frame_count=sum(counts),
+    )
+
+
+def _timing_and_sound(shots, renders, *, seed: int):
     from generation.render import shot_frame_counts
     from generation.render.sound import synthesize_track
 
-    height, width = (side // 2 * 2 for side in renders[0].frames[0].shape[:2])
     counts = shot_frame_counts(shots)
     if all(render.audio is not None for render in renders):
-        samples = join_audio(renders, counts)
-    else:
-        samples = synthesize_track(shots, counts, seed=seed, fps=FPS)
-    _encode(renders, counts, samples, width=width, height=height, path=path)
+        return counts, join_audio(renders, counts)
+    return counts, synthesize_track(shots, counts, seed=seed, fps=FPS)
+
+
+def _stream_frames(renders, counts, *, width: int, height: int):
+    import av
+    import numpy as np
+
+    for render, count in zip(renders, counts, strict=True):
+        pixels = np.clip(np.asarray(render.frames) * 255.0 + 0.5, 0, 255).astype(np.uint8)
+        for offset, source in enumerate(retime(count, len(pixels), render.fps)):
+            picture = av.VideoFrame.from_ndarray(pixels[source], format="rgb24")
+            scaled = picture.reformat(width=width, height=height, format="yuv420p")
+            yield scaled.to_ndarray(), offset == 0
 
 
 def _encode(renders, counts, samples, *, width: int, height: int, path: Path) -> None:

@@ -54,6 +54,11 @@ class JobSpec:
     reference_image: str = ""
     # progress(fraction in 0..1); may raise to abort (e.g. the job was cancelled).
     progress: Callable[[float], None] | None = None
+    # For a provider that yields frames (yields_frames): when set, submit hands the clip to
+    # frame_sink(encoder.FrameStream) while it is still in memory and writes no file (the
+    # pipeline's sink watermarks and encodes it once per rendition); poll/download then do
+    # not apply to that submission.
+    frame_sink: Callable[[object], None] | None = None
 
     @property
     def aspect(self) -> str:
@@ -74,6 +79,8 @@ class ProviderStatus:
 
 class VideoProvider(ABC):
     name: str = ""
+    # True when the provider makes frames in this process and honours JobSpec.frame_sink.
+    yields_frames: bool = False
 
     @abstractmethod
     def submit(self, spec: JobSpec) -> str:

@@ -245,6 +245,8 @@ class ComfyUIProvider(LocalProvider):
     joined clip is written on this worker)."""
 
     name = "comfyui"
+    # ComfyUI hands back a file: it goes through the decode -> watermark -> encode path.
+    yields_frames = False
 
     def submit(self, spec: JobSpec) -> str:
         return self.write_render(

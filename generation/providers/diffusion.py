@@ -5,8 +5,9 @@ folder; `DiffusionPipeline.from_pretrained` picks the class from its model_index
 warm. A storyboard is rendered one model call per shot at DIFFUSERS_RENDER_SIZE (rounded to the
 family's rules, see families.py); where the family takes an image, each shot after the first
 starts from the previous shot's last frame (the first from the job's reference image, if any).
-The shots are then joined and re-timed by assembly.write_shots, and the file goes through
-the same post-processing as every provider's output (which scales it to the job's size).
+The shots are then joined and re-timed by assembly: through the pipeline (JobSpec.frame_sink)
+the frames go to post-processing in memory at the job's size (assembly.shot_stream: one
+encode per rendition); without a sink, assembly.write_shots writes an MP4 at the model's size.
 
 Rendering is synchronous like the local renderer's (this class reuses its render folder, so
 the stale sweep removes what a killed GPU worker half-wrote). torch and diffusers are imported
@@ -22,7 +23,13 @@ from pathlib import Path
 
 from django.conf import settings
 
-from generation.providers.assembly import NEGATIVE_PROMPT, ShotRender, shot_prompt, write_shots
+from generation.providers.assembly import (
+    NEGATIVE_PROMPT,
+    ShotRender,
+    shot_prompt,
+    shot_stream,
+    write_shots,
+)
 from generation.providers.base import JobSpec, ProviderError
 from generation.providers.families import (
     ModelFolder,
@@ -230,8 +237,9 @@ def _reference(spec: JobSpec, width: int, height: int):
         return ImageOps.fit(image.convert("RGB"), (width, height))
 
 
-def render_storyboard(spec: JobSpec, out_path: Path) -> None:
-    """Every shot through the model, then one MP4 at the spec's size and length."""
+def render_storyboard(spec: JobSpec, out_path: Path | None) -> None:
+    """Every shot through the model, then the joined clip of the spec's length: handed to
+    spec.frame_sink at the job's size when it is set, else one MP4 at the model's size."""
     model = load_model()
     folder, family = model.folder, model.folder.family
     width, height = render_geometry(family, settings.DIFFUSERS_RENDER_SIZE, spec.size)
@@ -263,7 +271,11 @@ def render_storyboard(spec: JobSpec, out_path: Path) -> None:
         render = _render_shot(model, plan, steps, on_step)
         renders.append(render)
         image = _last_frame(render)
-    write_shots(spec.shots, renders, seed=spec.seed, path=out_path)
+    if spec.frame_sink is not None:
+        job_w, job_h = (int(side) // 4 * 4 for side in spec.size.split("x"))
+        spec.frame_sink(shot_stream(spec.shots, renders, seed=spec.seed, width=job_w, height=job_h))
+    else:
+        write_shots(spec.shots, renders, seed=spec.seed, path=out_path)
     if spec.progress is not None:
         spec.progress(1.0)
 
@@ -272,9 +284,13 @@ class DiffusersProvider(LocalProvider):
     """Renders on this worker's GPU (or CPU); poll/download/cancel are the local renderer's."""
 
     name = "diffusers"
+    yields_frames = True
 
     def submit(self, spec: JobSpec) -> str:
         try:
+            if spec.frame_sink is not None:
+                render_storyboard(spec, None)
+                return f"{self.name}-{spec.job_id}"
             return self.write_render(
                 f"{self.name}-{spec.job_id}", lambda partial: render_storyboard(spec, partial)
             )

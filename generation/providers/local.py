@@ -1,10 +1,11 @@
 """The default provider: Cutaway's own CPU renderer (generation.render), behind the interface.
 
-Rendering is synchronous: `submit` renders the whole clip into a per-job file under
-VAR_DIR/local-renders and returns its id; `poll` then reports it completed. A render lost with
-its worker (the file is gone) is reported as ProviderJobLost, and the pipeline submits again.
-The half-written file a killed render leaves behind is removed by the stale sweep
-(remove_abandoned_partials).
+Rendering is synchronous. With `spec.frame_sink` (the pipeline's way) `submit` hands the
+frames to it as they are drawn and writes no file. Otherwise `submit` renders the whole clip
+into a per-job file under VAR_DIR/local-renders and returns its id; `poll` then reports it
+completed. A render lost with its worker (the file is gone) is reported as ProviderJobLost,
+and the pipeline submits again. The half-written file a killed render leaves behind is
+removed by the stale sweep (remove_abandoned_partials).
 """
 
 from __future__ import annotations
@@ -51,13 +52,20 @@ def remove_abandoned_partials(idle_seconds: float) -> int:
 
 class LocalProvider(VideoProvider):
     name = "local"
+    yields_frames = True
 
     def _path(self, provider_job_id: str) -> Path:
         safe = "".join(ch for ch in provider_job_id if ch.isalnum() or ch in "-_")
         return _render_dir() / f"{safe}.mp4"
 
     def submit(self, spec: JobSpec) -> str:
-        from generation.render import render_clip
+        from generation.render import render_clip, render_frames
+
+        if spec.frame_sink is not None:
+            spec.frame_sink(
+                render_frames(spec.shots, size=spec.size, seed=spec.seed, progress=spec.progress)
+            )
+            return f"{self.name}-{spec.job_id}"
 
         def write(partial: Path) -> None:
             render_clip(

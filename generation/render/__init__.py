@@ -24,7 +24,7 @@ from generation.render.encoder import FPS
 from generation.render.timing import shot_frame_counts
 from generation.storyboard import InvalidStoryboard, validate_storyboard
 
-__all__ = ["FPS", "SIZES", "parse_size", "render_clip", "shot_frame_counts"]
+__all__ = ["FPS", "SIZES", "parse_size", "render_clip", "render_frames", "shot_frame_counts"]
 
 
 def parse_size(size: str) -> tuple[int, int]:
@@ -51,9 +51,42 @@ def render_clip(
     moved into place at the end, so a crash never leaves a half-written clip under that name.
     `_frame_size` is for tests only: a small (width, height), each a multiple of 4.
     """
+    width, height, shots = _checked(shots, size=size, seed=seed, frame_size=_frame_size)
+    from generation.render.clip import write_clip
+
+    out_path = Path(out_path)
+    partial = out_path.with_name(f".{out_path.name}.partial")
+    try:
+        write_clip(shots, width=width, height=height, seed=seed, path=partial, progress=progress)
+        os.replace(partial, out_path)
+    finally:
+        partial.unlink(missing_ok=True)
+    return out_path
+
+
+def render_frames(
+    shots: list[dict],
+    *,
+    size: str = "720x1280",
+    seed: int = 0,
+    progress: Callable[[float], None] | None = None,
+    _frame_size: tuple[int, int] | None = None,
+):
+    """The same clip as render_clip, kept in memory: an encoder.FrameStream whose frames are
+    drawn as they are taken (post-processing encodes them straight into every rendition).
+    Checks its arguments exactly like render_clip, before any frame is drawn."""
+    width, height, shots = _checked(shots, size=size, seed=seed, frame_size=_frame_size)
+
+    from generation.render.clip import clip_stream
+
+    return clip_stream(shots, width=width, height=height, seed=seed, progress=progress)
+
+
+def _checked(shots, *, size: str, seed, frame_size) -> tuple[int, int, list[dict]]:
+    """(width, height, validated shots), or ValueError / InvalidStoryboard naming the field."""
     width, height = parse_size(size)
-    if _frame_size is not None:
-        width, height = _frame_size
+    if frame_size is not None:
+        width, height = frame_size
         if width % 4 or height % 4 or width < 32 or height < 32:
             raise ValueError("_frame_size must be multiples of 4, at least 32.")
     if isinstance(seed, bool) or not isinstance(seed, int):
@@ -67,15 +100,4 @@ def render_clip(
         raise InvalidStoryboard(
             f"storyboard: shots must last {MIN_SECONDS} to {MAX_SECONDS} seconds in total."
         )
-    shots = validate_storyboard(shots, total)
-
-    from generation.render.clip import write_clip
-
-    out_path = Path(out_path)
-    partial = out_path.with_name(f".{out_path.name}.partial")
-    try:
-        write_clip(shots, width=width, height=height, seed=seed, path=partial, progress=progress)
-        os.replace(partial, out_path)
-    finally:
-        partial.unlink(missing_ok=True)
-    return out_path
+    return width, height, validate_storyboard(shots, total)

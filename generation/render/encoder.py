@@ -6,6 +6,8 @@ settings the renderer uses. PyAV is imported inside the functions (render path o
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from fractions import Fraction
 
 FPS = 24
@@ -55,6 +57,25 @@ def open_output(
     audio.layout = "stereo"
     audio.bit_rate = AUDIO_BIT_RATE
     return container, video, audio
+
+
+@dataclass
+class FrameStream:
+    """A clip still in memory, as a frame-yielding provider hands it to post-processing
+    (postprocess.postprocess_frames), so it is encoded once per rendition instead of being
+    written to an MP4, decoded and encoded again (issue 21).
+
+    `frames` yields (buffer, keyframe) pairs: buffer is yuv420p, shape (height*3/2, width),
+    uint8 (it may be reused between frames: consume it before asking for the next), keyframe
+    is True on a shot's first frame. `samples` is the sound, planar float32 stereo at
+    SAMPLE_RATE, shape (2, n). Iterating `frames` does the rendering, so it runs once."""
+
+    frames: Iterable
+    samples: object
+    width: int
+    height: int
+    frame_count: int
+    fps: Fraction | int = FPS
 
 
 def video_frame(buffer, index: int, *, keyframe: bool = False, fps: Fraction | int = FPS):

@@ -34,7 +34,7 @@ from events.services import record_event
 from generation import policy
 from generation.exceptions import JobCancelled
 from generation.models import GenerationJob
-from generation.postprocess import postprocess_clip, watermark_label
+from generation.postprocess import postprocess_clip, postprocess_frames, watermark_label
 from generation.providers import (
     JobSpec,
     ProviderError,
@@ -251,7 +251,13 @@ def _storyboard_error():
 def _run(job: GenerationJob, workdir: Path) -> None:
     shots = _plan(job)
     _advance(job, Status.PLANNING, Status.RENDERING, progress=RENDER_START)
-    source = _render(job, shots, workdir)
+    provider = get_provider(job.provider)
+    if provider.yields_frames:
+        processed, provenance = _render_in_memory(job, provider, shots, workdir)
+        _advance(job, Status.RENDERING, Status.POST_PROCESSING, progress=POST_PROCESSING)
+        _publish(job, processed, provenance)
+        return
+    source = _render(job, provider, shots, workdir)
     _advance(job, Status.RENDERING, Status.POST_PROCESSING, progress=POST_PROCESSING)
     _post_process(job, source, workdir)
 
@@ -271,13 +277,8 @@ def _plan(job: GenerationJob) -> list[dict]:
     return shots
 
 
-def _render(job: GenerationJob, shots: list[dict], workdir: Path) -> Path:
-    """Have the job's provider render `shots` (resuming a render it already submitted) and
-    download the result into `workdir`."""
-
-    provider = get_provider(job.provider)
-    progress = _RenderProgress(job)
-    spec = JobSpec(
+def _spec(job: GenerationJob, shots: list[dict], workdir: Path, progress, **extra) -> JobSpec:
+    return JobSpec(
         job_id=str(job.pk),
         prompt=_provider_prompt(job),
         seconds=job.seconds,
@@ -287,10 +288,46 @@ def _render(job: GenerationJob, shots: list[dict], workdir: Path) -> Path:
         shots=shots,
         progress=progress,
         reference_image=fetch_reference(job.provenance, workdir),
+        **extra,
     )
+
+
+def _render(job: GenerationJob, provider, shots: list[dict], workdir: Path) -> Path:
+    """Have a file-returning provider render `shots` (resuming a render it already
+    submitted) and download the result into `workdir`."""
+    progress = _RenderProgress(job)
+    spec = _spec(job, shots, workdir, progress)
     provider_job_id = _submitted_render(job, provider, spec)
     _wait_for_render(job, provider, provider_job_id, progress)
     return provider.download(provider_job_id, workdir / "source.mp4")
+
+
+def _render_in_memory(job: GenerationJob, provider, shots: list[dict], workdir: Path):
+    """Render and post-process in one pass for a provider that yields frames: its frames go
+    to postprocess_frames as they are made (watermark, stills, every rendition encoded once,
+    HLS), with no intermediate MP4 to decode. Returns (ProcessedClip, provenance).
+
+    Nothing is resumed: a retried attempt renders again (its outputs lived in the earlier
+    attempt's workdir); a file render an older attempt left for this job is removed."""
+    made: dict = {}
+
+    def sink(stream) -> None:
+        made["provenance"] = provenance = provenance_for(job)
+        made["clip"] = postprocess_frames(
+            stream,
+            workdir=workdir,
+            watermark=watermark_label(job.user.handle),
+            provenance=provenance,
+        )
+
+    if job.provider_job_id:
+        provider.cancel(job.provider_job_id)
+    spec = _spec(job, shots, workdir, _RenderProgress(job), frame_sink=sink)
+    provider_job_id = provider.submit(spec)
+    if "clip" not in made:
+        raise ProviderError("no_frames", "The renderer finished without handing over a clip.")
+    _advance(job, Status.RENDERING, Status.RENDERING, provider_job_id=provider_job_id)
+    return made["clip"], made["provenance"]
 
 
 class _RenderProgress:
@@ -394,7 +431,7 @@ def provenance_for(job: GenerationJob) -> dict:
 
 
 def _post_process(job: GenerationJob, source: Path, workdir: Path) -> None:
-
+    """Decode, watermark and encode a provider's file, then _publish it."""
     provenance = provenance_for(job)
     from generation.providers import SCALED_IN_POST
 
@@ -405,6 +442,11 @@ def _post_process(job: GenerationJob, source: Path, workdir: Path) -> None:
         provenance=provenance,
         size=job.size if job.provider in SCALED_IN_POST else None,
     )
+    _publish(job, processed, provenance)
+
+
+def _publish(job: GenerationJob, processed, provenance: dict) -> None:
+    """Output checks, storage and the fenced final write of a post-processed clip."""
     _touch(job, POST_PROCESSING + 5)
     verdict = policy.run_output_checks(job=job, video_path=Path(processed.video_path))
     job_policy = {**job.policy, "output": verdict.as_dict()}

@@ -536,3 +536,56 @@ def test_the_sweep_removes_renders_abandoned_by_killed_workers(settings):
     assert finished.exists()
     live.unlink()
     finished.unlink()
+
+
+def test_a_local_job_is_encoded_once_from_its_frames(
+    user, django_capture_on_commit_callbacks, tmp_path
+):
+    """The local renderer hands its frames to post-processing in memory: no render file is
+    written, and the clip carries no source hash (there was no source file to hash), while
+    it is watermarked, tagged and stored like any other."""
+    from generation.postprocess import read_provenance
+    from generation.providers.local import _render_dir
+
+    with django_capture_on_commit_callbacks(execute=True):
+        job = _create(user)
+    job.refresh_from_db()
+    assert job.status == "succeeded", (job.error_code, job.error_message)
+    assert job.provider_job_id == f"local-{job.pk}"
+    assert job.provenance["source_sha256"] == ""
+    assert not [p for p in _render_dir().iterdir() if str(job.pk) in p.name]
+    path = tmp_path / "video.mp4"
+    path.write_bytes(read_file(job.video_file))
+    embedded = read_provenance(path)
+    assert embedded["job_id"] == str(job.pk) and embedded["user"] == user.handle
+    assert "source_sha256" not in embedded
+    assert job.renditions.count() == 2
+
+
+def test_a_hosted_provider_clip_still_goes_through_the_decode_path(
+    openai_server, user, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        job = _create(user, prompt="A paper boat on a river")
+    job.refresh_from_db()
+    assert job.status == "succeeded", (job.error_code, job.error_message)
+    assert len(job.provenance["source_sha256"]) == 64
+    assert job.renditions.count() == 2
+
+
+def test_a_retried_local_job_removes_an_earlier_attempts_render_file(
+    user, make_job, django_capture_on_commit_callbacks
+):
+    """A job whose earlier attempt rendered to a file (before this path existed) renders
+    again in memory; the old file is not left behind in the render folder."""
+    from generation.providers.local import _render_dir
+    from generation.services.pipeline import run_job
+
+    with django_capture_on_commit_callbacks(execute=False):
+        job = _create(user)
+    old = _render_dir() / f"local-{job.pk}.mp4"
+    old.write_bytes(b"an earlier attempt's render")
+    GenerationJob.objects.filter(pk=job.pk).update(provider_job_id=f"local-{job.pk}")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert run_job(job.pk) == "succeeded"
+    assert not old.exists()

@@ -249,3 +249,29 @@ def test_bad_pipeline_options_fail_the_job_naming_the_setting(
     assert (job.status, job.error_code) == ("failed", "model_unavailable")
     assert "DIFFUSERS_PIPELINE_OPTIONS" in job.error_message
     assert _ledger(job) == ["charge", "refund"]
+
+
+def test_a_model_job_is_encoded_once_at_the_job_size_from_its_frames(
+    tiny_folders, settings, user, django_capture_on_commit_callbacks, tmp_path
+):
+    """The model's frames go to post-processing in memory, scaled straight to the job's
+    size: no render file, no source hash, every rendition, the creator's watermark text."""
+    from generation.postprocess import read_provenance
+    from generation.providers.local import _render_dir
+    from media.probe import probe_video
+
+    use_tiny(settings, "wan", tiny_folders["wan"])
+    with django_capture_on_commit_callbacks(execute=True):
+        job = _create(user, storyboard=STORYBOARD, size="720x1280")
+    job.refresh_from_db()
+    assert job.status == "succeeded", (job.error_code, job.error_message)
+    assert job.provenance["source_sha256"] == ""
+    assert not [p for p in _render_dir().iterdir() if str(job.pk) in p.name]
+    sizes = list(job.renditions.order_by("-height").values_list("width", "height"))
+    assert sizes == [(720, 1280), (480, 854)]
+    path = tmp_path / "clip.mp4"
+    path.write_bytes(read_file(job.video_file))
+    assert (probe_video(path, require_audio=True).width, read_provenance(path)["job_id"]) == (
+        720,
+        str(job.pk),
+    )
