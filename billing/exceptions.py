@@ -1,8 +1,8 @@
 """Errors the billing API raises, each with a stable `code` clients switch on."""
 
-from datetime import UTC
-
 from rest_framework import exceptions, status
+
+from config.renderers import format_timestamp
 
 
 class InsufficientCredits(exceptions.APIException):
@@ -21,8 +21,7 @@ class InsufficientCredits(exceptions.APIException):
             "price": price,
         }
         if resets_at is not None:
-            at = resets_at.astimezone(UTC).isoformat(timespec="milliseconds")
-            detail["resets_at"] = at.replace("+00:00", "Z")
+            detail["resets_at"] = format_timestamp(resets_at)
         super().__init__()
         self.detail = detail  # as is: DRF would turn the numbers into strings
         self.balance, self.price = balance, price

@@ -25,6 +25,7 @@ from accounts.models import User
 from billing import ledger
 from billing.models import CreditEntry, RevenueShareEntry
 from config.locks import LockClass, advisory_xact_lock
+from config.renderers import format_timestamp
 
 CENT = Decimal("0.01")
 
@@ -188,7 +189,7 @@ def month_csv(month: str) -> str:
                 e.holder_id,
                 e.holder.handle,
                 e.seq,
-                e.at.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+                format_timestamp(e.at),
                 e.kind,
                 e.entity_id,
                 e.entity.name,

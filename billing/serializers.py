@@ -1,19 +1,17 @@
 """What the billing endpoints send and accept (API.md v1.1, "Credits and rights holders")."""
 
-from datetime import UTC
-
 from rest_framework import serializers
 
 from billing.models import CreditEntry, RevenueShareEntry
+from config.renderers import format_timestamp
 
 
 class UTCDateTimeField(serializers.DateTimeField):
-    """ISO 8601 in UTC with milliseconds and a `Z` (API.md v1.1 timestamps)."""
+    """ISO 8601 in UTC with milliseconds and a `Z` (API.md v1.1 timestamps), as a string in
+    `serializer.data` itself (config/renderers.py formats raw datetimes only when rendering)."""
 
     def to_representation(self, value):
-        if value is None:
-            return None
-        return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        return None if value is None else format_timestamp(value)
 
 
 class CreditEntrySerializer(serializers.ModelSerializer):

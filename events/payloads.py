@@ -1,15 +1,10 @@
 """The body of a webhook delivery, built from the stored event (the same bytes on a retry)."""
 
 import json
-from datetime import UTC, datetime
 
+from config.renderers import format_timestamp
 from events.event_types import OPENAI_SHAPED
 from events.models import Event
-
-
-def iso_z(moment: datetime) -> str:
-    """ISO 8601 UTC with milliseconds and `Z`, as the native API writes timestamps."""
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def event_body(event: Event) -> dict:
@@ -27,7 +22,7 @@ def event_body(event: Event) -> dict:
     return {
         "id": str(event.id),
         "type": event.type,
-        "timestamp": iso_z(event.created_at),
+        "timestamp": format_timestamp(event.created_at),
         "data": event.data,
     }
 
