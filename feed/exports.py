@@ -2,17 +2,24 @@
 ACCOUNT_EXPORT_WRITERS hook): the user's videos with their MP4s, comments and likes."""
 
 from accounts.services.exports import iso
+from config.storage import servable_refs
 from feed.models import Comment, Like, Video
+from generation.services.publishing import job_file_ref
 
 
 def write_feed(user, archive) -> None:
+    """Videos' MP4s go in only where the file gate (config.storage.servable_refs, the check
+    every file URL passes) still shows them: a removed or taken-down video is listed, not
+    shipped."""
     videos = []
-    for video in (
+    listed = list(
         Video.objects.filter(author=user)
         .exclude(status=Video.Status.DELETED)
         .select_related("job")
         .order_by("published_at", "pk")
-    ):
+    )
+    shown = servable_refs(job_file_ref(video.job_id) for video in listed)
+    for video in listed:
         entry = {
             "id": str(video.pk),
             "caption": video.caption,
@@ -31,7 +38,8 @@ def write_feed(user, archive) -> None:
             "file": None,
         }
         name = f"videos/{video.pk}.mp4"
-        if video.job.video_file and archive.put_file(name, video.job.video_file):
+        servable = job_file_ref(video.job_id) in shown
+        if servable and video.job.video_file and archive.put_file(name, video.job.video_file):
             entry["file"] = name
         videos.append(entry)
     archive.put_json("videos.json", videos)

@@ -116,6 +116,22 @@ def test_export_zip_holds_the_account_data(
     assert all(ISO_Z.match(stamp) for stamp in stamps), stamps
 
 
+def test_a_removed_videos_file_stays_out_of_the_zip(
+    alice_world, user, auth_client, django_capture_on_commit_callbacks
+):
+    # A moderator's removal keeps the files (a restore must bring them back), but no file URL
+    # serves them: the export must not ship them either.
+    feed_services.hide_video(alice_world["video"], status="removed", reason="moderator")
+    client = auth_client(user)
+    export_id = _export(client, django_capture_on_commit_callbacks)
+    url = client.get(f"/api/v1/me/exports/{export_id}").json()["download_url"]
+    archive = zipfile.ZipFile(io.BytesIO(_download(client, url)[1]))
+    video_id = str(alice_world["video"].pk)
+    assert f"videos/{video_id}.mp4" not in archive.namelist()
+    listed = json.loads(archive.read("videos.json"))
+    assert [(v["id"], v["status"], v["file"]) for v in listed] == [(video_id, "removed", None)]
+
+
 def test_download_answers_range(alice_world, user, auth_client, django_capture_on_commit_callbacks):
     client = auth_client(user)
     export_id = _export(client, django_capture_on_commit_callbacks)
