@@ -216,6 +216,13 @@ def test_erasure_deletes_exports(
     assert not storage.file_exists(name)
 
 
+def _add_writer(settings, name: str) -> None:
+    settings.ACCOUNT_EXPORT_WRITERS = [
+        *settings.ACCOUNT_EXPORT_WRITERS,
+        f"tests.account.test_export.{name}",
+    ]
+
+
 def failing_writer(user, archive):
     """An export section that breaks halfway (a hook named by ACCOUNT_EXPORT_WRITERS)."""
     archive.put_json("half.json", {"written": True})
@@ -225,10 +232,7 @@ def failing_writer(user, archive):
 def test_a_failed_build_leaves_no_file(
     user, auth_client, settings, tmp_path, django_capture_on_commit_callbacks
 ):
-    settings.ACCOUNT_EXPORT_WRITERS = [
-        *settings.ACCOUNT_EXPORT_WRITERS,
-        "tests.account.test_export.failing_writer",
-    ]
+    _add_writer(settings, "failing_writer")
     client = auth_client(user)
     export_id = _export(client, django_capture_on_commit_callbacks)
     body = client.get(f"/api/v1/me/exports/{export_id}").json()
@@ -295,10 +299,7 @@ def takedown_writer(user, archive):
 def test_a_takedown_during_the_build_fails_the_export_and_keeps_no_file(
     alice_world, user, auth_client, settings, django_capture_on_commit_callbacks
 ):
-    settings.ACCOUNT_EXPORT_WRITERS = [
-        *settings.ACCOUNT_EXPORT_WRITERS,
-        "tests.account.test_export.takedown_writer",
-    ]
+    _add_writer(settings, "takedown_writer")
     client = auth_client(user)
     export_id = _export(client, django_capture_on_commit_callbacks)
     export = Export.objects.get(pk=export_id)
