@@ -63,12 +63,14 @@ _SEVERITY = {ALLOW: 0, HOLD: 1, BLOCK: 2}
 
 
 class ClassifierError(Exception):
-    """The classifier could not judge the clip; `code` is the job's readable error code."""
+    """The classifier could not judge the clip: `code` and `message` are what the job records
+    (the user may read them), `detail` the underlying error, for moderators only."""
 
-    def __init__(self, code: str, message: str):
+    def __init__(self, code: str, message: str, detail: str = ""):
         super().__init__(message)
         self.code = code
         self.message = message
+        self.detail = detail[:500]
 
 
 # --- The model ---------------------------------------------------------------------------
@@ -133,7 +135,7 @@ def load_detector():
         )
     except Exception as exc:  # ImportError, onnxruntime's load errors, a missing file…
         raise ClassifierError(
-            "classifier_unavailable", f"The frame classifier could not be loaded ({exc})."
+            "classifier_unavailable", "The frame classifier could not be loaded.", _detail(exc)
         ) from exc
 
 
@@ -143,7 +145,7 @@ def warm() -> None:
     try:
         load_detector()
     except ClassifierError as exc:
-        logger.error("frame classifier not loaded: %s", exc.message)
+        logger.error("frame classifier not loaded: %s", exc.detail)
 
 
 # --- Which frames ------------------------------------------------------------------------
@@ -230,8 +232,12 @@ def decode_samples(video_path: Path, job) -> list[tuple[Sample, Any]]:
         raise
     except Exception as exc:  # PyAV raises many error types for broken files
         raise ClassifierError(
-            "classifier_frame_unreadable", f"A frame of the clip could not be decoded ({exc})."
+            "classifier_frame_unreadable", "A frame of the clip could not be decoded.", _detail(exc)
         ) from exc
+
+
+def _detail(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _duration(container, stream) -> float:
@@ -308,6 +314,7 @@ def check_frames(*, job, video_path):
         "minor": context.minor,
         "samples": [],
         "error": "",
+        "detail": "",
     }
     files: list[str] = []
     try:
@@ -315,7 +322,7 @@ def check_frames(*, job, video_path):
         for sample, image in decode_samples(Path(video_path), job):
             record["samples"].append(_classify(detector, sample, image, context, job, files))
     except ClassifierError as exc:
-        record["error"] = exc.code
+        record.update(error=exc.code, detail=exc.detail)
         verdict = _verdict(
             HOLD, exc.code, f"{exc.message} A moderator will look at the clip.", CHECK,
             minor=context.minor,
@@ -330,7 +337,8 @@ def _classify(detector, sample: Sample, image, context: Context, job, files: lis
     except Exception as exc:  # onnxruntime and cv2 raise their own types
         raise ClassifierError(
             "classifier_failed",
-            f"The frame classifier failed at {sample.seconds:.2f} s ({type(exc).__name__}: {exc}).",
+            f"The frame classifier failed at {sample.seconds:.2f} s.",
+            _detail(exc),
         ) from exc
     decision, flagged = judge(detections, context)
     best = sorted(detections, key=lambda d: d["score"], reverse=True)[:TOP_CLASSES]
@@ -351,7 +359,10 @@ def _overall(samples: list[dict], context: Context) -> PolicyVerdict:
     worst = max(samples, key=lambda s: _SEVERITY[s["decision"]], default=None)
     if worst is None or worst["decision"] == ALLOW:
         return PolicyVerdict(ALLOW, "frames_clear", "", CHECK)
-    hit = max(worst["flagged"], key=lambda f: f["score"])
+    hit = max(
+        (f for f in worst["flagged"] if f["decision"] == worst["decision"]),
+        key=lambda f: f["score"],
+    )
     where = f"{worst['t']:.1f} s" + (
         f" (shot {worst['shot'] + 1})" if worst["shot"] is not None else ""
     )
@@ -363,7 +374,9 @@ def _overall(samples: list[dict], context: Context) -> PolicyVerdict:
             "frames_need_review",
             f"A moderator will review the clip: nudity likely at {where}",
         )
-    reason += f" ({hit['class'].lower().replace('_', ' ')}, score {hit['score']:.2f}{who})."
+    # The user reads this (the job's error): the class, not the score, which would let
+    # someone tune a clip until it passes. Moderators see the scores on the review page.
+    reason += f" ({hit['class'].lower().replace('_', ' ')}{who})."
     return _verdict(worst["decision"], code, reason, CHECK, minor=context.minor)
 
 

@@ -177,6 +177,7 @@ def test_a_block_class_above_its_threshold_blocks_the_job_and_refunds(user, rend
     assert job.status == "blocked"
     assert job.error_code == "unsafe_frames"
     assert "face female" in job.error_message
+    assert "score" not in job.error_message and "0.7" not in job.error_message  # no oracle
     assert job.policy["output"] == {
         "decision": "block",
         "code": "unsafe_frames",
@@ -265,6 +266,10 @@ def test_onnxruntime_raising_at_inference_holds_the_clip(user, render, settings)
     verdict = job.policy["output"]
     assert (verdict["decision"], verdict["code"]) == ("hold", "classifier_failed")
     assert "0.50 s" in verdict["reason"]  # the first sampled frame
+    record = job.policy["output_evidence"]["frames"]
+    assert record["error"] == "classifier_failed"
+    assert "ONNXRuntimeError" in record["detail"]  # for moderators; not in the reason
+    assert "ONNXRuntimeError" not in verdict["reason"]
 
 
 def test_a_frame_that_does_not_decode_is_a_hold_from_the_classifier(user, tmp_path, portrait_mp4):
@@ -407,3 +412,14 @@ def test_jobs_without_checks_configured_record_no_evidence(user, render, setting
     assert "output_evidence" not in job.policy and "output_files" not in job.policy
     assert not GenerationJob.objects.filter(pk=job.pk, policy__has_key="output_files").exists()
     assert not file_exists(f"clips/{job.pk}/{job.attempts}/frames/000.jpg")
+
+
+def test_a_worker_process_warms_the_classifier_before_its_first_job(settings):
+    """config.celery's worker_process_init handler, run as the signal runs it."""
+    from celery import signals
+
+    classifier._detector.cache_clear()
+    signals.worker_process_init.send(sender=None)
+    assert classifier._detector.cache_info().currsize == 1
+    loaded = classifier.load_detector()
+    assert classifier._detector.cache_info().hits >= 1 and loaded is classifier.load_detector()
