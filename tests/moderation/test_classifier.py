@@ -351,7 +351,7 @@ def test_scores_never_reach_the_api(user, other_user, render, auth_client, publi
     seen = auth_client(other_user).get(f"/api/v1/videos/{video['id']}")
     assert seen.status_code == 200
     text = seen.content.decode()
-    assert FACE not in text and "/frames/" not in text and "score" not in text
+    assert FACE not in text and "/frames/" not in text and "output_evidence" not in text
 
 
 # --- Sampling and settings ---------------------------------------------------------------
