@@ -19,6 +19,7 @@ __all__ = [
     "Reference",
     "check_character_media",
     "check_reference_image",
+    "fetch_character_pictures",
     "fetch_reference",
     "remove_reference",
     "store_reference",
@@ -48,6 +49,29 @@ def fetch_reference(provenance: dict, workdir: Path) -> str:
     path = Path(workdir) / "reference.png"
     path.write_bytes(read_file(name))
     return str(path)
+
+
+def fetch_character_pictures(job, workdir: Path) -> tuple[tuple[str, str], ...]:
+    """(handle, local PNG path) of each character the job shows, in the order it asked for
+    them: the local renderer draws each as itself, image-to-video models start from the
+    first. A picture deleted meanwhile (its owner revoked consent) is left out: the job is
+    being cancelled by that revocation anyway."""
+    uses = (
+        job.job_cameos.select_related("cameo")
+        .exclude(cameo__kind="person")
+        .exclude(cameo__reference_image="")
+        .order_by("pk")
+    )
+    pictures = []
+    for number, use in enumerate(uses):
+        try:
+            data = read_file(use.cameo.reference_image)
+        except (FileNotFoundError, OSError):
+            continue
+        path = Path(workdir) / f"character-{number}.png"
+        path.write_bytes(data)
+        pictures.append((use.cameo.handle, str(path)))
+    return tuple(pictures)
 
 
 def check_character_media(*, video_path: Path | None = None, image_path: Path | None = None):

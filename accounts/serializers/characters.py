@@ -7,7 +7,9 @@ from accounts.services.characters import CHARACTER_KINDS, NAME_MAX
 
 
 class CharacterSerializer(serializers.ModelSerializer):
-    """A character as its owner sees it. The source and picture are private: no URL."""
+    """A character: its owner sees it in any status; others see it only while its
+    permission lets them use it (then it is `active`). The source and the picture are
+    private: no URL to either is ever returned."""
 
     owner = serializers.CharField(source="owner.handle", read_only=True)
 
@@ -26,18 +28,6 @@ class CharacterSerializer(serializers.ModelSerializer):
             "created_at",
             "verified_at",
         ]
-        read_only_fields = fields
-
-
-class CharacterPublicSerializer(serializers.ModelSerializer):
-    """A character as someone its permission lets use it sees it: enough to @mention it and
-    respect its instructions, nothing about its verification or its other users."""
-
-    owner = serializers.CharField(source="owner.handle", read_only=True)
-
-    class Meta:
-        model = Cameo
-        fields = ["id", "handle", "name", "kind", "owner", "instructions"]
         read_only_fields = fields
 
 

@@ -14,7 +14,6 @@ from accounts.models import CameoGrant
 from accounts.serializers.cameos import GrantCreateSerializer, GrantSerializer
 from accounts.serializers.characters import (
     CharacterCreateSerializer,
-    CharacterPublicSerializer,
     CharacterSerializer,
     CharacterUpdateSerializer,
 )
@@ -23,11 +22,6 @@ from accounts.services import characters as services
 from config.parsers import JSONParser
 
 TAGS = ["characters"]
-
-
-def character_body(request, character) -> dict:
-    serializer = CharacterSerializer if character.owner_id == request.user.pk else None
-    return (serializer or CharacterPublicSerializer)(character).data
 
 
 class CharacterCreateView(APIView):
@@ -79,7 +73,7 @@ class CharacterDetailView(APIView):
         responses={200: CharacterSerializer, 404: OpenApiResponse(description="Not visible.")},
     )
     def get(self, request, handle):
-        return Response(character_body(request, services.access_character(request.user, handle)))
+        return Response(CharacterSerializer(services.access_character(request.user, handle)).data)
 
     @extend_schema(
         operation_id="characters_update",
