@@ -280,8 +280,11 @@ def _place_picture(image, picture, rng, *, cw, ch, horizon, unit) -> tuple[int, 
     from PIL import Image
 
     side = int(unit * (0.40 + 0.1 * rng.random()))
-    fitted = picture.copy()
-    fitted.thumbnail((side, side), Image.Resampling.LANCZOS)
+    scale = side / max(picture.width, picture.height)  # up or down: a small upload too
+    fitted = picture.resize(
+        (max(1, round(picture.width * scale)), max(1, round(picture.height * scale))),
+        Image.Resampling.LANCZOS,
+    )
     x = int(cw * (0.33 if rng.random() < 0.5 else 0.62))
     base = int(horizon + (ch - horizon) * (0.3 + 0.25 * rng.random()))
     left = max(0, min(cw - fitted.width, x - fitted.width // 2))
