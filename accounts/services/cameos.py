@@ -148,7 +148,7 @@ def verify_cameo(cameo: Cameo) -> Cameo:
     with transaction.atomic():
         cameo = Cameo.objects.select_for_update().select_related("owner").get(pk=cameo.pk)
         if cameo.status != Status.PENDING_VERIFICATION:
-            transaction.on_commit(lambda: _delete_clip(reference) if reference else None)
+            transaction.on_commit(lambda: _delete_clips([reference] if reference else []))
             return cameo
         if outcome["ok"]:
             cameo.status = Status.ACTIVE
@@ -409,8 +409,13 @@ def revoke_consent(cameo: Cameo, *, actor: User, reason: str = "owner") -> Cameo
         )
         cameo_consent_revoked.send(sender=Cameo, cameo=cameo, actor=actor, reason=reason)
         files = [name for name in (cameo.source_clip, cameo.reference_image) if name]
-        transaction.on_commit(lambda: [_delete_clip(name) for name in files])
+        transaction.on_commit(lambda: _delete_clips(files))
     return cameo
+
+
+def _delete_clips(names: list[str]) -> None:
+    for name in names:
+        _delete_clip(name)
 
 
 def _delete_clip(name: str) -> None:
