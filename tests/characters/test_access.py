@@ -256,3 +256,23 @@ def test_deleting_a_character_takes_its_uses_down(
     assert ConsentEvent.objects.filter(cameo=character, action="revoked").exists()
     # The person cameo of the same owner is untouched by a character's revocation.
     assert not Cameo.objects.filter(owner=user, kind="person").exists()
+
+
+def test_erasing_the_owner_revokes_their_characters_and_grants_to_them_go(
+    user, other_user, make_user, make_character
+):
+    from accounts.models import CameoGrant
+    from accounts.services.erasure import do_erase_user
+
+    character = make_character(user, "biscuit", permission="everyone")
+    video = publish_video(other_user, job_with(other_user, character), caption="biscuit")
+    carol = make_user("carol")
+    carols = make_character(carol, "teapot", kind="object", permission="approved")
+    cameos.grant_cameo(carol, user, cameo=carols)
+    do_erase_user(user)
+    character.refresh_from_db()
+    video.refresh_from_db()
+    assert character.status == "revoked" and character.name == ""
+    assert video.status == Video.Status.TAKEN_DOWN
+    assert not CameoGrant.objects.filter(cameo=carols).exists()
+    assert ConsentEvent.objects.filter(cameo=carols, action="grant_revoked").count() == 1
