@@ -23,7 +23,8 @@ MYPY_FILES := accounts/ledger.py accounts/selectors.py accounts/services/notific
 	billing/conf.py billing/ledger.py billing/services.py billing/rights.py billing/selectors.py \
 	billing/webhooks.py billing/stripe_gateway.py \
 	accounts/services/api_keys.py accounts/authentication.py accounts/services/erasure.py \
-	accounts/services/exports.py \
+	accounts/services/exports.py accounts/services/characters.py accounts/services/character_media.py \
+	media/references.py media/frames.py \
 	discovery/services.py discovery/selectors.py discovery/search.py discovery/trends.py \
 	feed/interests.py feed/captions.py
 MYPY_PENDING :=

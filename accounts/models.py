@@ -146,7 +146,10 @@ class Notification(models.Model):
 
 
 class Cameo(models.Model):
-    """A person's verified likeness. At most one live (non-revoked) cameo per owner."""
+    """A verified likeness someone lends under consent: a person (at most one live per owner,
+    named by the owner's handle) or a non-human character (pet, object, drawing…) with its own
+    `handle` in the users' namespace (`Handle`). Both go through the same use check, ledger,
+    uses list and revocation (accounts/services/cameo_use.py, cameos.py)."""
 
     class Status(models.TextChoices):
         PENDING_VERIFICATION = "pending_verification"
@@ -160,8 +163,21 @@ class Cameo(models.Model):
         MUTUALS = "mutuals"
         EVERYONE = "everyone"
 
+    class Kind(models.TextChoices):
+        PERSON = "person"
+        PET = "pet"
+        OBJECT = "object"
+        DRAWING = "drawing"
+        OTHER = "other"
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(User, on_delete=models.CASCADE, related_name="cameos")
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.PERSON)
+    # Characters only (kind != person); a person's cameo is named by its owner's handle.
+    handle = models.CharField(
+        max_length=30, null=True, blank=True, unique=True, validators=[handle_validator]
+    )
+    name = models.CharField(max_length=80, blank=True)
     status = models.CharField(
         max_length=24, choices=Status.choices, default=Status.PENDING_VERIFICATION
     )
@@ -171,6 +187,9 @@ class Cameo(models.Model):
     instructions = models.TextField(max_length=1000, blank=True)
     source_clip = models.CharField(max_length=255, help_text="Private storage name.")
     source_sha256 = models.CharField(max_length=64, blank=True)
+    # Characters: the private PNG the renderer and image-to-video models draw the character
+    # from (the upload re-encoded, or a frame of the clip); "" until verified.
+    reference_image = models.CharField(max_length=255, blank=True)
     rejection_reason = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     verified_at = models.DateTimeField(null=True, blank=True)
@@ -180,7 +199,7 @@ class Cameo(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["owner"],
-                condition=~models.Q(status="revoked"),
+                condition=~models.Q(status="revoked") & models.Q(kind="person"),
                 name="cameo_one_live_per_owner",
             ),
             models.CheckConstraint(
@@ -190,10 +209,64 @@ class Cameo(models.Model):
                 ),
                 name="cameo_revoked_iff_revoked_at",
             ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(kind="person", handle__isnull=True)
+                    | (
+                        ~models.Q(kind="person")
+                        & models.Q(handle__isnull=False, handle__regex=HANDLE_PATTERN)
+                    )
+                ),
+                name="cameo_character_has_handle",
+            ),
+        ]
+        indexes = [models.Index(fields=["owner", "kind", "-created_at"])]
+
+    def __str__(self) -> str:
+        if self.handle:
+            return f"character @{self.handle} of {self.owner_id} ({self.status})"
+        return f"cameo of {self.owner_id} ({self.status})"
+
+    @property
+    def is_character(self) -> bool:
+        return self.kind != self.Kind.PERSON
+
+    @property
+    def mention(self) -> str:
+        """The handle a prompt names this cameo by: the character's own, or the owner's."""
+        return self.handle or self.owner.handle
+
+
+class Handle(models.Model):
+    """One namespace for @handles: every user and every character holds exactly one row.
+
+    The rows are written by the database itself (triggers on accounts_user and accounts_cameo,
+    migration 0008), so no code path can create a user or a character whose handle another
+    holds in any case: the unique Lower(handle) index refuses it.
+    """
+
+    handle = models.CharField(max_length=30)
+    user = models.OneToOneField(
+        User, null=True, blank=True, on_delete=models.CASCADE, related_name="handle_entry"
+    )
+    cameo = models.OneToOneField(
+        Cameo, null=True, blank=True, on_delete=models.CASCADE, related_name="handle_entry"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("handle"), name="handle_namespace_ci_unique"),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(user__isnull=False, cameo__isnull=True)
+                    | models.Q(user__isnull=True, cameo__isnull=False)
+                ),
+                name="handle_has_one_holder",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"cameo of {self.owner_id} ({self.status})"
+        return f"@{self.handle}"
 
 
 class CameoGrant(models.Model):

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from accounts.views import account, cameos, users
+from accounts.views import account, cameos, characters, users
 
 urlpatterns = [
     # --- auth (public, throttle scope "auth") ------------------------------------------
@@ -43,4 +43,22 @@ urlpatterns = [
         name="cameo-ledger-export",
     ),
     path("cameos/available", cameos.AvailableCameosView.as_view(), name="cameos-available"),
+    # --- characters (non-human cameos); "mine" before {handle} -------------------------
+    path("characters", characters.CharacterCreateView.as_view(), name="characters"),
+    path("characters/mine", characters.MyCharactersView.as_view(), name="characters-mine"),
+    path(
+        "characters/<str:handle>",
+        characters.CharacterDetailView.as_view(),
+        name="character-detail",
+    ),
+    path(
+        "characters/<str:handle>/grants",
+        characters.CharacterGrantListView.as_view(),
+        name="character-grants",
+    ),
+    path(
+        "characters/<str:handle>/grants/<str:grantee>",
+        characters.CharacterGrantDetailView.as_view(),
+        name="character-grant-detail",
+    ),
 ]

@@ -359,6 +359,8 @@ REST_FRAMEWORK = {
         "reports": env("THROTTLE_REPORTS", "30/min"),
         "devices": env("THROTTLE_DEVICES", "30/min"),
         "billing": env("THROTTLE_BILLING", "20/min"),
+        # POST characters: an upload verified by a worker (probe, faces, output checks).
+        "characters": env("THROTTLE_CHARACTERS", "10/min"),
         # POST me/export builds a ZIP of everything the account holds: a few a day is plenty.
         "exports": env("THROTTLE_EXPORTS", "2/day"),
     },
@@ -515,6 +517,10 @@ GENERATION_PROMPT_CHECKS: list[str] = env_list(
 GENERATION_OUTPUT_CHECKS: list[str] = env_list(
     "GENERATION_OUTPUT_CHECKS",
     ["moderation.policy.check_output", "moderation.classifier.check_frames"],
+)
+# A character's picture or clip passes the output checks too; accounts asks through this hook.
+CHARACTER_MEDIA_CHECKS: list[str] = env_list(
+    "CHARACTER_MEDIA_CHECKS", ["generation.references.check_character_media"]
 )
 # feed answers "may this user remix that video?" and "which cameos does it carry?".
 GENERATION_REMIX_RESOLVER = env("GENERATION_REMIX_RESOLVER", "feed.selectors.resolve_remix_source")

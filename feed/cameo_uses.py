@@ -1,4 +1,5 @@
-"""`cameos/me/uses`: the cameo owner's view of every job and video that uses their likeness.
+"""`cameos/me/uses` and `characters/{handle}/uses`: the owner's view of every job and video
+that uses their likeness or character (a character is a cameo: one mechanism).
 
 These endpoints belong to the cameo feature (accounts) but read generation and feed models,
 which accounts must not import, so they live in feed (the app that may see all three).
@@ -17,6 +18,7 @@ from rest_framework.views import APIView
 
 from accounts.models import Notification
 from accounts.services.cameo_use import record_cameo_use_removed
+from accounts.services.characters import owned_character
 from accounts.services.notifications import notify
 from feed.models import Video
 from feed.services import take_down_video
@@ -78,22 +80,52 @@ class CameoUseRemoveView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-def remove_cameo_use(owner, video_id) -> Video | None:
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="characters_uses_list",
+        summary="Every use of my character",
+        tags=["characters"],
+    )
+)
+class CharacterUseListView(CameoUseListView):
+    """GET characters/{handle}/uses: every job using that character of mine (owner only)."""
+
+    def get_queryset(self):
+        character = owned_character(self.request.user, self.kwargs["handle"])
+        return JobCameo.objects.filter(cameo=character).select_related("job__user", "job__video")
+
+
+class CharacterUseRemoveView(APIView):
+    """POST characters/{handle}/uses/{video_id}/remove: the cameo-use removal, for one
+    character of mine (204)."""
+
+    @extend_schema(
+        operation_id="characters_uses_remove",
+        summary="Take down a video that uses my character",
+        tags=["characters"],
+        request=None,
+        responses={204: None},
+    )
+    def post(self, request, handle, video_id):
+        character = owned_character(request.user, handle)
+        remove_cameo_use(request.user, video_id, cameo=character)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def remove_cameo_use(owner, video_id, *, cameo=None) -> Video | None:
     """Take down a use of `owner`'s cameo; 404 when the id is not one of its uses.
 
     `video_id` is a published video's id or, for a draft that was never published (others'
-    drafts included), the job id that `uses` lists. A draft is cancelled (and refunded) or,
+    drafts included), the job id that `uses` lists. With `cameo` (one of the owner's
+    characters), only uses of that one count. A draft is cancelled (and refunded) or,
     once rendered, its files discarded — it can no longer be published. Idempotent: a use
     already removed is left as it is, without a second ledger event.
     """
     with transaction.atomic():
-        use = (
-            JobCameo.objects.filter(cameo__owner=owner, job__video__id=video_id)
-            .select_related("cameo__owner")
-            .first()
-        )
+        uses = _uses_of(owner, cameo)
+        use = uses.filter(job__video__id=video_id).select_related("cameo__owner").first()
         if use is None:
-            return _remove_draft_use(owner, job_id=video_id)
+            return _remove_draft_use(owner, uses, job_id=video_id)
         video = Video.objects.select_for_update().select_related("author").get(pk=video_id)
         if video.status in (Video.Status.TAKEN_DOWN, Video.Status.DELETED):
             return video
@@ -108,13 +140,14 @@ def remove_cameo_use(owner, video_id) -> Video | None:
     return video
 
 
-def _remove_draft_use(owner, *, job_id) -> None:
+def _uses_of(owner, cameo):
+    uses = JobCameo.objects.filter(cameo__owner=owner)
+    return uses.filter(cameo=cameo) if cameo is not None else uses
+
+
+def _remove_draft_use(owner, uses, *, job_id) -> None:
     """The draft half of `remove_cameo_use`. Caller holds the transaction."""
-    use = (
-        JobCameo.objects.filter(cameo__owner=owner, job_id=job_id, job__video__isnull=True)
-        .select_related("cameo__owner")
-        .first()
-    )
+    use = uses.filter(job_id=job_id, job__video__isnull=True).select_related("cameo__owner").first()
     if use is None:
         raise NotFound("No video or draft using your cameo with this id.")
     job = (

@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import BooleanField, CharField, Exists, OuterRef, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Cast, JSONObject
+from django.db.models.functions import Cast, Coalesce, JSONObject
 from rest_framework.exceptions import NotFound
 
 from accounts.models import Block, Follow, User
@@ -35,6 +35,9 @@ Viewer = User | AnonymousUser | None
 VideoId = uuid.UUID | str
 
 OWN_VISIBLE_STATUSES = (Video.Status.PUBLISHED, Video.Status.HELD)
+
+# The handle a cameo is mentioned by: a character's own, else its owner's (Cameo.mention).
+CAMEO_HANDLE = Coalesce("cameo__handle", "cameo__owner__handle")
 
 
 def blocked_authors_q(user: User, field_name: str = "author") -> Q:
@@ -171,7 +174,7 @@ def with_page_data(videos: list, user: User | AnonymousUser) -> list:
     cameos_by_job: dict = {}
     if ids:
         rows = JobCameo.objects.filter(job_id__in=[v.job_id for v in videos]).values_list(
-            "job_id", "cameo_id", "cameo__owner__handle"
+            "job_id", "cameo_id", CAMEO_HANDLE
         )
         for job_id, cameo_id, handle in rows:
             cameos_by_job.setdefault(job_id, []).append({"id": str(cameo_id), "handle": handle})
@@ -555,7 +558,7 @@ def _for_you_page_query(user) -> QuerySet:
     cameos = (
         JobCameo.objects.filter(job_id=OuterRef("job_id"))
         .order_by("pk")
-        .values(entry=JSONObject(id=Cast("cameo_id", CharField()), handle="cameo__owner__handle"))
+        .values(entry=JSONObject(id=Cast("cameo_id", CharField()), handle=CAMEO_HANDLE))
     )
     renditions = (
         Rendition.objects.filter(job_id=OuterRef("job_id"))

@@ -30,4 +30,14 @@ urlpatterns = [
         cameo_uses.CameoUseRemoveView.as_view(),
         name="cameo-use-remove",
     ),
+    path(
+        "characters/<str:handle>/uses",
+        cameo_uses.CharacterUseListView.as_view(),
+        name="character-uses",
+    ),
+    path(
+        "characters/<str:handle>/uses/<uuid:video_id>/remove",
+        cameo_uses.CharacterUseRemoveView.as_view(),
+        name="character-use-remove",
+    ),
 ]

@@ -1,60 +1,29 @@
 """Reference images: the picture a user uploads for the model to start the first shot from.
 
-Checked before anything is charged: bytes, format and pixel count with Pillow's limits
-(media.images), then re-encoded as PNG without metadata; a picture that shows a human face is
-refused (`reference_has_face`: people appear only through cameos, under their owners'
-consent). The stored copy lives at `references/<random>.png` and the job records its name in
-its provenance; the worker copies it next to the render and hands the path to the provider.
+Checked before anything is charged by media.references.check_reference_image (shared with
+characters): bytes, format and pixels, re-encoded as PNG, refused when it shows a human face.
+The stored copy lives at `references/<random>.png` and the job records its name in its
+provenance; the worker copies it next to the render and hands the path to the provider.
 """
 
 from __future__ import annotations
 
-import hashlib
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 
-from django.conf import settings
-from rest_framework.exceptions import ValidationError
-
 from config.storage import delete_file, read_file, save_file
-from media.errors import InvalidMedia
-from media.faces import shows_a_face
-from media.images import sanitize_reference
+from media.references import FACE_MESSAGE, Reference, check_reference_image
 
-FACE_MESSAGE = (
-    "The reference image shows a human face; people appear in videos only through cameos."
-)
-
-
-@dataclass(frozen=True)
-class Reference:
-    png: bytes
-    width: int  # of the upload, before any downscaling
-    height: int
-    sha256: str
-
-
-def check_reference_image(upload, *, field: str = "reference_image", size: str = "") -> Reference:
-    """The upload as a clean PNG, or a 400 naming `field`. With `size` ("720x1280"), the
-    picture must have exactly those dimensions (OpenAI's rule for input_reference)."""
-
-    try:
-        png, image, original = sanitize_reference(
-            upload,
-            max_bytes=settings.REFERENCE_IMAGE_MAX_BYTES,
-            max_pixels=settings.REFERENCE_IMAGE_MAX_PIXELS,
-            max_side=settings.REFERENCE_IMAGE_MAX_SIDE,
-        )
-    except InvalidMedia as exc:
-        raise ValidationError({field: [exc.message], "code": exc.code}) from None
-    if size and "x".join(str(v) for v in original) != size:
-        raise ValidationError(
-            {field: [f"The image is {original[0]}x{original[1]}; it must match size {size}."]}
-        )
-    if shows_a_face(image):
-        raise ValidationError({field: [FACE_MESSAGE], "code": "reference_has_face"})
-    return Reference(png, original[0], original[1], hashlib.sha256(png).hexdigest())
+__all__ = [
+    "FACE_MESSAGE",
+    "Reference",
+    "check_character_media",
+    "check_reference_image",
+    "fetch_character_pictures",
+    "fetch_reference",
+    "remove_reference",
+    "store_reference",
+]
 
 
 def store_reference(reference: Reference) -> dict:
@@ -80,3 +49,59 @@ def fetch_reference(provenance: dict, workdir: Path) -> str:
     path = Path(workdir) / "reference.png"
     path.write_bytes(read_file(name))
     return str(path)
+
+
+def fetch_character_pictures(job, workdir: Path) -> tuple[tuple[str, str], ...]:
+    """(handle, local PNG path) of each character the job shows, in the order it asked for
+    them: the local renderer draws each as itself, image-to-video models start from the
+    first. A picture deleted meanwhile (its owner revoked consent) is left out: the job is
+    being cancelled by that revocation anyway."""
+    uses = (
+        job.job_cameos.select_related("cameo")
+        .exclude(cameo__kind="person")
+        .exclude(cameo__reference_image="")
+        .order_by("pk")
+    )
+    pictures = []
+    for number, use in enumerate(uses):
+        try:
+            data = read_file(use.cameo.reference_image)
+        except (FileNotFoundError, OSError):
+            continue
+        path = Path(workdir) / f"character-{number}.png"
+        path.write_bytes(data)
+        pictures.append((use.cameo.handle, str(path)))
+    return tuple(pictures)
+
+
+def check_character_media(*, video_path: Path | None = None, image_path: Path | None = None):
+    """A character's clip or picture through the output checks every rendered clip passes
+    (settings.CHARACTER_MEDIA_CHECKS names this for accounts, which cannot import the gate).
+    A picture is checked as the one-second still clip a render of it would be. Output checks
+    are called with job=None here: there is no job yet."""
+    from generation.policy import run_output_checks
+
+    if video_path is None:
+        if image_path is None:
+            raise ValueError("check_character_media needs video_path or image_path.")
+        video_path = _still_clip(Path(image_path))
+    return run_output_checks(job=None, video_path=video_path)
+
+
+def _still_clip(image_path: Path, *, fps: int = 8) -> Path:
+    """An H.264 MP4 showing the picture for one second, next to it."""
+    import av
+    from PIL import Image
+
+    image = Image.open(image_path).convert("RGB")
+    image = image.resize((max(2, image.width // 2 * 2), max(2, image.height // 2 * 2)))
+    path = image_path.with_suffix(".still.mp4")
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = image.width, image.height, "yuv420p"
+        frame = av.VideoFrame.from_image(image)
+        for index in range(fps):
+            frame.pts = index
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+    return path

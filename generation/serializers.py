@@ -145,7 +145,7 @@ class GenerationJobSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_cameos(self, job) -> list[str]:
-        return [use.cameo.owner.handle for use in job.job_cameos.all()]
+        return [use.cameo.mention for use in job.job_cameos.all()]
 
     @extend_schema_field(ShotSerializer(many=True))
     def get_storyboard(self, job) -> list[dict]:

@@ -201,7 +201,7 @@ def _target_context(item: ReviewItem) -> dict:
             poster_url=object_file_url(job.thumbnail_file, ref=job_file_ref(job.pk), staff=True),
             storyboard=job.storyboard or [],
             cameos=[
-                {"handle": jc.cameo.owner.handle, "instructions": jc.cameo.instructions}
+                {"handle": jc.cameo.mention, "instructions": jc.cameo.instructions}
                 for jc in job.job_cameos.select_related("cameo__owner")
             ],
             policy=job.policy or {},

@@ -406,7 +406,7 @@ def _check_cameo_instructions(prompt: str, cameos, *, minor: bool) -> list[Polic
             continue
         for phrase, banned in extract_restrictions(instructions):
             if prompt_stems & {_stem(w) for w in banned}:
-                handle = cameo.owner.handle
+                handle = getattr(cameo, "mention", None) or cameo.owner.handle
                 found.append(
                     _verdict(
                         BLOCK,

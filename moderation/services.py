@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 from rest_framework.exceptions import NotFound, ValidationError
 
@@ -120,7 +120,10 @@ def _load_target(target_type: str, target_id) -> Target | None:
             except (ValueError, Cameo.DoesNotExist, DjangoValidationError):
                 obj = (
                     Cameo.objects.select_related("owner")
-                    .filter(owner__handle__iexact=target_id.lstrip("@"))
+                    .filter(
+                        Q(handle=target_id.lstrip("@").lower())
+                        | Q(kind=Cameo.Kind.PERSON, owner__handle__iexact=target_id.lstrip("@"))
+                    )
                     .exclude(status=Cameo.Status.REVOKED)
                     .get()
                 )

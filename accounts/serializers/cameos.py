@@ -99,10 +99,14 @@ class ConsentEventSerializer(serializers.ModelSerializer):
 
 
 class AvailableCameoSerializer(serializers.ModelSerializer):
-    handle = serializers.CharField(source="owner.handle", read_only=True)
+    """A cameo or character the caller may use: `handle` is what a prompt names it by (the
+    owner's for a person, the character's own otherwise); `owner` is whose it is."""
+
+    handle = serializers.CharField(source="mention", read_only=True)
     display_name = serializers.CharField(source="owner.display_name", read_only=True)
+    owner = serializers.CharField(source="owner.handle", read_only=True)
 
     class Meta:
         model = Cameo
-        fields = ["handle", "display_name", "instructions"]
+        fields = ["handle", "kind", "name", "owner", "display_name", "instructions"]
         read_only_fields = fields

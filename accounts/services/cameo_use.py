@@ -24,7 +24,7 @@ from rest_framework.exceptions import ValidationError
 from accounts.exceptions import CameoBusy, CameoUseRefused
 from accounts.ledger import append_consent_event
 from accounts.models import Block, Cameo, CameoGrant, ConsentEvent, Follow, Notification, User
-from accounts.services.cameos import HANDLE_RE, LIVE
+from accounts.services.cameos import HANDLE_RE, LIVE, PERSON
 from accounts.services.notifications import notify
 from accounts.services.users import are_mutuals, is_blocked_between
 from events.event_types import EventType
@@ -68,7 +68,7 @@ def usable_cameos(actor: User) -> QuerySet[Cameo]:
 def _refusal(actor: User, cameo: Cameo) -> tuple[str, str] | None:
     """(reason code, message) when `actor` may not use `cameo`, else None."""
     owner = cameo.owner
-    handle = f"@{owner.handle}"
+    handle = f"@{cameo.mention}"
     if cameo.status != Status.ACTIVE:
         states: dict[str, str] = {
             Status.PENDING_VERIFICATION: "not verified yet",
@@ -195,7 +195,9 @@ def resolve_cameos(
 ) -> list[Cameo]:
     """The cameos a generation asks for, each checked with `check_cameo_use`.
 
-    `handles` (the request's `cameos` list) must each name a user with a cameo, else a
+    A handle names a person's cameo by its owner's handle, or a character by its own (one
+    namespace: accounts.models.Handle). `handles` (the request's `cameos` list) must each
+    name a user with a cameo or a character, else a
     ValidationError on `cameos` (a revoked one is refused with the usual 403). `@handle`
     mentions in the prompt of users who have a live cameo are checked as well (a mention must
     not smuggle a likeness past consent); mentions of users without a live cameo (or unknown
@@ -210,10 +212,7 @@ def resolve_cameos(
     wanted = list(dict.fromkeys(h for h in explicit + mentioned if HANDLE_RE.fullmatch(h)))
     if not wanted and not explicit:
         return []
-    found = {
-        c.owner.handle.lower(): c
-        for c in Cameo.objects.filter(LIVE, owner__handle__in=wanted).select_related("owner")
-    }
+    found = {c.mention.lower(): c for c in _named(Cameo.objects.filter(LIVE), wanted)}
     missing = [h for h in dict.fromkeys(explicit) if h not in found]
     if missing:
         _add_revoked(found, missing)
@@ -225,15 +224,18 @@ def resolve_cameos(
 
 def _add_revoked(found: dict[str, Cameo], missing: Sequence[str]) -> None:
     """Asked for by name, but revoked: a 403 naming the cameo says more than "unknown"."""
-    for cameo in (
-        Cameo.objects.filter(
-            status=Status.REVOKED,
-            owner__handle__in=[h for h in missing if HANDLE_RE.fullmatch(h)],
-        )
-        .select_related("owner")
-        .order_by("owner_id", "-revoked_at")
-    ):
-        found.setdefault(cameo.owner.handle.lower(), cameo)
+    named = [h for h in missing if HANDLE_RE.fullmatch(h)]
+    revoked = Cameo.objects.filter(status=Status.REVOKED)
+    for cameo in _named(revoked, named).order_by("owner_id", "-revoked_at"):
+        found.setdefault(cameo.mention.lower(), cameo)
+
+
+def _named(cameos: QuerySet[Cameo], handles: Sequence[str]) -> QuerySet[Cameo]:
+    """Those of `cameos` that `handles` name: characters by their own handle, people's
+    cameos by their owner's."""
+    return cameos.filter(
+        Q(handle__in=handles) | Q(PERSON, owner__handle__in=handles)
+    ).select_related("owner")
 
 
 def record_cameo_use(cameo: Cameo, *, actor: User, job_id: Any) -> ConsentEvent:
@@ -262,7 +264,7 @@ def record_cameo_use_removed(cameo: Cameo, *, actor: User, video_id: Any) -> Con
 def cameo_instructions(cameos: Iterable[Cameo]) -> list[str]:
     """The owners' instructions, `@handle: text`, for the storyboard and provider prompt."""
     return [
-        f"@{cameo.owner.handle}: {cameo.instructions.strip()}"
+        f"@{cameo.mention}: {cameo.instructions.strip()}"
         for cameo in cameos
         if cameo.instructions and cameo.instructions.strip()
     ]

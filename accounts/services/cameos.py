@@ -25,6 +25,7 @@ from rest_framework.exceptions import ValidationError
 from accounts.exceptions import CameoExists, NoCameo
 from accounts.ledger import append_consent_event
 from accounts.models import Cameo, CameoGrant, ConsentEvent, User
+from accounts.services.character_media import inspect_character
 from accounts.services.users import is_blocked_between
 from accounts.signals import cameo_consent_revoked
 from config.storage import delete_file, open_file, save_file
@@ -41,6 +42,8 @@ Status = Cameo.Status
 Permission = Cameo.Permission
 
 LIVE = ~Q(status=Status.REVOKED)
+# A person's cameo (at most one live per owner); characters are the other kinds.
+PERSON = Q(kind=Cameo.Kind.PERSON)
 CLIP_MIN_SECONDS = 3
 CLIP_MAX_SECONDS = 30
 # A face in a selfie clip covers well over 5% of the frame; the motion check asks for at
@@ -55,8 +58,9 @@ VERIFY_TASK = "accounts.tasks.verify_cameo_task"
 
 
 def live_cameo(owner: User, *, for_update: bool = False) -> Cameo:
-    """The owner's cameo that is not revoked (at most one, by constraint), or NoCameo (404)."""
-    qs = Cameo.objects.filter(LIVE, owner=owner)
+    """The owner's person cameo that is not revoked (at most one, by constraint), or NoCameo
+    (404). Characters are reached by handle (accounts/services/characters.py)."""
+    qs = Cameo.objects.filter(LIVE, PERSON, owner=owner)
     if for_update:
         qs = qs.select_for_update()
     cameo = qs.first()
@@ -90,7 +94,7 @@ def create_cameo(owner: User, *, upload: Any, consent: Any) -> Cameo:
         raise ValidationError({"consent": ["Explicit consent (consent=true) is required."]})
     _check_upload(upload)
     # Cheap early answer before storing anything; re-checked under the lock below.
-    if Cameo.objects.filter(LIVE, owner=owner).exclude(status=Status.REJECTED).exists():
+    if Cameo.objects.filter(LIVE, PERSON, owner=owner).exclude(status=Status.REJECTED).exists():
         raise CameoExists()
     sha256 = sha256_of(upload)
     stored = save_file(f"cameos/{owner.pk}/{uuid.uuid4().hex}.mp4", upload)
@@ -98,7 +102,7 @@ def create_cameo(owner: User, *, upload: Any, consent: Any) -> Cameo:
         with transaction.atomic():
             # Lock order as everywhere: the cameo row, then the ledger. Two concurrent first
             # uploads both find nothing to lock; the one-live-cameo constraint makes one 409.
-            existing = Cameo.objects.select_for_update().filter(LIVE, owner=owner).first()
+            existing = Cameo.objects.select_for_update().filter(LIVE, PERSON, owner=owner).first()
             if existing is not None:
                 if existing.status != Status.REJECTED:
                     raise CameoExists()
@@ -129,7 +133,8 @@ def create_cameo(owner: User, *, upload: Any, consent: Any) -> Cameo:
 
 
 def verify_cameo(cameo: Cameo) -> Cameo:
-    """Check the source clip and move a pending cameo to `active` or `rejected`.
+    """Check the source (a person's clip, or a character's clip or image) and move a pending
+    cameo to `active` or `rejected`.
 
     Idempotent (a redelivered task finds the cameo no longer pending and does nothing); the
     slow part runs outside any transaction, the status change under the cameo's row lock.
@@ -138,15 +143,18 @@ def verify_cameo(cameo: Cameo) -> Cameo:
     cameo = Cameo.objects.select_related("owner").get(pk=cameo.pk)
     if cameo.status != Status.PENDING_VERIFICATION:
         return cameo
-    outcome = _inspect_clip(cameo.source_clip)
+    outcome = inspect_character(cameo) if cameo.is_character else _inspect_clip(cameo.source_clip)
+    reference = outcome.get("reference_image", "")
     with transaction.atomic():
         cameo = Cameo.objects.select_for_update().select_related("owner").get(pk=cameo.pk)
         if cameo.status != Status.PENDING_VERIFICATION:
+            transaction.on_commit(lambda: _delete_clips([reference] if reference else []))
             return cameo
         if outcome["ok"]:
             cameo.status = Status.ACTIVE
             cameo.verified_at = timezone.now()
-            cameo.save(update_fields=["status", "verified_at"])
+            cameo.reference_image = reference
+            cameo.save(update_fields=["status", "verified_at", "reference_image"])
             append_consent_event(
                 cameo.owner, cameo, Action.VERIFIED, actor=None, data=outcome["data"]
             )
@@ -261,10 +269,22 @@ def update_cameo_settings(
         raise ValidationError(
             {"permission": ["Accounts of people under 18 cannot open their cameo to everyone."]}
         )
+    with transaction.atomic():
+        return update_settings(
+            live_cameo(owner, for_update=True), permission=permission, instructions=instructions
+        )
+
+
+def update_settings(
+    cameo: Cameo, *, permission: str | None = None, instructions: str | None = None
+) -> Cameo:
+    """Apply and ledger a permission or instructions change to a cameo the caller has locked
+    in its transaction (a person's cameo or a character); the caller checked the permission
+    against the owner's age."""
+    owner = cameo.owner
     if instructions is not None and len(instructions) > 1000:
         raise ValidationError({"instructions": ["At most 1000 characters."]})
     with transaction.atomic():
-        cameo = live_cameo(owner, for_update=True)
         if permission is not None and permission != cameo.permission:
             previous = cameo.permission
             cameo.permission = permission
@@ -310,12 +330,22 @@ def find_grantee(owner: User, handle: Any, *, for_revoke: bool = False) -> User:
     return grantee
 
 
-def grant_cameo(owner: User, grantee: User) -> tuple[CameoGrant, bool]:
-    """Let `grantee` use the owner's cameo under `approved`; idempotent (created flag)."""
+def _locked_cameo(owner: User, cameo: Cameo | None) -> Cameo:
+    """The owner's person cameo, or the given one of theirs (a character), row-locked."""
+    if cameo is None:
+        return live_cameo(owner, for_update=True)
+    return Cameo.objects.select_for_update().select_related("owner").get(pk=cameo.pk, owner=owner)
+
+
+def grant_cameo(
+    owner: User, grantee: User, *, cameo: Cameo | None = None
+) -> tuple[CameoGrant, bool]:
+    """Let `grantee` use the owner's cameo (or the character `cameo`) under `approved`;
+    idempotent (created flag)."""
     if grantee.pk == owner.pk:
         raise ValidationError({"handle": ["You cannot grant your cameo to yourself."]})
     with transaction.atomic():
-        cameo = live_cameo(owner, for_update=True)
+        cameo = _locked_cameo(owner, cameo)
         grant, created = CameoGrant.objects.get_or_create(cameo=cameo, grantee=grantee)
         if created:
             append_consent_event(
@@ -329,10 +359,11 @@ def grant_cameo(owner: User, grantee: User) -> tuple[CameoGrant, bool]:
     return grant, created
 
 
-def revoke_cameo_grant(owner: User, grantee: User) -> bool:
-    """Withdraw a grant; True if there was one. Idempotent."""
+def revoke_cameo_grant(owner: User, grantee: User, *, cameo: Cameo | None = None) -> bool:
+    """Withdraw a grant (of the person cameo, or of the character `cameo`); True if there
+    was one. Idempotent."""
     with transaction.atomic():
-        cameo = live_cameo(owner, for_update=True)
+        cameo = _locked_cameo(owner, cameo)
         deleted, _ = CameoGrant.objects.filter(cameo=cameo, grantee=grantee).delete()
         if deleted:
             append_consent_event(
@@ -355,9 +386,16 @@ def revoke_cameo_consent(owner: User, *, actor: User | None = None, reason: str 
     A publish racing with this waits on the cameo lock and then sees `revoked`. The private
     source clip is deleted once the revocation has committed.
     """
-    actor = actor or owner
     with transaction.atomic():
         cameo = live_cameo(owner, for_update=True)
+        return revoke_consent(cameo, actor=actor or owner, reason=reason)
+
+
+def revoke_consent(cameo: Cameo, *, actor: User, reason: str = "owner") -> Cameo:
+    """`revoke_cameo_consent` for a cameo the caller has locked (select_for_update) inside its
+    transaction: a person's cameo or a character (DELETE characters/{handle})."""
+    owner = cameo.owner
+    with transaction.atomic():
         previous = cameo.status
         cameo.status = Status.REVOKED
         cameo.revoked_at = timezone.now()
@@ -370,9 +408,14 @@ def revoke_cameo_consent(owner: User, *, actor: User | None = None, reason: str 
             data={"reason": reason, "previous_status": previous},
         )
         cameo_consent_revoked.send(sender=Cameo, cameo=cameo, actor=actor, reason=reason)
-        clip = cameo.source_clip
-        transaction.on_commit(lambda: _delete_clip(clip))
+        files = [name for name in (cameo.source_clip, cameo.reference_image) if name]
+        transaction.on_commit(lambda: _delete_clips(files))
     return cameo
+
+
+def _delete_clips(names: list[str]) -> None:
+    for name in names:
+        _delete_clip(name)
 
 
 def _delete_clip(name: str) -> None:

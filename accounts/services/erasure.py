@@ -39,7 +39,8 @@ from accounts.exceptions import NoCameo
 from accounts.ledger import forget_person
 from accounts.models import Block, Cameo, CameoGrant, Follow, Notification, User
 from accounts.services.api_keys import revoke_all_api_keys
-from accounts.services.cameos import revoke_cameo_consent, revoke_cameo_grant
+from accounts.services.cameos import revoke_cameo_consent, revoke_cameo_grant, revoke_consent
+from accounts.services.characters import characters_of
 from accounts.services.exports import erase_exports
 from accounts.services.users import unblock_user, unfollow_user
 from accounts.signals import user_erased
@@ -67,7 +68,16 @@ def do_erase_user(user: User) -> User:
 
         with contextlib.suppress(NoCameo):  # no live cameo: nothing to revoke
             revoke_cameo_consent(locked, actor=locked, reason=ERASED_REASON)
+        # Their characters too: the same revocation, one by one (takes their uses down).
+        for character in characters_of(locked).select_for_update(of=("self",)):
+            revoke_consent(character, actor=locked, reason=ERASED_REASON)
         for grant in CameoGrant.objects.filter(grantee=locked).select_related("cameo__owner"):
+            if grant.cameo.is_character:  # a character's grant, on its own ledger entry
+                if grant.cameo.status == Cameo.Status.REVOKED:
+                    grant.delete()
+                else:
+                    revoke_cameo_grant(grant.cameo.owner, locked, cameo=grant.cameo)
+                continue
             try:
                 revoke_cameo_grant(grant.cameo.owner, locked)
             except NoCameo:  # a grant left on a revoked cameo: nothing to record
@@ -98,7 +108,7 @@ def do_erase_user(user: User) -> User:
         forget_person(locked)
 
         avatar = locked.avatar
-        Cameo.objects.filter(owner=locked).update(instructions="", rejection_reason="")
+        Cameo.objects.filter(owner=locked).update(instructions="", rejection_reason="", name="")
         locked.email = ""
         locked.display_name = ""
         locked.bio = ""

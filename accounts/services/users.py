@@ -16,7 +16,7 @@ from django.db.models.functions import Greatest
 from rest_framework.exceptions import NotFound, ValidationError
 
 from accounts.exceptions import CannotBlockSelf, CannotFollowSelf
-from accounts.models import Block, Follow, Notification, User
+from accounts.models import Block, Follow, Handle, Notification, User
 from accounts.services.notifications import notify
 from accounts.signals import user_suspended
 from config.storage import delete_file, save_file
@@ -29,6 +29,12 @@ def normalize_handle(handle: str) -> str:
     return handle.strip().lower()
 
 
+def handle_taken(handle: str) -> bool:
+    """Whether a user or a character holds `handle` in any letter case (one namespace,
+    accounts.models.Handle); the database's unique index has the last word on a race."""
+    return Handle.objects.filter(handle__iexact=handle).exists()
+
+
 def register_user(*, handle, email, password, display_name="", birth_date=None) -> User:
     """Create a user; a handle taken in any letter case is a 400 on `handle`, not a 500."""
     handle = normalize_handle(handle)
@@ -37,7 +43,7 @@ def register_user(*, handle, email, password, display_name="", birth_date=None) 
         validate_password(password, user=candidate)
     except DjangoValidationError as error:
         raise ValidationError({"password": error.messages}) from None
-    if User.objects.filter(handle=handle).exists():  # stored lowercase: any case collides
+    if handle_taken(handle):  # a user's or a character's, in any case
         raise ValidationError({"handle": ["This handle is taken."]}, code="handle_taken")
     try:
         with transaction.atomic():

@@ -107,3 +107,24 @@ class VideoDeletedSerializer(serializers.Serializer):
     id = serializers.CharField()
     object = serializers.CharField(default="video.deleted")
     deleted = serializers.BooleanField()
+
+
+class CharacterCreateSerializer(serializers.Serializer):
+    """POST /v1/videos/characters, the multipart form `videos.create_character` sends."""
+
+    name = serializers.CharField(max_length=80)
+    video = serializers.FileField(allow_empty_file=False)
+
+
+class CharacterObjectSerializer(serializers.Serializer):
+    """The SDK's `VideoCreateCharacterResponse` / `VideoGetCharacterResponse`: `id` is the
+    character's @handle (derived from the name); `status` is Cutaway's verification state
+    (an extra field the SDK keeps)."""
+
+    id = serializers.CharField(source="handle")
+    name = serializers.CharField()
+    created_at = serializers.SerializerMethodField()
+    status = serializers.CharField()
+
+    def get_created_at(self, character) -> int:
+        return _unix(character.created_at)

@@ -25,6 +25,7 @@ from rest_framework.views import APIView
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
 from accounts.authentication import ApiKeyAuthentication
+from accounts.services import characters
 from config.exceptions import api_exception_handler
 from config.parsers import JSONParser
 from config.storage import file_response, servable_refs
@@ -32,6 +33,8 @@ from generation import services
 from generation.exceptions import VideoNotReady
 from generation.models import GenerationJob
 from generation.openai_compat.serializers import (
+    CharacterCreateSerializer,
+    CharacterObjectSerializer,
     VideoCreateSerializer,
     VideoDeletedSerializer,
     VideoListSerializer,
@@ -310,3 +313,55 @@ class VideoRemixView(OpenAICompatView):
         )
         job.refresh_from_db()
         return Response(VideoObjectSerializer(job).data, status=status.HTTP_200_OK)
+
+
+class CharactersView(OpenAICompatView):
+    """`videos.create_character(name=, video=)`: a character of the caller's, from a clip,
+    verified like any (pending until then); its handle is derived from the name."""
+
+    parser_classes = [MultiPartParser, FormParser]
+    throttle_scope = "characters"
+
+    @extend_schema(
+        operation_id="v1_videos_characters_create",
+        tags=TAGS,
+        summary="Create a character from a clip (OpenAI-compatible)",
+        request={"multipart/form-data": CharacterCreateSerializer},
+        responses={
+            200: CharacterObjectSerializer,
+            400: OpenApiResponse(
+                response=OPENAI_ERROR, description="`video` not a clip we accept, or `name`."
+            ),
+        },
+    )
+    def post(self, request):
+        serializer = CharacterCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        name, video = serializer.validated_data["name"], serializer.validated_data["video"]
+        for attempt in range(3):
+            try:
+                character = characters.create_character(
+                    request.user,
+                    video=video,
+                    handle=characters.derive_handle(name),
+                    name=name,
+                    kind=characters.Kind.OTHER,
+                )
+                break
+            except ValidationError as exc:
+                # Lost a race for the derived handle: derive again (a bad video is final).
+                if attempt == 2 or getattr(exc, "detail", {}).get("code") != "handle_taken":
+                    raise
+        return Response(CharacterObjectSerializer(character).data)
+
+
+class CharacterDetailView(OpenAICompatView):
+    @extend_schema(
+        operation_id="v1_videos_characters_retrieve",
+        tags=TAGS,
+        summary="Retrieve a character (OpenAI-compatible)",
+        responses={200: CharacterObjectSerializer, 404: OPENAI_ERROR},
+    )
+    def get(self, request, character_id):
+        character = characters.access_character(request.user, character_id)
+        return Response(CharacterObjectSerializer(character).data)

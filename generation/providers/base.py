@@ -52,6 +52,8 @@ class JobSpec:
     shots: list = field(default_factory=list)
     # A local path to the job's reference picture (checked at create), or "".
     reference_image: str = ""
+    # (handle, local PNG path) of each character the job shows (generation.references).
+    characters: tuple = ()
     # progress(fraction in 0..1); may raise to abort (e.g. the job was cancelled).
     progress: Callable[[float], None] | None = None
     # For a provider that yields frames (yields_frames): when set, submit hands the clip to

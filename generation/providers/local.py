@@ -63,13 +63,24 @@ class LocalProvider(VideoProvider):
 
         if spec.frame_sink is not None:
             spec.frame_sink(
-                render_frames(spec.shots, size=spec.size, seed=spec.seed, progress=spec.progress)
+                render_frames(
+                    spec.shots,
+                    size=spec.size,
+                    seed=spec.seed,
+                    progress=spec.progress,
+                    characters=spec.characters,
+                )
             )
             return f"{self.name}-{spec.job_id}"
 
         def write(partial: Path) -> None:
             render_clip(
-                spec.shots, size=spec.size, seed=spec.seed, out_path=partial, progress=spec.progress
+                spec.shots,
+                size=spec.size,
+                seed=spec.seed,
+                out_path=partial,
+                progress=spec.progress,
+                characters=spec.characters,
             )
 
         return self.write_render(f"{self.name}-{spec.job_id}", write)

@@ -1,9 +1,10 @@
 """The local renderer: a storyboard in, a real multi-shot H.264 + AAC MP4 out, on the CPU.
 
-    render_clip(shots, *, size="720x1280", seed=0, out_path, progress=None) -> Path
+    render_clip(shots, *, size="720x1280", seed=0, out_path, progress=None, characters=())
 
 Each shot becomes a still canvas (scene.py) that a camera move (camera.py) crops or scales on
-every frame, with its caption and dialogue blended on top, hard cuts (and keyframes) between
+every frame (a character's picture, when the job shows one, standing in for the drawn figure),
+with its caption and dialogue blended on top, hard cuts (and keyframes) between
 shots, and a synthesised stereo track (sound.py). Same shots, size and seed → the same bytes
 (with the same library versions): all randomness is seeded from them, the encoder settings are
 fixed (encoder.py; x264 stays deterministic with its two threads) and nothing time-dependent
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from generation.formats import MAX_SECONDS, MIN_SECONDS, SIZES
@@ -42,6 +43,7 @@ def render_clip(
     seed: int = 0,
     out_path: str | os.PathLike,
     progress: Callable[[float], None] | None = None,
+    characters: Sequence[tuple[str, str]] = (),
     _frame_size: tuple[int, int] | None = None,
 ) -> Path:
     """Render `shots` (a planned or validated storyboard) to `out_path` and return it.
@@ -49,7 +51,9 @@ def render_clip(
     The total of the shots' seconds must be within MIN_SECONDS..MAX_SECONDS. `progress`
     receives fractions in [0, 1] as shots finish. The file is written next to `out_path` and
     moved into place at the end, so a crash never leaves a half-written clip under that name.
-    `_frame_size` is for tests only: a small (width, height), each a multiple of 4.
+    `characters` are (handle, PNG path) pairs: each shot shows the one its text names
+    (`@handle` or the bare handle), else the first. `_frame_size` is for tests only: a small
+    (width, height), each a multiple of 4.
     """
     width, height, shots = _checked(shots, size=size, seed=seed, frame_size=_frame_size)
     from generation.render.clip import write_clip
@@ -57,7 +61,15 @@ def render_clip(
     out_path = Path(out_path)
     partial = out_path.with_name(f".{out_path.name}.partial")
     try:
-        write_clip(shots, width=width, height=height, seed=seed, path=partial, progress=progress)
+        write_clip(
+            shots,
+            width=width,
+            height=height,
+            seed=seed,
+            path=partial,
+            progress=progress,
+            characters=characters,
+        )
         os.replace(partial, out_path)
     finally:
         partial.unlink(missing_ok=True)
@@ -70,6 +82,7 @@ def render_frames(
     size: str = "720x1280",
     seed: int = 0,
     progress: Callable[[float], None] | None = None,
+    characters: Sequence[tuple[str, str]] = (),
     _frame_size: tuple[int, int] | None = None,
 ):
     """The same clip as render_clip, kept in memory: an encoder.FrameStream whose frames are
@@ -79,7 +92,9 @@ def render_frames(
 
     from generation.render.clip import clip_stream
 
-    return clip_stream(shots, width=width, height=height, seed=seed, progress=progress)
+    return clip_stream(
+        shots, width=width, height=height, seed=seed, progress=progress, characters=characters
+    )
 
 
 def _checked(shots, *, size: str, seed, frame_size) -> tuple[int, int, list[dict]]:

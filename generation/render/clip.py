@@ -19,16 +19,20 @@ from generation.render.encoder import (
     open_output,
     video_frame,
 )
-from generation.render.scene import draw_scene, text_overlays
+from generation.render.scene import draw_scene, load_pictures, picture_for, text_overlays
 from generation.render.sound import synthesize_track
 from generation.render.timing import shot_frame_counts
 
 _ZOOM_FILTER = 0  # PIL.Image.Resampling.NEAREST
 
 
-def write_clip(shots, *, width: int, height: int, seed: int, path, progress=None) -> None:
+def write_clip(
+    shots, *, width: int, height: int, seed: int, path, progress=None, characters=()
+) -> None:
     """Encode clip_frames(...) as one H.264 + AAC MP4 at `path` (the file-based render)."""
-    stream = clip_stream(shots, width=width, height=height, seed=seed, progress=progress)
+    stream = clip_stream(
+        shots, width=width, height=height, seed=seed, progress=progress, characters=characters
+    )
     container, video, audio = open_output(
         path, width=width, height=height, gop=max(shot_frame_counts(shots))
     )
@@ -45,14 +49,24 @@ def write_clip(shots, *, width: int, height: int, seed: int, path, progress=None
         container.close()
 
 
-def clip_stream(shots, *, width: int, height: int, seed: int, progress=None) -> FrameStream:
+def clip_stream(
+    shots, *, width: int, height: int, seed: int, progress=None, characters=()
+) -> FrameStream:
     """The clip in memory: its synthesised sound and a lazy iterator of its frames (one
     reused yuv420p buffer, keyframe on each shot's first frame). `progress` gets fractions
     as frames are drawn, 1.0 once the last one has been taken."""
     counts = shot_frame_counts(shots)
     samples = synthesize_track(shots, counts, seed=seed, fps=FPS)
     return FrameStream(
-        frames=_frames(shots, counts, width=width, height=height, seed=seed, progress=progress),
+        frames=_frames(
+            shots,
+            counts,
+            width=width,
+            height=height,
+            seed=seed,
+            progress=progress,
+            pictures=load_pictures(characters),
+        ),
         samples=samples,
         width=width,
         height=height,
@@ -60,7 +74,7 @@ def clip_stream(shots, *, width: int, height: int, seed: int, progress=None) -> 
     )
 
 
-def _frames(shots, counts, *, width: int, height: int, seed: int, progress) -> Iterator:
+def _frames(shots, counts, *, width: int, height: int, seed: int, progress, pictures) -> Iterator:
     import numpy as np
     from PIL import Image
 
@@ -73,7 +87,9 @@ def _frames(shots, counts, *, width: int, height: int, seed: int, progress) -> I
     half = (width // 2, height // 2)
     done = 0
     for shot, count in zip(shots, counts, strict=True):
-        planes, target = draw_scene(shot, width=width, height=height, seed=seed)
+        planes, target = draw_scene(
+            shot, width=width, height=height, seed=seed, picture=picture_for(shot, pictures)
+        )
         overlays = text_overlays(shot, width=width, height=height)
         canvas_h, canvas_w = planes.y.shape
         path_boxes = camera_path(

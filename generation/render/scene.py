@@ -102,8 +102,31 @@ def palette(shot: dict, seed: int) -> dict:
     }
 
 
-def draw_scene(shot: dict, *, width: int, height: int, seed: int):
-    """The shot's canvas as Planes of size (height*MARGIN, width*MARGIN), rounded to /4."""
+def load_pictures(characters) -> list[tuple[str, object]]:
+    """(lower-case handle, RGBA Pillow image) for each (handle, PNG path) character."""
+    from PIL import Image
+
+    pictures = []
+    for handle, path in characters or ():
+        with Image.open(path) as image:
+            pictures.append((handle.lower(), image.convert("RGBA")))
+    return pictures
+
+
+def picture_for(shot: dict, pictures: list):
+    """The picture of the character the shot's text names, else the first one, or None."""
+    if not pictures:
+        return None
+    words = shot_words(shot).lower()
+    for handle, image in pictures:
+        if re.search(rf"(?<![a-z0-9_]){re.escape(handle)}(?![a-z0-9_])", words):
+            return image
+    return pictures[0][1]
+
+
+def draw_scene(shot: dict, *, width: int, height: int, seed: int, picture=None):
+    """The shot's canvas as Planes of size (height*MARGIN, width*MARGIN), rounded to /4; with
+    `picture` (a character's RGBA image) that picture stands in for the drawn subject."""
     import numpy as np
     from PIL import Image, ImageDraw
 
@@ -181,7 +204,10 @@ def draw_scene(shot: dict, *, width: int, height: int, seed: int):
             for x in range(-offset, cw, max(60, unit // 8)):
                 draw.line((x, y, x + unit // 20, y), fill=colours["light"], width=2)
 
-    centre = _draw_subject(draw, colours, rng, words, cw=cw, ch=ch, horizon=horizon, unit=unit)
+    if picture is not None:
+        centre = _place_picture(image, picture, rng, cw=cw, ch=ch, horizon=horizon, unit=unit)
+    else:
+        centre = _draw_subject(draw, colours, rng, words, cw=cw, ch=ch, horizon=horizon, unit=unit)
 
     if _RAIN.search(words):
         for x, y in zip(rng.integers(0, cw, 260), rng.integers(0, ch, 260), strict=True):
@@ -246,6 +272,25 @@ def _draw_subject(draw, colours, rng, words, *, cw, ch, horizon, unit) -> tuple[
     draw.rectangle((x - size * 0.2, base - size * 0.66, x + size * 0.2, base - size * 0.6),
                    fill=accent)  # fmt: skip
     return x, int(base - size * 0.55)
+
+
+def _place_picture(image, picture, rng, *, cw, ch, horizon, unit) -> tuple[int, int]:
+    """Paste the character's picture standing on the ground line where the figure would
+    stand (its transparency kept); returns its centre on the canvas."""
+    from PIL import Image
+
+    side = int(unit * (0.40 + 0.1 * rng.random()))
+    scale = side / max(picture.width, picture.height)  # up or down: a small upload too
+    fitted = picture.resize(
+        (max(1, round(picture.width * scale)), max(1, round(picture.height * scale))),
+        Image.Resampling.LANCZOS,
+    )
+    x = int(cw * (0.33 if rng.random() < 0.5 else 0.62))
+    base = int(horizon + (ch - horizon) * (0.3 + 0.25 * rng.random()))
+    left = max(0, min(cw - fitted.width, x - fitted.width // 2))
+    top = max(0, min(ch - fitted.height, base - fitted.height))
+    image.paste(fitted, (left, top), fitted)
+    return left + fitted.width // 2, top + fitted.height // 2
 
 
 def _mix(a, b, f: float) -> tuple[int, int, int]:

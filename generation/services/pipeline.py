@@ -45,7 +45,7 @@ from generation.providers import (
 )
 from generation.providers.base import FAILED
 from generation.providers.local import remove_abandoned_partials
-from generation.references import fetch_reference
+from generation.references import fetch_character_pictures, fetch_reference
 from generation.services.quota import refund_quota
 from generation.services.renditions import (
     StoredRenditions,
@@ -278,6 +278,12 @@ def _plan(job: GenerationJob) -> list[dict]:
 
 
 def _spec(job: GenerationJob, shots: list[dict], workdir: Path, progress, **extra) -> JobSpec:
+    # Characters render as themselves: the local renderer draws their pictures, and an
+    # image-to-video model starts from the first one when the job sent no reference image.
+    characters = fetch_character_pictures(job, workdir)
+    reference = fetch_reference(job.provenance, workdir) or next(
+        (path for _, path in characters), ""
+    )
     return JobSpec(
         job_id=str(job.pk),
         prompt=_provider_prompt(job),
@@ -287,7 +293,8 @@ def _spec(job: GenerationJob, shots: list[dict], workdir: Path, progress, **extr
         model=job.model,
         shots=shots,
         progress=progress,
-        reference_image=fetch_reference(job.provenance, workdir),
+        reference_image=reference,
+        characters=characters,
         **extra,
     )
 

@@ -250,7 +250,14 @@ def test_available_lists_exactly_what_check_cameo_use_allows(make_user, make_cam
             pass
     assert listed_handles == allowed == {"open", "granted", "friend", "chooser"}
     open_item = next(item for item in listed if item["handle"] == "open")
-    assert open_item == {"handle": "open", "display_name": "", "instructions": "open notes"}
+    assert open_item == {
+        "handle": "open",
+        "kind": "person",
+        "name": "",
+        "owner": "open",
+        "display_name": "",
+        "instructions": "open notes",
+    }
 
 
 def test_available_query_budget(make_user, make_cameo, auth_client, django_assert_max_num_queries):
