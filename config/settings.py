@@ -519,6 +519,8 @@ GENERATION_OUTPUT_CHECKS: list[str] = env_list(
     ["moderation.policy.check_output", "moderation.classifier.check_frames"],
 )
 # A character's picture or clip passes the output checks too; accounts asks through this hook.
+# The content gate accounts runs on text attached to a likeness (accounts/services/text_gate.py).
+ACCOUNT_TEXT_GATE = env("ACCOUNT_TEXT_GATE", "generation.policy.check_content")
 CHARACTER_MEDIA_CHECKS: list[str] = env_list(
     "CHARACTER_MEDIA_CHECKS", ["generation.references.check_character_media"]
 )

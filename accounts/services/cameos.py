@@ -26,6 +26,7 @@ from accounts.exceptions import CameoExists, NoCameo
 from accounts.ledger import append_consent_event
 from accounts.models import Cameo, CameoGrant, ConsentEvent, User
 from accounts.services.character_media import inspect_character
+from accounts.services.text_gate import check_likeness_texts
 from accounts.services.users import is_blocked_between
 from accounts.signals import cameo_consent_revoked
 from config.storage import delete_file, open_file, save_file
@@ -284,6 +285,8 @@ def update_settings(
     owner = cameo.owner
     if instructions is not None and len(instructions) > 1000:
         raise ValidationError({"instructions": ["At most 1000 characters."]})
+    if instructions is not None and instructions != cameo.instructions:
+        check_likeness_texts(owner, [("instructions", instructions)])
     with transaction.atomic():
         if permission is not None and permission != cameo.permission:
             previous = cameo.permission

@@ -23,6 +23,7 @@ from accounts.ledger import append_consent_event
 from accounts.models import HANDLE_PATTERN, Cameo, ConsentEvent, User
 from accounts.services.cameo_use import usable_cameos
 from accounts.services.cameos import VERIFY_TASK, revoke_consent, update_settings
+from accounts.services.text_gate import check_likeness_texts
 from accounts.services.users import handle_taken
 from config.storage import delete_file, save_file
 from config.tasks import enqueue_on_commit
@@ -117,6 +118,7 @@ def check_character_fields(
     instructions = instructions or ""
     if not isinstance(instructions, str) or len(instructions) > 1000:
         raise ValidationError({"instructions": ["At most 1000 characters."]})
+    check_likeness_texts(owner, [("name", name), ("instructions", instructions)])
     return {
         "handle": handle,
         "name": name.strip(),
@@ -219,6 +221,7 @@ def update_character(
         _check_permission(owner, permission)
     if name is not None and (not name.strip() or len(name) > NAME_MAX):
         raise ValidationError({"name": [f"A name of 1-{NAME_MAX} characters."]})
+    check_likeness_texts(owner, [("name", name)])
     with transaction.atomic():
         character = owned_character(owner, handle, for_update=True)
         if name is not None and name.strip() != character.name:
