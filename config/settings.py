@@ -621,8 +621,12 @@ LOGGING = {
 # Apps above feed that add interests to the for-you ranking (feed/interests.py).
 FEED_INTEREST_SOURCES = env_list("FEED_INTEREST_SOURCES", ["discovery.interests.FollowedHashtags"])
 SEARCH_MAX_QUERY_CHARS = env_int("SEARCH_MAX_QUERY_CHARS", 200)
-# Video search on PostgreSQL ranks at most this many text matches (discovery/search.py).
-SEARCH_MAX_MATCHES = env_int("SEARCH_MAX_MATCHES", 1000)
+# The search index's INCLUDE (document) is PostgreSQL's; on SQLite Django builds it without
+# (the fallback never walks it).
+SILENCED_SYSTEM_CHECKS = ["models.W040"]
+# Video search on PostgreSQL ranks at most this many matches, the most popular ones (20 pages
+# of 20; discovery/search.py).
+SEARCH_MAX_MATCHES = env_int("SEARCH_MAX_MATCHES", 400)
 # Trends (discovery/trends.py): time constants of the "recent" and "usual" rates, candidates
 # rescored per kind and refresh, the decayed likes a candidate needs in the recent window,
 # likes folded per refresh, and how long an approved trend stays up.

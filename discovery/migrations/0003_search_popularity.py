@@ -108,7 +108,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name="videodocument",
-            index=models.Index(fields=["-popularity", "-video"], name="video_document_popular"),
+            index=models.Index(
+                fields=["-popularity", "-video"],
+                name="video_document_popular",
+                include=["document"],
+            ),
         ),
         migrations.RunPython(create_trigger_and_backfill, drop_trigger),
     ]

@@ -158,7 +158,8 @@ def test_a_common_word_walks_the_popularity_index_and_stops_at_the_cap(catalogue
     explained = _candidates_plan("kite", catalogue)
     nodes = list(_nodes(explained[0]["Plan"]))
     walks = [n for n in nodes if n.get("Index Name") == "video_document_popular"]
-    assert walks and walks[0]["Node Type"] == "Index Scan", nodes
+    # (an index-only scan once the table is vacuumed: the index carries the document)
+    assert walks and walks[0]["Node Type"] in ("Index Scan", "Index Only Scan"), nodes
     assert not any(n["Node Type"] in ("Seq Scan", "Sort") for n in nodes), nodes
     # the walk stopped after the 50th match: it read far fewer rows than match
     read = walks[0]["Actual Rows"] + walks[0].get("Rows Removed by Filter", 0)
