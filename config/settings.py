@@ -344,9 +344,11 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.exceptions.api_exception_handler",
+    # DRF's anon, user and scoped rates; with Redis all of a request's scopes are checked in
+    # one round trip (config/throttling.py).
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "config.throttling.AnonRateThrottle",
+        "config.throttling.UserRateThrottle",
         "config.throttling.WriteScopedRateThrottle",  # a scope limits writes only
     ],
     "DEFAULT_THROTTLE_RATES": {
