@@ -322,7 +322,8 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # API keys first: a `cut_` bearer is not a JWT (accounts/authentication.py).
         "accounts.authentication.ApiKeyAuthentication",
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        # simplejwt's, the user read by a prepared statement (accounts/authentication.py).
+        "accounts.authentication.JWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
