@@ -33,7 +33,7 @@ class JWTAuthentication(jwt_authentication.JWTAuthentication):
         try:
             user_id = validated_token[jwt_settings.USER_ID_CLAIM]
         except KeyError as e:
-            raise InvalidToken(_("Token contained no recognizable user identification")) from e
+            raise InvalidToken(str(_("Token contained no recognizable user identification"))) from e
         user = user_by_id(user_id)
         if user is None:
             raise exceptions.AuthenticationFailed(_("User not found"), code="user_not_found")

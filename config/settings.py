@@ -337,9 +337,11 @@ REST_FRAMEWORK = {
     # Timestamps: serializers pass datetimes through, the renderer writes them all as
     # `2026-12-01T19:02:55.069Z` (config/renderers.py).
     "DATETIME_FORMAT": None,
+    # JSON only; the browsable API (HTML forms, a second renderer to negotiate) in DEBUG only:
+    # production never builds it on a hot path (interactive docs: /api/docs/).
     "DEFAULT_RENDERER_CLASSES": [
         "config.renderers.JSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
+        *(["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     ],
     "DEFAULT_PAGINATION_CLASS": "config.pagination.CreatedCursorPagination",
     "PAGE_SIZE": 20,
