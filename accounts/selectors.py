@@ -1,9 +1,45 @@
 """Read helpers for users: fetch what the viewer may see, with the flags the API shows."""
 
+import functools
+
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from rest_framework.exceptions import NotFound
 
 from accounts.models import Block, Cameo, Follow, User
+from config.db import hot_query_cursor
+
+_SENTINEL_ID = -7_000_000_003
+
+
+@functools.cache
+def _user_by_id_sql() -> tuple[str, tuple, tuple[str, ...]]:
+    """SQL, parameters and column names of `User.objects.filter(pk=…)`, compiled once per
+    process (compiling it cost more than running it)."""
+    sql, params = User.objects.filter(pk=_SENTINEL_ID).query.sql_with_params()
+    assert _SENTINEL_ID in params  # noqa: S101 - the id must be a parameter to be swapped
+    return sql, tuple(params), tuple(f.attname for f in User._meta.concrete_fields)
+
+
+def user_by_id(user_id) -> User | None:
+    """The user row with this id (every column, as `User.objects.get` loads it), or None.
+
+    The lookup of every JWT-authenticated request (accounts.authentication): on PostgreSQL
+    compiled once per process and a prepared statement per connection (config/db.py); no
+    copy is kept between requests, so a deactivation or a password change is seen at once.
+    """
+    if connection.vendor != "postgresql":
+        return User.objects.filter(pk=user_id).first()
+    try:
+        user_id = int(user_id)
+    except (TypeError, ValueError):
+        return None
+    sql, params, columns = _user_by_id_sql()
+    bound = [user_id if p == _SENTINEL_ID else p for p in params]
+    with hot_query_cursor() as cursor:
+        cursor.execute(sql, bound)
+        row = cursor.fetchone()
+    return None if row is None else User.from_db(connection.alias, list(columns), row)
 
 
 def live_cameo_exists(user_ref: User | OuterRef) -> Exists:

@@ -248,11 +248,13 @@ def seed_discovery(cur, video_ids, captions, published, status) -> None:
     cur.execute("SELECT setval('discovery_hashtag_id_seq', %s)", [len(tag_ids)])
     copy_rows(cur, VideoHashtag, ["video_id", "hashtag_id", "published_at"], iter(links))
     copy_rows(cur, VideoDocument, ["video_id", "words"], iter(docs))
-    # + the creator's handle and display name, as discovery.services writes them.
+    # + the creator's handle and display name, as discovery.services writes them, and the
+    # popularity class of the video's counters (the function migration 0003 created).
     cur.execute(
         "UPDATE discovery_videodocument d SET words = d.words || ' ' || lower(u.handle)"
         " || ' ' || lower(u.display_name), document = to_tsvector('simple', d.words || ' '"
-        " || lower(u.handle) || ' ' || lower(u.display_name))"
+        " || lower(u.handle) || ' ' || lower(u.display_name)),"
+        " popularity = discovery_video_popularity(v.like_count, v.comment_count, v.remix_count)"
         " FROM feed_video v JOIN accounts_user u ON u.id = v.author_id WHERE v.id = d.video_id"
     )
     cur.execute(

@@ -12,9 +12,19 @@ SQLite (the embedded default) runs the same ORM queries with Python implementati
 on each connection, so the test fixtures give the same results in the same order; it scans
 instead of using an index.
 
-PostgreSQL ranks at most SEARCH_MAX_MATCHES matches by text (ts_rank) before popularity is
-blended in and visibility applied: a word on 6% of the catalogue costs a bounded page, not a
-ranking of every match; the fallback has no such cap (the embedded default is small).
+The order of video results, exactly (PostgreSQL):
+1. candidates: the SEARCH_MAX_MATCHES matching documents of highest popularity class
+   (VideoDocument.popularity = ⌊4 · log10(1 + engagement)⌋, ties by video id, highest first),
+   read by walking the (-popularity, -video_id) index and testing each document against the
+   query — or, for a rare query, from the GIN index and sorted; the planner picks the cheaper.
+   Either way the work is bounded by the cap (a walk stops after SEARCH_MAX_MATCHES matches),
+   not by how many videos match: a word on every video costs what a word on 1% costs.
+2. the candidates the caller may see, ordered by score = ts_rank × (1 + 0.25 · log10(1 +
+   engagement)) (exact counts, not the class), then video id, highest first.
+When a query matches at most SEARCH_MAX_MATCHES documents every match is a candidate and the
+order is exactly step 2; beyond that a match outside the most popular SEARCH_MAX_MATCHES is
+not listed, however relevant. The fallback has no cap (the embedded default is small), so
+on the test fixtures both give the same results in the same order.
 
 Visibility, blocks, removals and consent takedowns come from feed.selectors.visible_videos and
 accounts.selectors.profiles — the same selectors as every other list.
@@ -151,6 +161,8 @@ def register_sqlite_functions(sender, connection, **kwargs) -> None:
     raw = connection.connection
     raw.create_function("similarity", 2, similarity, deterministic=True)
     raw.create_function("discovery_fts_rank", 2, _fallback_rank, deterministic=True)
+    # Migration 0003's trigger on feed_video calls it (PostgreSQL: a SQL function).
+    raw.create_function("discovery_video_popularity", 3, popularity_class, deterministic=True)
 
 
 class TrigramSimilar(Lookup):
@@ -175,6 +187,12 @@ def _log10_1p(expression) -> Any:
     return Ln(Cast(expression, FloatField()) + Value(1.0)) / Value(_LN10)
 
 
+def popularity_class(likes: int, comments: int, remixes: int) -> int:
+    """VideoDocument.popularity: ⌊4 · log10(1 + engagement)⌋; the SQL function
+    discovery_video_popularity on SQLite, the same rule as PostgreSQL's (migration 0003)."""
+    return math.floor(4 * math.log10(1 + ranking.engagement(likes, comments, remixes)))
+
+
 # --- the three searches ------------------------------------------------------------------
 
 
@@ -189,13 +207,12 @@ def search_videos(user, query: ParsedQuery) -> QuerySet[Video]:
     popularity = Value(1.0) + Value(VIDEO_POPULARITY) * _log10_1p(engagement)
     if connection.vendor == "postgresql":
         tsquery = SearchQuery(query.text, config="simple", search_type="websearch")
-        # The matches are ranked on the document table alone (GIN) and bounded, then joined
-        # to feed_video by primary key (`= ANY(array)`): joined in one statement, the
-        # visibility filter made PostgreSQL hash a sequential scan of feed_video.
+        # Candidates (module docstring, step 1) on the document table alone, then joined to
+        # feed_video by primary key (`= ANY(array)`): joined in one statement, the visibility
+        # filter made PostgreSQL hash a sequential scan of feed_video.
         matched = list(
             VideoDocument.objects.filter(document=tsquery)
-            .annotate(text_rank=SearchRank(F("document"), tsquery))
-            .order_by("-text_rank", "-video_id")
+            .order_by("-popularity", "-video_id")
             .values_list("video_id", flat=True)[: settings.SEARCH_MAX_MATCHES]
         )
         qs = qs.filter(

@@ -11,7 +11,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.postgres.search import SearchVector
 from django.db import connection, transaction
-from django.db.models import Count, F, OuterRef, Q, Subquery, Value
+from django.db.models import Count, F, Func, OuterRef, PositiveSmallIntegerField, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from rest_framework.exceptions import NotFound
@@ -64,11 +64,26 @@ def sync_video_text(video: Video) -> None:
 def _write_document(video: Video) -> None:
     author = User.objects.only("handle", "display_name").get(pk=video.author_id)
     words = document_words(video.caption, author.handle, author.display_name)
-    VideoDocument.objects.update_or_create(video=video, defaults={"words": words})
-    if connection.vendor == "postgresql":
-        VideoDocument.objects.filter(video=video).update(
-            document=SearchVector(Value(words), config="simple")
+    # The class of the row's counters, not this instance's (a like may have landed since it
+    # was read); afterwards the trigger of migration 0003 keeps it.
+    popularity = Subquery(
+        Video.objects.filter(pk=video.pk)
+        .annotate(
+            p=Func(
+                F("like_count"),
+                F("comment_count"),
+                F("remix_count"),
+                function="discovery_video_popularity",
+                output_field=PositiveSmallIntegerField(),
+            )
         )
+        .values("p")[:1]
+    )
+    VideoDocument.objects.update_or_create(video=video, defaults={"words": words})
+    fields: dict = {"popularity": popularity}
+    if connection.vendor == "postgresql":
+        fields["document"] = SearchVector(Value(words), config="simple")
+    VideoDocument.objects.filter(video=video).update(**fields)
 
 
 def recount_hashtags_of(video_ids: Iterable) -> None:

@@ -218,3 +218,16 @@ def test_v1_keeps_unix_seconds(auth_client, user, db):
     JobFactory(user=user)
     listed = auth_client(user).get("/v1/videos").json()
     assert isinstance(listed["data"][0]["created_at"], int)
+
+
+def test_a_browser_gets_json_not_the_browsable_api(user, auth_client):
+    """Production settings render JSON only (the browsable API is DEBUG's): a browser's
+    Accept header gets the JSON body, not an HTML page built around it."""
+    from rest_framework.settings import api_settings
+
+    assert [r.__name__ for r in api_settings.DEFAULT_RENDERER_CLASSES] == ["JSONRenderer"]
+    browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    response = auth_client(user).get("/api/v1/me", HTTP_ACCEPT=browser)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["handle"] == user.handle

@@ -260,3 +260,68 @@ def test_logout_and_password_are_throttled_under_scope_auth(auth_client, user, a
     client = auth_client(user)
     codes = [client.post(path, {}, format="json").status_code for _ in range(4)]
     assert codes[-1] == 429
+
+
+# --- the user of a JWT: one prepared lookup per request (accounts/authentication.py) -------
+
+
+def test_a_jwt_request_reads_its_user_once(api_client, user, django_assert_num_queries):
+    """GET me with a bearer token: one query loads the user (the authentication), one reads
+    the profile — as with simplejwt's own class, and nothing cached in between."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    access = _login(api_client)["access"]
+    api_client.get("/api/v1/me", **_bearer(access))  # the connection's first use
+    with django_assert_num_queries(2), CaptureQueriesContext(connection) as queries:
+        assert api_client.get("/api/v1/me", **_bearer(access)).status_code == 200
+    reads = [q["sql"] for q in queries if 'FROM "accounts_user" WHERE' in q["sql"]]
+    # the authentication's plain row and the profile with its flags (has_cameo, ...)
+    assert len(reads) == 2 and sum("has_cameo" not in sql for sql in reads) == 1, reads
+
+
+def test_deactivation_ends_the_access_token_at_the_next_request(api_client, user):
+    from accounts.services.lifecycle import deactivate_user
+
+    access = _login(api_client)["access"]
+    assert api_client.get("/api/v1/me", **_bearer(access)).status_code == 200
+    deactivate_user(user)
+    response = api_client.get("/api/v1/me", **_bearer(access))
+    assert response.status_code == 401
+    assert response.json()["code"] == "user_inactive"
+
+
+def test_password_change_ends_the_access_token_with_simplejwts_code(api_client, user):
+    access = _login(api_client)["access"]
+    assert api_client.get("/api/v1/me", **_bearer(access)).status_code == 200
+    user.set_password("a-new-long-passphrase")
+    user.save(update_fields=["password"])
+    response = api_client.get("/api/v1/me", **_bearer(access))
+    assert response.status_code == 401
+    assert response.json()["code"] == "password_changed"
+
+
+def test_a_deleted_user_and_a_token_without_user_id_are_401(api_client, user, other_user):
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    token = AccessToken.for_user(other_user)
+    other_user.delete()
+    response = api_client.get("/api/v1/me", **_bearer(str(token)))
+    assert response.status_code == 401 and response.json()["code"] == "user_not_found"
+    anonymous = AccessToken.for_user(user)
+    del anonymous["user_id"]
+    assert api_client.get("/api/v1/me", **_bearer(str(anonymous))).status_code == 401
+
+
+def test_logout_spends_the_refresh_token_and_the_access_token_runs_out(api_client, user):
+    """Logout blacklists the refresh token (simplejwt: access tokens are not blacklisted;
+    they end at their expiry, JWT_ACCESS_MINUTES)."""
+    pair = _login(api_client)
+    response = api_client.post(
+        "/api/v1/auth/logout",
+        {"refresh": pair["refresh"]},
+        format="json",
+        **_bearer(pair["access"]),
+    )
+    assert response.status_code == 204
+    assert _refresh(api_client, pair["refresh"]).status_code == 401

@@ -200,3 +200,35 @@ def test_search_queries_do_not_grow_with_the_page(
         assert len(ids(client.get("/api/v1/search", {"q": "sunset", "page_size": 12}))) == 12
     with django_assert_max_num_queries(3):
         client.get("/api/v1/search", {"q": "bo", "type": "users"})
+
+
+def test_the_search_documents_popularity_class_follows_the_counters(world, make_user):
+    """The trigger of migration 0003 keeps VideoDocument.popularity = ⌊4·log10(1 +
+    engagement)⌋ through likes, unlikes and comments (the candidate order of video search)."""
+    from discovery.models import VideoDocument
+    from discovery.search import popularity_class
+    from feed.models import Video
+    from feed.services import add_comment, like_video, unlike_video
+
+    alice, _, _, videos = world
+
+    def stored(video):
+        return VideoDocument.objects.get(video=video).popularity
+
+    def expected(video):
+        row = Video.objects.get(pk=video.pk)
+        return popularity_class(row.like_count, row.comment_count, row.remix_count)
+
+    popular = videos["sunset_popular"]  # 300 likes: ⌊4·log10(301)⌋ = 9
+    assert stored(popular) == expected(popular) == 9
+    city = videos["city"]  # one like: ⌊4·log10(2)⌋ = 1
+    assert stored(city) == 1
+    fans = [make_user(f"fan{i}") for i in range(3)]
+    for fan in fans:  # 4 likes: ⌊4·log10(5)⌋ = 2
+        like_video(fan, city.pk)
+    assert stored(city) == expected(city) == 2
+    add_comment(alice, city.pk, body="lovely")  # engagement 6: ⌊4·log10(7)⌋ = 3
+    assert stored(city) == expected(city) == 3
+    for fan in fans:  # engagement 3: ⌊4·log10(4)⌋ = 2
+        unlike_video(fan, city.pk)
+    assert stored(city) == expected(city) == 2

@@ -15,11 +15,18 @@ import random
 import factory
 import pytest
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
 from discovery.models import Hashtag, VideoDocument
-from discovery.search import parse_query, search_hashtags, search_users, search_videos
+from discovery.search import (
+    parse_query,
+    popularity_class,
+    search_hashtags,
+    search_users,
+    search_videos,
+)
 from feed import ranking
 from feed.models import Video
 from generation.models import GenerationJob
@@ -76,7 +83,12 @@ def catalogue(db, make_user):
         ]
     )
     VideoDocument.objects.bulk_create(
-        [VideoDocument(video=v, words=v.caption.lower()) for v in videos]
+        [
+            VideoDocument(
+                video=v, words=v.caption.lower(), popularity=popularity_class(v.like_count, 0, 0)
+            )
+            for v in videos
+        ]
     )
     Hashtag.objects.bulk_create([Hashtag(name=f"tag{i}") for i in range(N)])
     with connection.cursor() as cursor:
@@ -122,6 +134,57 @@ def test_video_search_uses_the_gin_index(catalogue):
         assert "Seq Scan" not in matches_text, matches_text
         assert "Seq Scan on discovery_videodocument" not in text, text
         assert "Seq Scan on feed_video" not in text, text
+
+
+def _candidates_plan(q: str, viewer) -> str:
+    """EXPLAIN ANALYZE of the candidates statement (the first query of search_videos)."""
+    with CaptureQueriesContext(connection) as ranked:
+        search_videos(viewer, parse_query(q))
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + ranked.captured_queries[0]["sql"])
+        return cursor.fetchone()[0]
+
+
+def _nodes(node: dict):
+    yield node
+    for child in node.get("Plans", []):
+        yield from _nodes(child)
+
+
+@override_settings(SEARCH_MAX_MATCHES=50)
+def test_a_common_word_walks_the_popularity_index_and_stops_at_the_cap(catalogue):
+    """'kite' is in a fifth of the catalogue (1,600 documents): the candidates are read by
+    walking video_document_popular until 50 match, not by reading and sorting every match."""
+    explained = _candidates_plan("kite", catalogue)
+    nodes = list(_nodes(explained[0]["Plan"]))
+    walks = [n for n in nodes if n.get("Index Name") == "video_document_popular"]
+    # (an index-only scan once the table is vacuumed: the index carries the document)
+    assert walks and walks[0]["Node Type"] in ("Index Scan", "Index Only Scan"), nodes
+    assert not any(n["Node Type"] in ("Seq Scan", "Sort") for n in nodes), nodes
+    # the walk stopped after the 50th match: it read far fewer rows than match
+    read = walks[0]["Actual Rows"] + walks[0].get("Rows Removed by Filter", 0)
+    assert walks[0]["Actual Rows"] == 50 and read < 1000, walks[0]
+
+
+@override_settings(SEARCH_MAX_MATCHES=50)
+def test_the_capped_candidates_are_the_most_popular_matches_ranked_by_score(catalogue):
+    """More matches than the cap: the results are the 50 matches of highest popularity class
+    (ties by id), ordered by ts_rank × popularity — module docstring of discovery.search."""
+    found = list(
+        search_videos(catalogue, parse_query("kite")).order_by("-score", "-pk").values("pk")
+    )
+    expected = list(
+        VideoDocument.objects.filter(words__contains="kite")
+        .order_by("-popularity", "-video_id")
+        .values_list("video_id", flat=True)[:50]
+    )
+    assert {row["pk"] for row in found} == set(expected)
+    scores = list(
+        search_videos(catalogue, parse_query("kite"))
+        .order_by("-score", "-pk")
+        .values_list("score", flat=True)
+    )
+    assert scores == sorted(scores, reverse=True) and len(scores) == 50
 
 
 def test_user_search_uses_the_trigram_indexes(catalogue):
