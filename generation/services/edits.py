@@ -1,0 +1,112 @@
+"""Editing a succeeded clip: re-render the named shots of its storyboard, keep the others.
+
+    create_edit(user, source_id, shots=[{index, ...changed fields}], idempotency_key=…)
+
+The edit is a new job with the source's prompt, size, seconds, seed and storyboard, the
+named shots' fields replaced. The local renderer draws each shot from (shot, seed, size) only
+and encodes it from an IDR frame at a constant quantiser (render/encoder.py), and the
+watermark depends on the frame's time, so every shot the edit keeps decodes to the source's
+pixels exactly. That is why an edit never changes a shot's length: the shots after it would
+move in time (and the watermark with them). It is charged for the seconds it re-renders.
+
+Everything a create checks is checked again through check_create_job/do_create_job: the
+content gate over every text (changed ones included), consent for every likeness the source
+shows, suspension, quota and credits.
+"""
+
+from __future__ import annotations
+
+import math
+
+from rest_framework.exceptions import NotFound, ValidationError
+
+from accounts.services.cameo_use import recording_refusals
+from config.storage import servable_refs
+from generation.exceptions import IdempotencyKeyReused, JobNotSucceeded
+from generation.models import GenerationJob
+from generation.services.jobs import (
+    access_job,
+    check_create_job,
+    clean_idempotency_key,
+    do_create_job,
+)
+from generation.services.publishing import job_file_ref
+
+# What an edit may change in a shot (its length and position stay: see the module docstring).
+EDITABLE_FIELDS = ("subject", "action", "caption", "dialogue", "notes", "camera")
+
+
+def access_edit_source(user, job_id) -> GenerationJob:
+    """The caller's succeeded job whose clip may still be shown: 404 for another user's (or a
+    removed one), 409 job_not_succeeded for one that has no clip."""
+    source = access_job(user, job_id)
+    if source.status != GenerationJob.Status.SUCCEEDED:
+        raise JobNotSucceeded()
+    ref = job_file_ref(source.pk)
+    if ref not in servable_refs([ref]):  # taken down or consent withdrawn: nothing to edit
+        raise NotFound()
+    return source
+
+
+def edited_storyboard(source: GenerationJob, changes: list[dict]) -> tuple[list[dict], list[int]]:
+    """The source's shots with `changes` applied, and the 1-based indexes that changed.
+
+    400s name the change (`shots[0].index`): an index the storyboard lacks, one named twice,
+    a change that changes nothing."""
+    shots = [dict(shot) for shot in source.storyboard or []]
+    seen: set[int] = set()
+    for position, change in enumerate(changes):
+        where = f"shots[{position}]"
+        index = change["index"]
+        if not 1 <= index <= len(shots):
+            raise ValidationError(
+                {f"{where}.index": [f"No shot {index}: the storyboard has 1 to {len(shots)}."]}
+            )
+        if index in seen:
+            raise ValidationError({f"{where}.index": [f"Shot {index} is named twice."]})
+        seen.add(index)
+        shot = shots[index - 1]
+        fields = {k: v for k, v in change.items() if k in EDITABLE_FIELDS}
+        if all(shot.get(k) == v for k, v in fields.items()):
+            raise ValidationError({where: ["Nothing to change: give a field a new value."]})
+        shot.update(fields)
+    return shots, sorted(seen)
+
+
+def billed_seconds(shots: list[dict], indexes: list[int], *, clip_seconds: int) -> int:
+    """Whole seconds re-rendered (rounded up; at least 1, at most the clip)."""
+    rendered = math.fsum(float(shots[i - 1]["seconds"]) for i in indexes)
+    return max(1, min(clip_seconds, math.ceil(rendered - 1e-9)))
+
+
+def create_edit(
+    user, source_id, *, shots: list[dict], idempotency_key: str, request_hash: str
+) -> tuple[GenerationJob, bool]:
+    """Create (or, for a replayed Idempotency-Key, return) the edit of the caller's job
+    `source_id`; returns (job, created). Nothing is written or charged for a refusal."""
+    key = clean_idempotency_key(idempotency_key)
+    existing = GenerationJob.objects.filter(user=user, idempotency_key=key).first()
+    if existing is not None:
+        if existing.request_hash != request_hash:
+            raise IdempotencyKeyReused()
+        return existing, False
+    source = access_edit_source(user, source_id)
+    storyboard, indexes = edited_storyboard(source, shots)
+    handles = [use.cameo.owner.handle for use in source.job_cameos.select_related("cameo__owner")]
+    provenance = {"edited_from": str(source.pk), "edited_shots": indexes}
+    with recording_refusals():  # a consent refusal stays on the owner's ledger
+        prepared = check_create_job(
+            user,
+            prompt=source.prompt,
+            seconds=source.seconds,
+            size=source.size,
+            cameo_handles=handles,
+            remix_of=source.remix_of,
+            storyboard=storyboard,
+            seed=source.seed,
+            extra_provenance=provenance,
+        )
+        prepared.job.billed_seconds = billed_seconds(
+            storyboard, indexes, clip_seconds=source.seconds
+        )
+        return do_create_job(user, prepared, idempotency_key=key, request_hash=request_hash)
