@@ -16,21 +16,33 @@ shows, suspension, quota and credits.
 
 from __future__ import annotations
 
+import hashlib
 import math
+import tempfile
+from pathlib import Path
 
+from django.conf import settings
 from rest_framework.exceptions import NotFound, ValidationError
 
 from accounts.services.cameo_use import recording_refusals
 from config.storage import servable_refs
+from generation import policy
 from generation.exceptions import IdempotencyKeyReused, JobNotSucceeded
+from generation.formats import MAX_SECONDS, MIN_SECONDS
 from generation.models import GenerationJob
 from generation.services.jobs import (
     access_job,
     check_create_job,
     clean_idempotency_key,
+    create_job,
     do_create_job,
+    hash_request,
 )
 from generation.services.publishing import job_file_ref
+from media.errors import InvalidMedia
+from media.faces import shows_a_face
+from media.probe import probe_video
+from media.sniff import check_video_upload
 
 # What an edit may change in a shot (its length and position stay: see the module docstring).
 EDITABLE_FIELDS = ("subject", "action", "caption", "dialogue", "notes", "camera")
@@ -110,3 +122,99 @@ def create_edit(
             storyboard, indexes, clip_seconds=source.seconds
         )
         return do_create_job(user, prepared, idempotency_key=key, request_hash=request_hash)
+
+
+def create_v1_edit(
+    user, *, prompt: str, source_id, idempotency_key: str, request_hash: str
+) -> tuple[GenerationJob, bool]:
+    """`/v1/videos/edits`: a new job from the caller's succeeded job `source_id` and a prompt
+    saying how to change it, planned again with the source's seed, length and size (every
+    shot is rendered, so it is charged for the whole clip). The source's likenesses are asked
+    for consent again, the prompt passes the content gate (create_job)."""
+    source = access_edit_source(user, source_id)
+    handles = [use.cameo.owner.handle for use in source.job_cameos.select_related("cameo__owner")]
+    return create_job(
+        user,
+        prompt=prompt,
+        seconds=source.seconds,
+        size=source.size,
+        cameo_handles=handles,
+        remix_of=source.remix_of,
+        seed=source.seed,
+        idempotency_key=idempotency_key,
+        request_hash=request_hash,
+        extra_provenance={"edited_from": str(source.pk)},
+    )
+
+
+# An uploaded source is limited like a cameo clip (accounts.services.cameos).
+UPLOAD_MIN_SECONDS, UPLOAD_MAX_SECONDS = 3, 30
+FACE_FRAMES = 5  # frames looked at for a face, spread over the clip
+UPLOAD_FACE_MESSAGE = "The video shows a human face; people appear in videos only through cameos."
+
+
+def check_edit_upload(user, upload, *, field: str = "video") -> dict:
+    """An uploaded MP4 to edit, checked before anything is written or charged: size and
+    container (media.sniff), a bounded probe (media.probe, the cameo clip's limits), the
+    output checks (GENERATION_OUTPUT_CHECKS) and no human face in frames across it. Returns
+    {seconds, size, sha256} for the new job; a 400 naming `field` otherwise."""
+    with tempfile.TemporaryDirectory(prefix="edit-upload-") as workdir:
+        path = Path(workdir) / "source.mp4"
+        try:
+            check_video_upload(upload, max_bytes=settings.CAMEO_CLIP_MAX_BYTES)
+            upload.seek(0)
+            path.write_bytes(upload.read())
+            probe = probe_video(
+                path,
+                require_audio=False,
+                min_seconds=UPLOAD_MIN_SECONDS,
+                max_seconds=UPLOAD_MAX_SECONDS,
+                max_bytes=settings.CAMEO_CLIP_MAX_BYTES,
+            )
+        except InvalidMedia as exc:
+            raise ValidationError({field: [exc.message], "code": exc.code}) from None
+        seconds = max(MIN_SECONDS, min(MAX_SECONDS, round(probe.duration)))
+        checked = GenerationJob(user=user, seconds=seconds)
+        verdict = policy.run_output_checks(job=checked, video_path=path)
+        if verdict.decision != policy.ALLOW:
+            raise ValidationError({field: [verdict.reason], "code": verdict.code})
+        if any(shows_a_face(image) for image in _spread_frames(path, FACE_FRAMES)):
+            raise ValidationError({field: [UPLOAD_FACE_MESSAGE], "code": "video_has_face"})
+        sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+    size = "1280x720" if probe.width > probe.height else "720x1280"
+    return {"seconds": seconds, "size": size, "sha256": sha256}
+
+
+def _spread_frames(path: Path, count: int) -> list:
+    """`count` decoded frames (PIL images) spread over an already probed clip."""
+    import av
+
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        total = stream.frames or 0
+        wanted = {round(i * max(total - 1, 0) / max(count - 1, 1)) for i in range(count)}
+        images = []
+        for index, frame in enumerate(container.decode(stream)):
+            if index in wanted or (not total and index % 24 == 0):
+                images.append(frame.to_image())
+            if len(images) >= count or (total and index >= max(wanted)):
+                break
+    return images
+
+
+def create_v1_upload_edit(
+    user, *, prompt: str, upload, idempotency_key: str, request_hash: str
+) -> tuple[GenerationJob, bool]:
+    """`/v1/videos/edits` with an uploaded MP4: once it passes check_edit_upload, a new job
+    of its length and orientation from the prompt (the upload itself is not stored; its hash
+    is in the job's provenance)."""
+    source = check_edit_upload(user, upload)
+    return create_job(
+        user,
+        prompt=prompt,
+        seconds=source["seconds"],
+        size=source["size"],
+        idempotency_key=idempotency_key,
+        request_hash=hash_request([request_hash, source["sha256"]]),
+        extra_provenance={"edited_upload_sha256": source["sha256"]},
+    )
