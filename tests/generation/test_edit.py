@@ -203,3 +203,18 @@ def test_edit_is_charged_for_the_seconds_it_rerenders_once_per_key(
     assert response.status_code == 402, response.json()
     assert CreditAccount.objects.get(user=user).balance == 14
     assert GenerationJob.objects.filter(user=user).count() == 2
+
+
+def test_a_moderator_removed_clip_cannot_be_edited_back(auth_client, user, make_job):
+    from feed.models import Video
+    from tests.factories import VideoFactory
+
+    storyboard = [{"index": 1, "seconds": 4.0, "camera": "static", "subject": "s", "action": "a"}]
+    source = make_job(user, status="succeeded", video_file="clips/x/1/video.mp4", seconds=4,
+                      storyboard=storyboard)  # fmt: skip
+    video = VideoFactory(author=user, job=source)
+    Video.objects.filter(pk=video.pk).update(status=Video.Status.REMOVED)
+    response = _edit(auth_client(user), source.pk, [{"index": 1, "subject": "a cat"}])
+    assert response.status_code == 404
+    assert GenerationJob.objects.filter(user=user).count() == 1
+    assert not QuotaEntry.objects.filter(user=user).exists()

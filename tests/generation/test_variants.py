@@ -177,3 +177,13 @@ def test_the_cleanup_runs_from_the_beat_schedule(settings):
 
     tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert REMOVE_UNPUBLISHED_VARIANTS in tasks
+
+
+def test_a_group_lists_in_a_fixed_number_of_queries(
+    alice_client, post_generation, django_assert_max_num_queries
+):
+    jobs = post_generation(alice_client, {"prompt": PROMPT, "seconds": 4, "variants": 4}).json()
+    group = jobs["jobs"][0]["variant_group"]
+    with django_assert_max_num_queries(6):
+        listed = alice_client.get(f"/api/v1/generations?group={group}")
+    assert len(listed.json()["results"]) == 4
