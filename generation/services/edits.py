@@ -95,14 +95,15 @@ def create_edit(
     user, source_id, *, shots: list[dict], idempotency_key: str, request_hash: str
 ) -> tuple[GenerationJob, bool]:
     """Create (or, for a replayed Idempotency-Key, return) the edit of the caller's job
-    `source_id`; returns (job, created). Nothing is written or charged for a refusal."""
+    `source_id`; returns (job, created). Nothing is written or charged for a refusal.
+    Another user's job is 404 before anything else is looked at (a missing key included)."""
+    source = access_edit_source(user, source_id)
     key = clean_idempotency_key(idempotency_key)
     existing = GenerationJob.objects.filter(user=user, idempotency_key=key).first()
     if existing is not None:
         if existing.request_hash != request_hash:
             raise IdempotencyKeyReused()
         return existing, False
-    source = access_edit_source(user, source_id)
     storyboard, indexes = edited_storyboard(source, shots)
     handles = [use.cameo.owner.handle for use in source.job_cameos.select_related("cameo__owner")]
     provenance = {"edited_from": str(source.pk), "edited_shots": indexes}
