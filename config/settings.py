@@ -228,6 +228,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "generation.tasks.sweep_stale_jobs",
         "schedule": 60.0,
     },
+    # Remove unpublished variant candidates past GENERATION_VARIANT_RETENTION_HOURS (generation).
+    "generation-remove-unpublished-variants": {
+        "task": "generation.tasks.remove_unpublished_variants",
+        "schedule": 3600.0,
+    },
     # Re-send cameo verifications lost to a broker outage (accounts).
     "accounts-requeue-pending-cameo-verifications": {
         "task": "accounts.tasks.requeue_pending_cameo_verifications",
@@ -397,7 +402,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # Export.status shares the field name `status` with jobs, cameos and videos.
-    "ENUM_NAME_OVERRIDES": {"ExportStatusEnum": "accounts.models.Export.Status"},
+    "ENUM_NAME_OVERRIDES": {
+        "ExportStatusEnum": "accounts.models.Export.Status",
+        # A job's shapes (GenerationJob, CreatedJob) share these: one name each.
+        "GenerationJobStatusEnum": "generation.models.GenerationJob.Status",
+        "GenerationJobAspectEnum": "generation.models.GenerationJob.Aspect",
+    },
     # Generic 4xx responses (with the `code` body) on every operation: config/schema.py.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -420,6 +430,9 @@ ACCOUNT_EXPORT_WRITERS = ["generation.exports.write_generations", "feed.exports.
 GENERATION_PROVIDER = env("GENERATION_PROVIDER", "local")
 GENERATION_DAILY_LIMIT = env_int("GENERATION_DAILY_LIMIT", 30)
 GENERATION_MAX_ATTEMPTS = env_int("GENERATION_MAX_ATTEMPTS", 3)
+# Candidates of a `variants` request that nobody published are removed (with their files) this
+# many hours after they were created (generation.services.variants.remove_unpublished_variants).
+GENERATION_VARIANT_RETENTION_HOURS = env_int("GENERATION_VARIANT_RETENTION_HOURS", 72)
 # --- Plans, credits and Stripe (billing/; shapes in billing/conf.py) ------------------------
 # The free plan's allowance is GENERATION_DAILY_LIMIT (it sets no daily_limit of its own).
 PLANS = env_json("PLANS", {"free": {}, "pro": {"daily_limit": 100}})

@@ -52,3 +52,8 @@ class JobPublished(Conflict):
 
 class JobCancelled(Exception):
     """Raised inside the pipeline when the job was cancelled between two steps."""
+
+
+class JobNotSucceeded(Conflict):
+    default_detail = "Only a succeeded job can be used for this."
+    default_code = "job_not_succeeded"

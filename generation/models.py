@@ -45,6 +45,12 @@ class GenerationJob(models.Model):
     # The video (feed.Video id) this job remixes; feed validates it through a hook.
     remix_of = models.UUIDField(null=True, blank=True)
     idempotency_key = models.CharField(max_length=255, null=True, blank=True)
+    # Candidates of one `variants: n` request share this id (the first holds the request's
+    # Idempotency-Key); unpublished ones are removed after GENERATION_VARIANT_RETENTION_HOURS.
+    variant_group = models.UUIDField(null=True, blank=True)
+    # The seconds this job is charged for when it renders less than its whole clip (an edit
+    # re-renders only some shots); null: all of `seconds`.
+    billed_seconds = models.PositiveSmallIntegerField(null=True, blank=True)
     request_hash = models.CharField(max_length=64, blank=True)
     provider_job_id = models.CharField(max_length=255, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -77,6 +83,11 @@ class GenerationJob(models.Model):
             ),
             models.CheckConstraint(condition=models.Q(size__in=SIZES), name="job_size_known"),
             models.CheckConstraint(
+                condition=models.Q(billed_seconds__isnull=True)
+                | models.Q(billed_seconds__gte=1, billed_seconds__lte=models.F("seconds")),
+                name="job_billed_seconds_within_clip",
+            ),
+            models.CheckConstraint(
                 condition=(
                     (models.Q(status="succeeded") & ~models.Q(video_file=""))
                     | (~models.Q(status="succeeded") & models.Q(video_file=""))
@@ -87,6 +98,11 @@ class GenerationJob(models.Model):
         indexes = [
             models.Index(fields=["user", "-created_at", "-id"]),
             models.Index(fields=["status", "heartbeat_at"]),
+            models.Index(
+                fields=["variant_group"],
+                name="job_variant_group",
+                condition=models.Q(variant_group__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

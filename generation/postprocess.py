@@ -54,7 +54,7 @@ KEYFRAME_SECONDS = 2
 PRODUCT_NAME = "Cutaway"
 # Smaller renditions, by short side; a source already at or below one gets half its own size.
 RENDITION_SHORT_SIDES = (480,)
-# Lower quality and a bitrate cap for the smaller renditions (the original keeps crf 26).
+# Lower quality and a bitrate cap for the smaller renditions (the original keeps qp 24).
 # superfast, not ultrafast: at 480p ultrafast's output was nearly as large as the 720p
 # original's. Measured on bench/render.py's 10 s clip (post-processing CPU s, 480p kbit/s):
 # ultrafast crf 30 2.20 s / 739, superfast crf 28 2.48 s / 434, veryfast crf 28 2.95 s / 285.

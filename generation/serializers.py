@@ -85,6 +85,13 @@ class GenerationCreateSerializer(serializers.Serializer):
         min_value=0, max_value=MAX_SEED, required=False, allow_null=True
     )
     model = serializers.CharField(max_length=40, required=False, help_text="An id from GET models.")
+    variants = serializers.IntegerField(
+        min_value=1,
+        max_value=4,
+        required=False,
+        help_text="Candidates to make (1 when left out), each its own job, seed and charge; "
+        "more than 1 answers `{jobs: [...]}` and groups them (`variant_group`).",
+    )
     # Multipart only (the other fields then as form fields, cameos and storyboard as JSON).
     reference_image = serializers.FileField(required=False, write_only=True)
 
@@ -132,6 +139,7 @@ class GenerationJobSerializer(serializers.ModelSerializer):
             "storyboard",
             "cameos",
             "remix_of",
+            "variant_group",
             "error",
             "video_url",
             "thumbnail_url",

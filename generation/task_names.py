@@ -3,3 +3,4 @@
 
 RUN_GENERATION_JOB = "generation.tasks.run_generation_job"
 SWEEP_STALE_JOBS = "generation.tasks.sweep_stale_jobs"
+REMOVE_UNPUBLISHED_VARIANTS = "generation.tasks.remove_unpublished_variants"

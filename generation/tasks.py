@@ -7,7 +7,11 @@ redelivered; the job's `attempts` counter and the conditional claim keep that sa
 from celery import shared_task
 from django.conf import settings
 
-from generation.task_names import RUN_GENERATION_JOB, SWEEP_STALE_JOBS
+from generation.task_names import (
+    REMOVE_UNPUBLISHED_VARIANTS,
+    RUN_GENERATION_JOB,
+    SWEEP_STALE_JOBS,
+)
 
 
 @shared_task(
@@ -35,3 +39,16 @@ def sweep_stale_jobs() -> dict:
     from generation.services.pipeline import sweep_stale_jobs as sweep
 
     return sweep()
+
+
+@shared_task(
+    name=REMOVE_UNPUBLISHED_VARIANTS,
+    acks_late=True,
+    soft_time_limit=120,
+    time_limit=180,
+    ignore_result=True,
+)
+def remove_unpublished_variants() -> int:
+    from generation.services.variants import remove_unpublished_variants as remove
+
+    return remove()

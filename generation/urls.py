@@ -1,6 +1,6 @@
 from django.urls import path
 
-from generation import model_views, views
+from generation import edit_views, model_views, views
 
 urlpatterns = [
     path("generations", views.GenerationListCreateView.as_view(), name="generation-list"),
@@ -11,6 +11,11 @@ urlpatterns = [
         "generations/<str:job_id>/cancel",
         views.GenerationCancelView.as_view(),
         name="generation-cancel",
+    ),
+    path(
+        "generations/<str:job_id>/edit",
+        edit_views.GenerationEditView.as_view(),
+        name="generation-edit",
     ),
     path("storyboards/plan", views.StoryboardPlanView.as_view(), name="storyboard-plan"),
     path("me/quota", views.QuotaView.as_view(), name="me-quota"),

@@ -1,9 +1,17 @@
 """Generation endpoints (API.md, "Generation"): parse, call a service, shape the response."""
 
+import uuid
+
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import status
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+)
+from rest_framework import serializers, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -20,6 +28,7 @@ from generation.serializers import (
     StoryboardPlanSerializer,
 )
 from generation.services.model_jobs import create_model_job
+from generation.services.variants import create_variants
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     name="Idempotency-Key",
@@ -46,17 +55,53 @@ ERRORS = {
 }
 
 
+class GenerationVariantsSerializer(serializers.Serializer):
+    """POST generations with `variants` > 1: the candidates, first one first."""
+
+    jobs = GenerationJobSerializer(many=True)
+
+
+class CreatedJobSerializer(GenerationJobSerializer):
+    """The one job a create answers (the same fields as GenerationJob). `id` is declared
+    plainly so the schema requires it of this shape and the two shapes of `GenerationCreated`
+    cannot both match one body (a validator ignores `required` on readOnly fields)."""
+
+    id = serializers.UUIDField()
+
+
+CREATED = PolymorphicProxySerializer(
+    component_name="GenerationCreated",
+    serializers=[CreatedJobSerializer, GenerationVariantsSerializer],
+    resource_type_field_name=None,
+)
+
+
 class GenerationListCreateView(ListAPIView):
     serializer_class = GenerationJobSerializer
     throttle_scope = "generation"  # creating jobs, not polling them (writes only)
 
     def get_queryset(self):
-        return jobs_for_user(self.request.user)
+        jobs = jobs_for_user(self.request.user)
+        group = self.request.query_params.get("group")
+        if group is None:
+            return jobs
+        try:
+            return jobs.filter(variant_group=uuid.UUID(group))
+        except ValueError:
+            raise ValidationError({"group": ["Must be a variant_group id (a UUID)."]}) from None
 
     @extend_schema(
         operation_id="generations_list",
         tags=["generation"],
         summary="The caller's generation jobs, newest first",
+        parameters=[
+            OpenApiParameter(
+                "group",
+                OpenApiTypes.UUID,
+                required=False,
+                description="Only the candidates of one `variants` request (its `variant_group`).",
+            )
+        ],
     )
     def get(self, request, *args, **kwargs):
         return self.list(request, *args, **kwargs)
@@ -67,14 +112,18 @@ class GenerationListCreateView(ListAPIView):
         summary="Start a generation job",
         parameters=[IDEMPOTENCY_KEY],
         request=GenerationCreateSerializer,
-        responses={202: GenerationJobSerializer, 200: GenerationJobSerializer, **ERRORS},
+        responses={202: CREATED, 200: CREATED, **ERRORS},
+        description="With `variants` > 1 the answer is `{jobs: [...]}` (each candidate its own "
+        "job, seed and charge, all or none); otherwise the job.",
     )
     def post(self, request):
         body = create_body(request)
         serializer = GenerationCreateSerializer(data=body)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        job, created = create_model_job(
+        variants = data.get("variants", 1)
+        extra = {"create": create_variants, "variants": variants} if variants > 1 else {}
+        made, created = create_model_job(
             request.user,
             model=data.get("model"),
             reference_upload=data.get("reference_image"),
@@ -89,11 +138,20 @@ class GenerationListCreateView(ListAPIView):
             request_hash=services.hash_request(
                 {k: v for k, v in body.items() if k != "reference_image"}
             ),
+            **extra,
         )
-        job = jobs_for_user(request.user).get(pk=job.pk)
+        code = status.HTTP_202_ACCEPTED if created else status.HTTP_200_OK
+        if isinstance(made, list):
+            jobs = {
+                j.pk: j for j in jobs_for_user(request.user).filter(pk__in=[m.pk for m in made])
+            }
+            data = GenerationJobSerializer([jobs[m.pk] for m in made], many=True).data
+            location = f"{reverse('generation-list')}?group={made[0].variant_group}"
+            return Response({"jobs": data}, status=code, headers={"Location": location})
+        job = jobs_for_user(request.user).get(pk=made.pk)
         return Response(
             GenerationJobSerializer(job).data,
-            status=status.HTTP_202_ACCEPTED if created else status.HTTP_200_OK,
+            status=code,
             headers={"Location": reverse("generation-detail", args=[job.pk])},
         )
 

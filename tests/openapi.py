@@ -57,17 +57,34 @@ class Operation:
     responses: dict
 
 
+UUID_SEGMENT = "[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
+
+
+def _path_regex(template: str, operation: dict) -> str:
+    """The template as a regex; a parameter the document types `format: uuid` (a `uuid`
+    path converter) matches only a UUID, as the router does, so `/v1/videos/edits` is not
+    taken for `/v1/videos/{video_id}`."""
+    uuids = {
+        p["name"]
+        for p in operation.get("parameters", [])
+        if p.get("in") == "path" and (p.get("schema") or {}).get("format") == "uuid"
+    }
+    return "".join(
+        (UUID_SEGMENT if part[1:-1] in uuids else "[^/]+")
+        if part.startswith("{")
+        else re.escape(part)
+        for part in re.split(r"(\{[^}]+\})", template)
+    )
+
+
 def _operations(document: dict) -> list[Operation]:
     """The document's operations, most specific path first (literal segments beat params)."""
     operations = []
     for template, item in document["paths"].items():
-        regex = "".join(
-            "[^/]+" if part.startswith("{") else re.escape(part)
-            for part in re.split(r"(\{[^}]+\})", template)
-        )
         literal = sum(1 for part in template.split("/") if part and not part.startswith("{"))
         for method, operation in item.items():
             if isinstance(operation, dict) and "responses" in operation:
+                regex = _path_regex(template, operation)
                 operations.append(
                     Operation(
                         method.upper(),

@@ -1,11 +1,16 @@
 """OpenAI Videos API shapes (the `openai` SDK's `Video`, `VideoDeleteResponse`, list page)."""
 
+import time
+
+from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config.storage import servable_refs
 from generation.formats import MAX_SECONDS, MIN_SECONDS, SIZES
 from generation.models import GenerationJob
 from generation.services.jobs import MAX_PROMPT_CHARS
+from generation.services.publishing import job_file_ref
 
 STATUS = {
     GenerationJob.Status.QUEUED: "queued",
@@ -37,6 +42,35 @@ class VideoCreateSerializer(serializers.Serializer):
 
 class VideoRemixSerializer(serializers.Serializer):
     prompt = serializers.CharField(max_length=MAX_PROMPT_CHARS, trim_whitespace=True)
+
+
+class VideoReferenceSerializer(serializers.Serializer):
+    id = serializers.CharField(max_length=64, help_text="One of your completed videos.")
+
+
+class VideoEditSerializer(serializers.Serializer):
+    """POST /v1/videos/edits as the SDK's `videos.edit` sends it: `prompt` and `video`, either
+    a reference `{"id": …}` (in the SDK's multipart form the field `video[id]`) or an uploaded
+    MP4 (multipart file `video`: limited like a cameo clip, output-checked, no human face)."""
+
+    prompt = serializers.CharField(max_length=MAX_PROMPT_CHARS, trim_whitespace=True)
+    video = VideoReferenceSerializer(help_text="`{id}`, or (multipart) an MP4 file.")
+
+    def to_internal_value(self, data):
+        upload = None
+        if hasattr(data, "getlist"):  # a multipart form: `video[id]` or the file `video`
+            form = {key: data.get(key) for key in data}
+            if "video[id]" in form:
+                form["video"] = {"id": form.pop("video[id]")}
+            elif hasattr(form.get("video"), "read"):
+                upload = form.pop("video")
+                form["video"] = {"id": "upload"}
+            data = form
+        attrs = super().to_internal_value(data)
+        attrs["video_id"] = None if upload else attrs.pop("video")["id"]
+        attrs.pop("video", None)
+        attrs["upload"] = upload
+        return attrs
 
 
 class VideoObjectSerializer(serializers.Serializer):
@@ -73,7 +107,22 @@ class VideoObjectSerializer(serializers.Serializer):
         return _unix(job.finished_at) if job.is_finished else None
 
     def get_expires_at(self, job) -> int | None:
-        return None
+        """When a file URL handed out now would expire (STORAGE_URL_EXPIRES from now), for a
+        completed video whose files may be shown; null otherwise (nothing to download)."""
+        if job.status != GenerationJob.Status.SUCCEEDED or not job.video_file:
+            return None
+        ref = job_file_ref(job.pk)
+        if ref not in self._shown_refs(ref):
+            return None
+        return int(time.time()) + int(settings.STORAGE_URL_EXPIRES)
+
+    def _shown_refs(self, ref: str) -> set[str]:
+        # One servable_refs call per page (a list's jobs are resolved together).
+        if getattr(self, "_asked", None) is None or ref not in self._asked:
+            page = getattr(self.parent, "instance", None) or []
+            self._asked = {ref, *(job_file_ref(j.pk) for j in page if hasattr(j, "pk"))}
+            self._shown = servable_refs(self._asked)
+        return self._shown
 
     def get_seconds(self, job) -> str:
         return str(job.seconds)

@@ -16,7 +16,7 @@ from drf_spectacular.utils import (
     extend_schema,
     inline_serializer,
 )
-from rest_framework import serializers, status
+from rest_framework import serializers
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -36,10 +36,12 @@ from generation.openai_compat.serializers import (
     CharacterObjectSerializer,
     VideoCreateSerializer,
     VideoDeletedSerializer,
+    VideoEditSerializer,
     VideoListSerializer,
     VideoObjectSerializer,
     VideoRemixSerializer,
 )
+from generation.services.edits import create_v1_edit, create_v1_upload_edit
 from generation.services.model_jobs import create_model_job
 from generation.services.publishing import job_file_ref
 
@@ -98,6 +100,18 @@ class OpenAICompatView(APIView):
         return openai_exception_handler
 
 
+POLL_AFTER_MS = "1000"
+
+
+def video_response(job: GenerationJob) -> Response:
+    """The `Video` object of `job`; while it is queued or in progress, with the
+    `openai-poll-after-ms` header the SDK's poll helper honours (poll about once a second)."""
+    response = Response(VideoObjectSerializer(job).data)
+    if not job.is_finished:
+        response["openai-poll-after-ms"] = POLL_AFTER_MS
+    return response
+
+
 def _idempotency_key(request) -> str:
     # The SDK sends no Idempotency-Key by default: then every POST is a new job.
     return request.headers.get("Idempotency-Key") or f"openai-{uuid.uuid4()}"
@@ -144,7 +158,7 @@ class VideosView(OpenAICompatView):
             request_hash=services.hash_request(body),
         )
         job.refresh_from_db()
-        return Response(VideoObjectSerializer(job).data)
+        return video_response(job)
 
     @extend_schema(
         tags=TAGS,
@@ -201,12 +215,7 @@ class VideoDetailView(OpenAICompatView):
         responses={200: VideoObjectSerializer},
     )
     def get(self, request, video_id):
-        job = services.access_job(request.user, video_id)
-        response = Response(VideoObjectSerializer(job).data)
-        if not job.is_finished:
-            # The SDK's poll helper honours this: poll about once a second.
-            response["openai-poll-after-ms"] = "1000"
-        return response
+        return video_response(services.access_job(request.user, video_id))
 
     @extend_schema(
         operation_id="v1_videos_delete",
@@ -311,7 +320,7 @@ class VideoRemixView(OpenAICompatView):
             extra_provenance={"remixed_from_job": str(source.id)},
         )
         job.refresh_from_db()
-        return Response(VideoObjectSerializer(job).data, status=status.HTTP_200_OK)
+        return video_response(job)
 
 
 class CharactersView(OpenAICompatView):
@@ -364,3 +373,51 @@ class CharacterDetailView(OpenAICompatView):
     def get(self, request, character_id):
         character = characters.access_character(request.user, character_id)
         return Response(CharacterObjectSerializer(character).data)
+
+
+class VideoEditsView(OpenAICompatView):
+    """`client.videos.edit(prompt=…, video={"id": …})`: a new video from one of the caller's
+    completed videos and a prompt that says how to change it (the source's length, size and
+    seed, its likenesses asked for consent again). The SDK sends a multipart form, the
+    reference as `video[id]`; a JSON body `{"prompt", "video": {"id"}}` works too."""
+
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    throttle_scope = "generation"
+
+    @extend_schema(
+        operation_id="v1_videos_edit",
+        tags=TAGS,
+        summary="Edit a completed video with a prompt (OpenAI-compatible)",
+        request=VideoEditSerializer,
+        responses={
+            200: VideoObjectSerializer,
+            400: OpenApiResponse(response=OPENAI_ERROR, description="`param` names the field."),
+            404: OpenApiResponse(response=OPENAI_ERROR, description="No such video of yours."),
+            409: OpenApiResponse(
+                response=OPENAI_ERROR, description="`job_not_succeeded`: not completed yet."
+            ),
+        },
+    )
+    def post(self, request):
+        serializer = VideoEditSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        request_hash = services.hash_request({"edit": data["video_id"], "prompt": data["prompt"]})
+        if data["upload"] is not None:
+            job, _ = create_v1_upload_edit(
+                request.user,
+                prompt=data["prompt"],
+                upload=data["upload"],
+                idempotency_key=_idempotency_key(request),
+                request_hash=request_hash,
+            )
+        else:
+            job, _ = create_v1_edit(
+                request.user,
+                prompt=data["prompt"],
+                source_id=data["video_id"],
+                idempotency_key=_idempotency_key(request),
+                request_hash=request_hash,
+            )
+        job.refresh_from_db()
+        return video_response(job)

@@ -15,11 +15,17 @@ SAMPLE_RATE = 48_000
 SAMPLES_PER_FRAME = SAMPLE_RATE // FPS  # 2000: audio and video cut at the same instants
 AUDIO_BIT_RATE = 128_000
 # ultrafast: the local renderer's pictures are flat shapes and gradients that compress well
-# without the slower presets' tools; crf 26 keeps them clean at phone sizes. scenecut=0 and an
-# explicit keyframe on every shot's first frame put the I-frames exactly at the cuts (and make
-# the GOP structure independent of content). x264 is deterministic with threads unless
-# --non-deterministic is set, so two threads keep byte-identical output.
-X264_OPTIONS = {"preset": "ultrafast", "crf": "26", "x264-params": "scenecut=0"}
+# without the slower presets' tools. scenecut=0 and an explicit keyframe on every shot's first
+# frame put the I-frames exactly at the cuts (and make the GOP structure independent of
+# content). x264 is deterministic with threads unless --non-deterministic is set, so two
+# threads keep byte-identical output.
+# A constant quantiser (qp), not crf: crf carries rate-control state (the blurred complexity
+# and the average P-frame quantiser that sets each I-frame's) from one shot into the next, so
+# re-rendering one shot changed the decoded pixels of every later shot. With qp each shot,
+# starting at an IDR frame, decodes to the same pixels whatever the other shots hold, which
+# is what an edit (generations/{id}/edit) promises for the shots it keeps. qp 24 is also
+# smaller than crf 26 was on these pictures (8 s 720x1280: 393 KB against 605 KB).
+X264_OPTIONS = {"preset": "ultrafast", "qp": "24", "x264-params": "scenecut=0"}
 THREADS = 2
 # bitexact: no library version string in the container; faststart: the index first, so phones
 # start playing before the download ends. No creation_time is ever set (it stays zero).

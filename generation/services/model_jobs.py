@@ -20,9 +20,11 @@ def create_model_job(
     reference_upload=None,
     reference_field: str = "reference_image",
     reference_must_match_size: bool = False,
+    create=create_job,
     **create_kwargs,
 ):
-    """create_job for `model`; returns (job, created). 400s name `model`, `size`, `seconds`,
+    """create_job (or `create`, e.g. variants' create_variants, which takes the same keywords
+    and returns (what it made, created)) for `model`. 400s name `model`, `size`, `seconds`,
     `storyboard` or the reference field; nothing is stored or charged for them."""
     size = create_kwargs.get("size", "720x1280")
     shots = create_kwargs.get("storyboard") or []
@@ -46,7 +48,7 @@ def create_model_job(
     record = store_reference(reference) if reference else None
     provenance = {**(create_kwargs.pop("extra_provenance", None) or {}), **(record or {})}
     try:
-        job, created = create_job(user, extra_provenance=provenance or None, **create_kwargs)
+        job, created = create(user, extra_provenance=provenance or None, **create_kwargs)
     except BaseException:
         remove_reference(record)
         raise

@@ -87,7 +87,7 @@ def charge_quota(
             user=user, job=job, kind=QuotaEntry.Kind.CHARGE, amount=1, day=day
         )
     resets_at = next_reset()
-    price = billing.price_for(seconds=job.seconds, size=job.size)
+    price = billing.price_for(seconds=job.billed_seconds or job.seconds, size=job.size)
     if price is None:
         wait = max(int((resets_at - timezone.now()).total_seconds()), 1)
         raise QuotaExceeded(resets_at=resets_at, retry_after=wait, limit=limit)

@@ -47,7 +47,10 @@ async function generate(client: Client, prompt: string, key: string): Promise<Jo
     params: { header: { "Idempotency-Key": key } },
     body: { prompt, seconds: 4, aspect: "9:16" },
   });
-  let job = need(created.data, "generate", created.response, created.error);
+  const answer = need(created.data, "generate", created.response, created.error);
+  // One candidate asked for: the single-job shape (`{jobs}` answers `variants` > 1).
+  if ("jobs" in answer) throw new Error("generate: asked for one job, got a group");
+  let job: Job = answer;
   for (let attempt = 0; attempt < 600 && job.status !== "succeeded"; attempt++) {
     if (job.status === "failed" || job.status === "blocked" || job.status === "cancelled") {
       throw new Error(`job ${job.id} ended ${job.status}: ${job.error?.message ?? ""}`);
