@@ -164,7 +164,14 @@ def check_signing_settings() -> SigningMaterial:
     png = io.BytesIO()
     Image.new("RGB", (16, 16), (200, 30, 30)).save(png, format="PNG")
     png.seek(0)
-    manifest = {"claim_generator_info": [{"name": "Cutaway start-up check"}], "assertions": []}
+    created = {
+        "action": "c2pa.created",
+        "digitalSourceType": "http://cv.iptc.org/newscodes/digitalsourcetype/digitalCreation",
+    }
+    manifest = {
+        "claim_generator_info": [{"name": "Cutaway start-up check"}],
+        "assertions": [{"label": "c2pa.actions", "data": {"actions": [created]}}],
+    }
     try:
         _sign_stream(material, manifest, "image/png", png, io.BytesIO(), ingredients=[])
     except C2paError as exc:

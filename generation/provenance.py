@@ -189,3 +189,28 @@ def stored_manifest(job: GenerationJob) -> ManifestReading | None:
         return None
     with open_file(job.video_file) as handle:
         return read_manifest(handle)
+
+
+def manifest_summary(reading: ManifestReading) -> dict:
+    """What a moderator reads first: validity, who signed, what made it, what it came from."""
+    active = reading.active
+    assertions = {a.get("label"): a.get("data", {}) for a in active.get("assertions", [])}
+    actions = (assertions.get("c2pa.actions.v2") or assertions.get("c2pa.actions") or {}).get(
+        "actions", []
+    )
+    generators = active.get("claim_generator_info") or [{}]
+    return {
+        "state": reading.state,
+        "failures": [f"{f.get('code')}: {f.get('explanation', '')}" for f in reading.failures],
+        "claim_generator": " ".join(
+            str(generators[0].get(key, "")) for key in ("name", "version")
+        ).strip(),
+        "signer": (active.get("signature_info") or {}).get("common_name", ""),
+        "issuer": (active.get("signature_info") or {}).get("issuer", ""),
+        "actions": [
+            f"{a.get('action')} ({a.get('digitalSourceType', '').rsplit('/', 1)[-1]})"
+            for a in actions
+        ],
+        "generation": assertions.get(GENERATION_ASSERTION, {}),
+        "ingredients": [i.get("title", "") for i in active.get("ingredients", [])],
+    }
