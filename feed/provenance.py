@@ -9,7 +9,7 @@ private, held or removed video answers 404, as a missing one does.
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import APIException, NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -20,7 +20,10 @@ from generation.provenance import stored_manifest
 from generation.services.publishing import job_file_ref
 
 
-class ManifestNotFound(NotFound):
+class ManifestNotFound(APIException):
+    """404 with its own code: the video exists and is visible, its file has no manifest."""
+
+    status_code = 404
     default_detail = "This video's file carries no C2PA manifest."
     default_code = "provenance_not_found"
 
