@@ -75,7 +75,7 @@ class ManifestReading:
 
     @property
     def valid(self) -> bool:
-        wanted = {"Trusted"} if signing_material().anchors_pem else {"Valid", "Trusted"}
+        wanted = {"Trusted"} if trust_anchors() else {"Valid", "Trusted"}
         return self.state in wanted and not self.failures
 
 
@@ -140,6 +140,14 @@ def load_signing_material() -> SigningMaterial:
     key_pem = _read_pem("C2PA_KEY", settings.C2PA_KEY, required=True)
     _check_pair(cert_pem, key_pem)
     anchors = _read_pem("C2PA_TRUST_ANCHORS", settings.C2PA_TRUST_ANCHORS, required=False)
+    if anchors:
+        from cryptography import x509
+
+        try:
+            x509.load_pem_x509_certificates(anchors.encode())
+        except ValueError as exc:
+            message = f"not a PEM file of certificates ({exc})."
+            raise SigningConfigError("C2PA_TRUST_ANCHORS", message) from None
     return SigningMaterial(cert_pem, key_pem, alg, tsa_url, anchors)
 
 
@@ -148,10 +156,18 @@ def signing_material() -> SigningMaterial:
     return load_signing_material()
 
 
+@lru_cache(maxsize=1)
+def trust_anchors() -> str:
+    """C2PA_TRUST_ANCHORS' PEM (empty when unset): all a reader needs, so a box that only
+    reads manifests (the web's provenance endpoint) never touches the private key."""
+    return _read_pem("C2PA_TRUST_ANCHORS", settings.C2PA_TRUST_ANCHORS, required=False)
+
+
 @receiver(setting_changed)
 def _forget_material(*, setting, **kwargs):
     if setting in SETTINGS:
         signing_material.cache_clear()
+        trust_anchors.cache_clear()
 
 
 def check_signing_settings() -> SigningMaterial:
@@ -172,23 +188,32 @@ def check_signing_settings() -> SigningMaterial:
         "claim_generator_info": [{"name": "Cutaway start-up check"}],
         "assertions": [{"label": "c2pa.actions", "data": {"actions": [created]}}],
     }
+    signed = io.BytesIO()
     try:
-        _sign_stream(material, manifest, "image/png", png, io.BytesIO(), ingredients=[])
+        _sign_stream(material, manifest, "image/png", png, signed, ingredients=[])
     except C2paError as exc:
         raise SigningConfigError(
             "C2PA_CERT", f"c2pa could not sign with this certificate and C2PA_KEY ({exc})."
         ) from None
+    signed.seek(0)
+    reading = read_manifest(signed, "image/png", anchors_pem=material.anchors_pem)
+    if material.anchors_pem and (reading is None or reading.state != "Trusted"):
+        codes = ", ".join(f["code"] for f in (reading.failures if reading else []))
+        raise SigningConfigError(
+            "C2PA_TRUST_ANCHORS",
+            f"the C2PA_CERT chain does not lead to any of these roots ({codes or 'unread'}).",
+        )
     return material
 
 
 # --- signing and reading -----------------------------------------------------------------
 
 
-def _context(material: SigningMaterial):
+def _context(anchors_pem: str):
     import c2pa
 
-    if material.anchors_pem:
-        trust = {"trust_anchors": material.anchors_pem}
+    if anchors_pem:
+        trust = {"trust_anchors": anchors_pem}
         config = {"verify": {"verify_trust": True}, "trust": trust}
     else:
         config = {"verify": {"verify_trust": False}}
@@ -201,7 +226,7 @@ def _sign_stream(material, manifest: dict, fmt: str, source, dest, *, ingredient
     cert, key = material.cert_pem.encode(), material.key_pem.encode()
     info = c2pa.C2paSignerInfo(material.alg.encode(), cert, key, material.tsa_url)
     with (
-        _context(material) as context,
+        _context(material.anchors_pem) as context,
         c2pa.Signer.from_info(info) as signer,
         c2pa.Builder(manifest, context) as builder,
     ):
@@ -219,11 +244,15 @@ def sign_file(src: Path, dest: Path, manifest: dict, ingredients: list[tuple[dic
         _sign_stream(material, manifest, MP4, source, target, ingredients=ingredients)
 
 
-def read_manifest(source, fmt: str = MP4) -> ManifestReading | None:
-    """The manifest store of an MP4 (a path or a binary stream), or None when it has none."""
+def read_manifest(
+    source, fmt: str = MP4, *, anchors_pem: str | None = None
+) -> ManifestReading | None:
+    """The manifest store (ManifestReading) of an MP4 (a path or a binary stream), or None
+    when it has none; verified against C2PA_TRUST_ANCHORS unless `anchors_pem` is given."""
     import c2pa
 
-    with _context(signing_material()) as context:
+    anchors = trust_anchors() if anchors_pem is None else anchors_pem
+    with _context(anchors) as context:
         try:
             if isinstance(source, (str, Path)):
                 reader = c2pa.Reader(str(source), context=context)

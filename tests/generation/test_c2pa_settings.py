@@ -121,3 +121,17 @@ def test_boot_fails_with_a_mismatched_key_and_the_generated_chain_boots(tmp_path
     env["C2PA_KEY"] = str(out / "signer.key")
     good = subprocess.run(check, cwd=ROOT, env=env, capture_output=True, text=True)  # noqa: S603
     assert good.returncode == 0, good.stderr
+
+
+def test_trust_anchors_that_did_not_issue_the_certificate_fail_at_boot(settings, chain):
+    settings.C2PA_TRUST_ANCHORS = str(chain.root)  # another chain's root
+    with pytest.raises(SystemCheckError, match="C2PA_TRUST_ANCHORS: the C2PA_CERT chain"):
+        call_command("check")
+
+
+def test_trust_anchors_that_are_not_pem_fail_naming_them(settings, tmp_path):
+    bad = tmp_path / "roots.pem"
+    bad.write_text("nope")
+    settings.C2PA_TRUST_ANCHORS = str(bad)
+    with _fails_naming("C2PA_TRUST_ANCHORS"):
+        call_command("check")
