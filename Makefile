@@ -15,7 +15,8 @@ MYPY_FILES := accounts/ledger.py accounts/selectors.py accounts/services/notific
 	generation/selectors.py generation/services/quota.py generation/services/pipeline.py \
 	generation/services/jobs.py generation/services/publishing.py generation/services/model_jobs.py \
 	generation/services/renditions.py generation/services/edits.py generation/services/variants.py \
-	generation/policy.py moderation/classifier.py moderation/checks.py \
+	generation/policy.py generation/c2pa_signing.py generation/c2pa_test_chain.py generation/provenance.py \
+	moderation/classifier.py moderation/checks.py \
 	feed/selectors.py feed/services.py moderation/services.py moderation/policy.py \
 	push/services.py config/netguard.py push/vapid.py push/senders/webpush.py push/senders/apns.py \
 	push/senders/fcm.py \

@@ -34,6 +34,19 @@ def check_video_model(**_kwargs):
         raise SystemExit(f"cutaway worker not started: {exc}") from exc
 
 
+@signals.worker_init.connect
+def check_c2pa_signing(**_kwargs):
+    """A worker that publishes clips refuses to start when it could not sign them."""
+    from generation.c2pa_signing import SigningConfigError, check_signing_settings
+
+    if not _takes_generation_jobs():
+        return
+    try:
+        check_signing_settings()
+    except SigningConfigError as exc:
+        raise SystemExit(f"cutaway worker not started: {exc}") from exc
+
+
 @signals.worker_process_init.connect
 def warm_video_model(**_kwargs):
     """Load the pipeline once per worker process, before the first job (kept warm)."""

@@ -53,3 +53,17 @@ def check_generation_provider(app_configs=None, **kwargs):
     known = ", ".join(sorted(PROVIDERS))
     message = f"GENERATION_PROVIDER: no provider named {settings.GENERATION_PROVIDER!r}."
     return [Error(message, hint=f"One of: {known}.", id="cutaway.E003")]
+
+
+@register()
+def check_c2pa_signing(app_configs=None, **kwargs):
+    """C2PA_CERT / C2PA_KEY (and the other C2PA_* settings) sign: checked at boot, so a
+    missing or mismatched certificate never waits for the first publish."""
+    from generation.c2pa_signing import SigningConfigError, check_signing_settings
+
+    try:
+        check_signing_settings()
+    except SigningConfigError as exc:
+        hint = "For a local TEST chain: manage.py generate_c2pa_test_chain (make run does it)."
+        return [Error(str(exc), hint=hint, id="cutaway.E004")]
+    return []

@@ -583,6 +583,18 @@ MODERATION_CLASSIFIER_MINOR_FACTOR = float(env("MODERATION_CLASSIFIER_MINOR_FACT
 # Long side (pixels) of the per-frame thumbnails moderators see on the review page.
 MODERATION_CLASSIFIER_THUMBNAIL_SIDE = env_int("MODERATION_CLASSIFIER_THUMBNAIL_SIDE", 160)
 
+# --- C2PA content credentials (generation/c2pa_signing.py) -------------------------------
+# Every published clip and rendition is signed. C2PA_CERT: PEM chain (signing certificate
+# first), C2PA_KEY: its PEM private key (both required: checked at start-up), C2PA_ALG: es256
+# (es384, es512, ps256..., ed25519), C2PA_TSA_URL: an RFC 3161 timestamp authority (optional),
+# C2PA_TRUST_ANCHORS: PEM roots a re-read must chain to ("Trusted"; optional). `make run`
+# generates a local TEST chain under var/ when none is set (manage.py generate_c2pa_test_chain).
+C2PA_CERT = env("C2PA_CERT", "")
+C2PA_KEY = env("C2PA_KEY", "")
+C2PA_ALG = env("C2PA_ALG", "es256")
+C2PA_TSA_URL = env("C2PA_TSA_URL", "")
+C2PA_TRUST_ANCHORS = env("C2PA_TRUST_ANCHORS", "")
+
 # --- Push notifications (push/) ------------------------------------------------------
 # WebPush (pywebpush + py-vapid): the VAPID key pair that signs every push; the private key as
 # PEM or base64url raw (32 bytes), the public one base64url (65-byte uncompressed point; derived

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from feed import cameo_uses, views
+from feed import cameo_uses, provenance, views
 
 app_name = "feed"
 
@@ -8,6 +8,11 @@ urlpatterns = [
     path("videos", views.VideoCreateView.as_view(), name="video-create"),
     path("videos/<uuid:video_id>", views.VideoDetailView.as_view(), name="video-detail"),
     path("videos/<uuid:video_id>/like", views.VideoLikeView.as_view(), name="video-like"),
+    path(
+        "videos/<uuid:video_id>/provenance",
+        provenance.VideoProvenanceView.as_view(),
+        name="video-provenance",
+    ),
     path(
         "videos/<uuid:video_id>/comments", views.VideoCommentsView.as_view(), name="video-comments"
     ),

@@ -28,6 +28,7 @@ from rest_framework.exceptions import APIException, ValidationError
 from accounts.models import Cameo, User
 from config.storage import object_file_url
 from feed.models import Comment, Video
+from generation.provenance import manifest_summary, stored_manifest
 from generation.services.publishing import job_file_ref
 from moderation import services
 from moderation.models import (
@@ -207,6 +208,7 @@ def _target_context(item: ReviewItem) -> dict:
             policy=job.policy or {},
             policy_json=json.dumps(_verdicts_only(job.policy), indent=2, sort_keys=True),
             frame_scores=_frame_scores(job),
+            **_manifest_context(job),
         )
     return context
 
@@ -233,6 +235,20 @@ def _frame_scores(job) -> dict | None:
         if isinstance(sample, dict)
     ]
     return {**record, "samples": samples}
+
+
+def _manifest_context(job) -> dict:
+    """The C2PA manifest signed into the job's stored clip, as the review page shows it."""
+    try:
+        reading = stored_manifest(job)
+    except OSError:
+        return {"c2pa_error": "The clip could not be read from storage."}
+    if reading is None:
+        return {"c2pa_error": "The clip carries no C2PA manifest."}
+    return {
+        "c2pa": manifest_summary(reading),
+        "c2pa_json": json.dumps(reading.store, indent=2, sort_keys=True),
+    }
 
 
 @admin.register(ReviewItem)

@@ -17,6 +17,16 @@ if [ -z "${VAPID_PRIVATE_KEY:-}" ]; then
   export VAPID_PRIVATE_KEY
 fi
 
+# Every published clip is signed (C2PA): without a deployment certificate, a local TEST chain
+# (root CA + signing certificate) is made once under var/c2pa and used.
+if [ -z "${C2PA_CERT:-}" ]; then
+  C2PA_DEV_DIR="${CUTAWAY_VAR_DIR:-var}/c2pa"
+  $BIN/python manage.py generate_c2pa_test_chain --out "$C2PA_DEV_DIR" >/dev/null
+  export C2PA_CERT="$C2PA_DEV_DIR/signer.pem" C2PA_KEY="$C2PA_DEV_DIR/signer.key"
+  export C2PA_TRUST_ANCHORS="${C2PA_TRUST_ANCHORS:-$C2PA_DEV_DIR/root.pem}"
+  echo "C2PA: no C2PA_CERT set; clips are signed with a local TEST chain ($C2PA_DEV_DIR), not for production."
+fi
+
 $BIN/python manage.py migrate --noinput
 $BIN/python manage.py seed_demo
 
@@ -35,6 +45,7 @@ cat <<MSG
     Admin console  http://127.0.0.1:${PORT}/admin/
   (PORT=${PORT}; set PORT=... before make run to use another.)
   Ctrl-C stops the server and the worker.
+  Content credentials (C2PA) are signed with: ${C2PA_CERT}
 
 MSG
 $BIN/python manage.py runserver "127.0.0.1:${PORT}"

@@ -12,6 +12,7 @@ os.environ.setdefault("CUTAWAY_VAR_DIR", tempfile.mkdtemp(prefix="cutaway-tests-
 
 from config.settings import *  # noqa: E402, F403
 from config.settings import REST_FRAMEWORK  # noqa: E402
+from generation.c2pa_test_chain import write_test_chain  # noqa: E402
 
 CELERY_TASK_ALWAYS_EAGER = True
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -40,3 +41,10 @@ STORAGES = {
     **STORAGES,  # noqa: F405
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# Every render in the suite is signed: one TEST chain per run, in its var dir (a worker process
+# the e2e tests start inherits CUTAWAY_VAR_DIR and reuses it).
+_C2PA_CHAIN = write_test_chain(VAR_DIR / "c2pa")  # noqa: F405
+C2PA_CERT = str(_C2PA_CHAIN.cert)
+C2PA_KEY = str(_C2PA_CHAIN.key)
+C2PA_TRUST_ANCHORS = str(_C2PA_CHAIN.root)

@@ -32,9 +32,11 @@ from config.tasks import enqueue_on_commit
 from events.event_types import EventType
 from events.services import record_event
 from generation import policy
+from generation.c2pa_signing import ManifestInvalid
 from generation.exceptions import JobCancelled
 from generation.models import GenerationJob
 from generation.postprocess import postprocess_clip, postprocess_frames, watermark_label
+from generation.provenance import sign_clip
 from generation.providers import (
     JobSpec,
     ProviderError,
@@ -227,6 +229,14 @@ def run_job(job_id: uuid.UUID | str) -> str:
         return "failed"
     except _storyboard_error() as exc:
         fail_job(job, "invalid_storyboard", str(exc))
+        return "failed"
+    except ManifestInvalid as exc:
+        fail_job(
+            job,
+            "provenance_invalid",
+            f"The clip's content credentials (C2PA) did not validate: {exc}. Nothing was "
+            "published and your quota was refunded.",
+        )
         return "failed"
     except StorageUnavailable:
         fail_job(
@@ -467,6 +477,7 @@ def _publish(job: GenerationJob, processed, provenance: dict) -> None:
         job.status = Status.BLOCKED
         return
 
+    sign_clip(job, processed)  # C2PA: the stored files (and sha256) are the signed ones
     _touch(job, UPLOADING)
     stored, renditions = _store_clip(job, processed)
     probe = processed.probe if isinstance(processed.probe, dict) else processed.probe.as_dict()

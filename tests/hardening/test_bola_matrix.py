@@ -84,6 +84,20 @@ CASES = [
         "hidden",
     ),
     ("remixes-private", "get", "/api/v1/videos/{private_video.id}/remixes", None, "hidden"),
+    (
+        "provenance-private",
+        "get",
+        "/api/v1/videos/{private_video.id}/provenance",
+        None,
+        "hidden",
+    ),
+    (
+        "provenance-followers",
+        "get",
+        "/api/v1/videos/{followers_video.id}/provenance",
+        None,
+        "hidden",
+    ),
     ("explain-private", "get", "/api/v1/feed/explain/{private_video.id}", None, "hidden"),
     ("comment-delete-private", "delete", "/api/v1/comments/{comment.id}", None, "hidden"),
     ("comment-delete-public", "delete", "/api/v1/comments/{public_comment.id}", None, "refused"),
@@ -475,4 +489,9 @@ OWNER_READS = [c for c in CASES if c[1] == "get" and c[4] == "hidden"]
 def test_alice_reaches_the_same_urls(bola_world, auth_client, method, path, body, expect):
     """Control: the 404s above are about bob, not about a wrong URL."""
     response = auth_client(bola_world.alice).get(_fill(path, bola_world))
+    if path.endswith("/provenance"):
+        # The world's files are not rendered, so carry no C2PA manifest: alice is told that
+        # about her own video (its own code), where bob got the plain not_found.
+        assert response.status_code == 404 and response.json()["code"] == "provenance_not_found"
+        return
     assert response.status_code == 200, (path, response.status_code, response.content[:300])

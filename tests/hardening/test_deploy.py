@@ -16,6 +16,9 @@ ROOT = Path(__file__).resolve().parents[2]
 def _check_deploy(tmp_path, **env):
     """`manage.py check --deploy --fail-level WARNING` with production settings (a subprocess:
     config.settings reads its environment once, at import)."""
+    from generation.c2pa_test_chain import write_test_chain
+
+    chain = write_test_chain(tmp_path / "c2pa")
     environ = {
         key: value
         for key, value in os.environ.items()
@@ -28,6 +31,9 @@ def _check_deploy(tmp_path, **env):
         SECRET_KEY=secrets.token_urlsafe(48),  # 64 characters
         ALLOWED_HOSTS="example.com",
         CUTAWAY_VAR_DIR=str(tmp_path),
+        # Production signs every clip (C2PA): a deployment names its certificate and key.
+        C2PA_CERT=str(chain.cert),
+        C2PA_KEY=str(chain.key),
     )
     environ.update(env)
     return subprocess.run(
