@@ -63,7 +63,13 @@ class LocalProvider(VideoProvider):
 
         if spec.frame_sink is not None:
             spec.frame_sink(
-                render_frames(spec.shots, size=spec.size, seed=spec.seed, progress=spec.progress)
+                render_frames(
+                    spec.shots,
+                    size=spec.size,
+                    seed=spec.seed,
+                    progress=spec.progress,
+                    opening=spec.continue_from or None,
+                )
             )
             return f"{self.name}-{spec.job_id}"
 

@@ -45,14 +45,25 @@ def write_clip(shots, *, width: int, height: int, seed: int, path, progress=None
         container.close()
 
 
-def clip_stream(shots, *, width: int, height: int, seed: int, progress=None) -> FrameStream:
+def clip_stream(
+    shots, *, width: int, height: int, seed: int, progress=None, opening=None, captions=True
+) -> FrameStream:
     """The clip in memory: its synthesised sound and a lazy iterator of its frames (one
     reused yuv420p buffer, keyframe on each shot's first frame). `progress` gets fractions
     as frames are drawn, 1.0 once the last one has been taken."""
     counts = shot_frame_counts(shots)
     samples = synthesize_track(shots, counts, seed=seed, fps=FPS)
     return FrameStream(
-        frames=_frames(shots, counts, width=width, height=height, seed=seed, progress=progress),
+        frames=_frames(
+            shots,
+            counts,
+            width=width,
+            height=height,
+            seed=seed,
+            progress=progress,
+            opening=opening,
+            captions=captions,
+        ),  # fmt: skip
         samples=samples,
         width=width,
         height=height,
@@ -60,7 +71,21 @@ def clip_stream(shots, *, width: int, height: int, seed: int, progress=None) -> 
     )
 
 
-def _frames(shots, counts, *, width: int, height: int, seed: int, progress) -> Iterator:
+def _opening_scene(path, *, width: int, height: int):
+    """A picture as a shot's canvas (scene.draw_scene's size), its centre the target."""
+    from PIL import Image
+
+    from generation.render.scene import MARGIN, rgb_to_planes
+
+    cw, ch = int(width * MARGIN) // 4 * 4, int(height * MARGIN) // 4 * 4
+    with Image.open(path) as picture:
+        canvas = picture.convert("RGB").resize((cw, ch), Image.Resampling.BICUBIC)
+    return rgb_to_planes(canvas), (cw // 2, ch // 2)
+
+
+def _frames(
+    shots, counts, *, width: int, height: int, seed: int, progress, opening=None, captions=True
+) -> Iterator:
     import numpy as np
     from PIL import Image
 
@@ -72,9 +97,12 @@ def _frames(shots, counts, *, width: int, height: int, seed: int, progress) -> I
     v = buffer[height + height // 4 :].reshape(height // 2, width // 2)
     half = (width // 2, height // 2)
     done = 0
-    for shot, count in zip(shots, counts, strict=True):
-        planes, target = draw_scene(shot, width=width, height=height, seed=seed)
-        overlays = text_overlays(shot, width=width, height=height)
+    for number, (shot, count) in enumerate(zip(shots, counts, strict=True)):
+        if number == 0 and opening is not None:
+            planes, target = _opening_scene(opening, width=width, height=height)
+        else:
+            planes, target = draw_scene(shot, width=width, height=height, seed=seed)
+        overlays = text_overlays(shot, width=width, height=height) if captions else []
         canvas_h, canvas_w = planes.y.shape
         path_boxes = camera_path(
             shot["camera"],

@@ -70,7 +70,11 @@ def credits_status(user: User, *, verify: bool = False) -> dict:
 
 
 def charge_quota(
-    user: User, job: GenerationJob, *, texts: list[tuple[str, str]] | None = None
+    user: User,
+    job: GenerationJob,
+    *,
+    texts: list[tuple[str, str]] | None = None,
+    seconds: int | None = None,
 ) -> QuotaEntry | None:
     """Charge `job` to today's allowance, or beyond it to the user's credits; raise
     QuotaExceeded (429) when the job's size is not for sale, InsufficientCredits (402) when
@@ -78,7 +82,8 @@ def charge_quota(
 
     Must be called inside a transaction holding SELECT FOR UPDATE on the user's row (after
     `job` is saved), so two concurrent creates cannot both see the last free slot. `texts` are
-    the job's user texts: the rights holders a paid job pays are found in them.
+    the job's user texts: the rights holders a paid job pays are found in them. `seconds`
+    prices a job that renders less than it lasts (an extension: its new seconds only).
     """
     day = utc_today()
     limit = daily_limit(user)
@@ -87,7 +92,7 @@ def charge_quota(
             user=user, job=job, kind=QuotaEntry.Kind.CHARGE, amount=1, day=day
         )
     resets_at = next_reset()
-    price = billing.price_for(seconds=job.seconds, size=job.size)
+    price = billing.price_for(seconds=seconds or job.seconds, size=job.size)
     if price is None:
         wait = max(int((resets_at - timezone.now()).total_seconds()), 1)
         raise QuotaExceeded(resets_at=resets_at, retry_after=wait, limit=limit)
