@@ -14,7 +14,7 @@ MYPY_FILES := accounts/ledger.py accounts/selectors.py accounts/services/notific
 	accounts/services/cameos.py accounts/services/cameo_use.py media/sniff.py config/tasks.py \
 	generation/selectors.py generation/services/quota.py generation/services/pipeline.py \
 	generation/services/jobs.py generation/services/publishing.py generation/services/model_jobs.py \
-	generation/services/renditions.py \
+	generation/services/renditions.py generation/services/derived.py generation/services/composition.py \
 	generation/policy.py \
 	feed/selectors.py feed/services.py moderation/services.py moderation/policy.py \
 	push/services.py config/netguard.py push/vapid.py push/senders/webpush.py push/senders/apns.py \

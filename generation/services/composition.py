@@ -203,7 +203,7 @@ def _opening_picture(source_job: GenerationJob | None, source: Part, path: Path)
     its storyboard (deterministic: the same picture without the burned-in watermark and
     captions); anything else is its stored last frame."""
     last = None
-    if _redrawable(source_job):
+    if source_job is not None and _redrawable(source_job):
         from generation.render import render_frames
 
         stream = render_frames(
@@ -220,10 +220,9 @@ def _opening_picture(source_job: GenerationJob | None, source: Part, path: Path)
     return path
 
 
-def _redrawable(job: GenerationJob | None) -> bool:
+def _redrawable(job: GenerationJob) -> bool:
     return bool(
-        job is not None
-        and job.kind == Kind.GENERATE
+        job.kind == Kind.GENERATE
         and job.provider == "local"
         and job.storyboard
         and not job.provenance.get("reference_image")

@@ -25,7 +25,7 @@ from accounts.services.cameo_use import recording_refusals
 from config.exceptions import Conflict
 from config.storage import delete_file, save_file, servable_refs
 from generation.catalog import resolve_model
-from generation.formats import MAX_SECONDS, MIN_SECONDS, aspect_of
+from generation.formats import ASPECT_SIZES, MAX_SECONDS, MIN_SECONDS, aspect_of
 from generation.models import GenerationJob, JobParent
 from generation.services.jobs import (
     MAX_PROMPT_CHARS,
@@ -218,3 +218,67 @@ def create_stitch(
         links = tuple((part, Relation.STITCH_PART) for part in parts)
         prepared = dataclasses.replace(prepared, parents=links, charge_seconds=0)
         return do_create_job(user, prepared, idempotency_key=key, request_hash=request_hash)
+
+
+# --- an uploaded clip to extend (/v1) ------------------------------------------------------
+
+FACE_SAMPLES = 5
+
+
+def check_source_upload(upload) -> UploadedSource:
+    """An uploaded MP4 to extend, checked like a cameo clip before anything is stored: its
+    bytes sniffed and capped, probed (a bounded, playable video with sound, short enough to
+    be extended by the shortest extension), and refused when a sampled frame shows a human
+    face (people appear only through cameos). 400s name `video`. Its frames pass the output
+    checks with the result (they are part of it)."""
+    import hashlib
+    import tempfile
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from media.errors import InvalidMedia
+    from media.probe import probe_video
+    from media.sniff import check_video_upload
+
+    try:
+        check_video_upload(upload, max_bytes=settings.CAMEO_CLIP_MAX_BYTES)
+        upload.seek(0)
+        data = upload.read()
+        with tempfile.TemporaryDirectory(prefix="extend-upload-") as workdir:
+            path = Path(workdir) / "source.mp4"
+            path.write_bytes(data)
+            probe = probe_video(
+                path,
+                require_audio=True,
+                min_seconds=1,
+                max_seconds=MAX_SECONDS - MIN_SECONDS,
+                max_bytes=settings.CAMEO_CLIP_MAX_BYTES,
+            )
+            faces = _shows_a_face(path, probe.frame_count)
+    except InvalidMedia as exc:
+        raise ValidationError({"video": [exc.message], "code": exc.code}) from None
+    if faces:
+        raise ValidationError(
+            {
+                "video": ["The clip shows a human face; people appear only through cameos."],
+                "code": "video_has_face",
+            }
+        )
+    size = ASPECT_SIZES[aspect_of(f"{probe.width}x{probe.height}")]
+    seconds = max(1, round(probe.duration))
+    return UploadedSource(data, size, seconds, hashlib.sha256(data).hexdigest())
+
+
+def _shows_a_face(path, frame_count: int) -> bool:
+    """Whether any of FACE_SAMPLES frames spread over the clip shows a face."""
+    import av
+
+    from media.faces import shows_a_face
+
+    every = max(1, frame_count // FACE_SAMPLES)
+    with av.open(str(path)) as container:
+        for index, frame in enumerate(container.decode(container.streams.video[0])):
+            if index % every == 0 and shows_a_face(frame.to_image()):
+                return True
+    return False
