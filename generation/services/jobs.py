@@ -435,6 +435,8 @@ def erase_jobs_of(user) -> int:
     # Clip, stills, HLS master, every rendition's MP4 and HLS files, and reference images.
     files = job_storage_names([job.pk for job in jobs])
     files += [(job.provenance or {}).get("reference_image", "") for job in jobs]
+    # An extended upload (/v1/videos/extensions) is the user's clip too.
+    files += [((job.provenance or {}).get("extension") or {}).get("upload", "") for job in jobs]
     GenerationJob.objects.filter(pk__in=published).update(
         status=GenerationJob.Status.CANCELLED,
         error_code="account_erased",

@@ -409,3 +409,26 @@ def test_stitch_replays_with_the_same_idempotency_key(alice_client, user, make_j
     other = _post(alice_client, STITCH, {"parts": parts[::-1]}, key=key)
     assert (first.status_code, again.status_code, other.status_code) == (202, 200, 409)
     assert again.json()["id"] == first.json()["id"]
+
+
+def test_erasing_the_account_removes_an_extended_upload(
+    user, tmp_path, django_capture_on_commit_callbacks
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from config.storage import file_exists
+    from generation.services import derived, erase_jobs_of
+    from tests.generation.clips import write_mp4
+
+    data = write_mp4(tmp_path / "mine.mp4", seconds=2, size=(320, 576)).read_bytes()
+    upload = derived.check_source_upload(SimpleUploadedFile("mine.mp4", data, "video/mp4"))
+    assert (upload.size, upload.seconds) == ("720x1280", 2)
+    job, created = derived.create_extension(
+        user, source=None, upload=upload, prompt=MORE, seconds=4,
+        idempotency_key=new_key(), request_hash="h",
+    )  # fmt: skip
+    name = job.provenance["extension"]["upload"]
+    assert created and file_exists(name) and job.seconds == 6
+    with django_capture_on_commit_callbacks(execute=True):
+        erase_jobs_of(user)
+    assert not file_exists(name)
