@@ -320,6 +320,8 @@ class VideoExtensionsView(OpenAICompatView):
         },
     )
     def post(self, request):
+        if not isinstance(request.data, dict):  # a JSON list, string or null
+            raise ValidationError({"prompt": ["Send the request as an object or a form."]})
         # `video` is read by _extension_source (a file, a JSON object or `video[id]`).
         fields = {k: request.data.get(k) for k in ("prompt", "seconds") if k in request.data}
         serializer = VideoExtendSerializer(data=fields)

@@ -157,3 +157,12 @@ def test_sdk_extend_past_the_length_limit_is_400_on_seconds(sdk, user, make_job)
         _extend_by_id(sdk, str(long.pk), seconds="8")
     assert error.value.body["param"] == "seconds"
     assert GenerationJob.objects.filter(user=user).count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("body", ["null", "[]", '"x"', '{"prompt": "Go on.", "seconds": "4"}'])
+def test_a_body_that_is_not_a_usable_object_is_a_400(api_client, bearer, body):
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {bearer}")
+    response = api_client.post("/v1/videos/extensions", body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["error"]["param"] in ("prompt", "video")
