@@ -15,6 +15,7 @@ MYPY_FILES := accounts/ledger.py accounts/selectors.py accounts/services/notific
 	generation/selectors.py generation/services/quota.py generation/services/pipeline.py \
 	generation/services/jobs.py generation/services/publishing.py generation/services/model_jobs.py \
 	generation/services/renditions.py generation/services/edits.py generation/services/variants.py \
+	generation/services/derived.py generation/services/composition.py \
 	generation/policy.py generation/c2pa_signing.py generation/c2pa_test_chain.py generation/provenance.py \
 	moderation/classifier.py moderation/checks.py \
 	feed/selectors.py feed/services.py moderation/services.py moderation/policy.py \

@@ -77,6 +77,7 @@ def _diffusers_model() -> VideoModel | None:
         audio=family.audio,
         image_to_video=family.image_to_video,
         image_required=family.image_required,
+        extend=family.image_to_video,  # conditioned on the source's last frame
     )
     created = int((folder.path / "model_index.json").stat().st_mtime)
     return VideoModel(folder.model_id, "diffusers", True, capabilities, created)
@@ -103,8 +104,8 @@ def _hosted_model(provider: str) -> VideoModel | None:
         capabilities = Capabilities(seconds_max=12, image_to_video=True)
     elif provider == "veo":
         capabilities = Capabilities(seconds_max=8)
-    else:
-        capabilities = Capabilities()
+    else:  # local: a continued scene opens on the source's last frame
+        capabilities = Capabilities(extend=provider == "local")
     return VideoModel(model_id, provider, True, capabilities, CREATED.get(provider, 0))
 
 
@@ -128,9 +129,11 @@ def resolve_model(
     shots: int = 0,
     reference_image=False,
     reference_field: str = "reference_image",
+    extend: bool = False,
 ) -> VideoModel:
     """The model a create request asks for (or the default), checked against what it can
-    serve; raises a 400 ValidationError naming the field it cannot."""
+    serve; raises a 400 ValidationError naming the field it cannot. With `extend` the model
+    must continue a clip (the clip's last frame is then its picture to start from)."""
     _refuse_retired()
     models = available_models()
     if model_id:
@@ -143,7 +146,10 @@ def resolve_model(
         if model is None:
             raise ValidationError({"model": ["No video model is available on this server."]})
     _check_capabilities(model, size=size, seconds=seconds, shots=shots)
-    _check_reference(model, image=reference_image, field=reference_field)
+    if extend and not model.capabilities.extend:
+        raise ValidationError({"extend": [f"{model.id} cannot continue a clip."]})
+    if not extend:
+        _check_reference(model, image=reference_image, field=reference_field)
     return model
 
 

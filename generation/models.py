@@ -27,11 +27,20 @@ class GenerationJob(models.Model):
         PORTRAIT = PORTRAIT
         LANDSCAPE = LANDSCAPE
 
+    class Kind(models.TextChoices):
+        """What the job makes: a new clip, or one derived from earlier jobs (JobParent)."""
+
+        GENERATE = "generate"
+        EXTEND = "extend"  # a source clip + new seconds continued from its last frame
+        STITCH = "stitch"  # 2-8 of the user's clips joined, with cuts or crossfades
+        EDIT = "edit"  # some shots of a clip re-rendered (the variants lane)
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="generation_jobs"
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.GENERATE)
     progress = models.PositiveSmallIntegerField(default=0)
     prompt = models.TextField(max_length=4000)
     seconds = models.PositiveSmallIntegerField(default=8)
@@ -86,6 +95,10 @@ class GenerationJob(models.Model):
                 condition=models.Q(billed_seconds__isnull=True)
                 | models.Q(billed_seconds__gte=1, billed_seconds__lte=models.F("seconds")),
                 name="job_billed_seconds_within_clip",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["generate", "extend", "stitch", "edit"]),
+                name="job_kind_known",
             ),
             models.CheckConstraint(
                 condition=(
@@ -156,6 +169,40 @@ class Rendition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.width}x{self.height} of job {self.job_id}"
+
+
+class JobParent(models.Model):
+    """A job another job was made from: the clip it extends, each part of a stitch (in
+    `position` order), the source of an edit or a remix. What provenance lists as parents."""
+
+    class Relation(models.TextChoices):
+        REMIX = "remix"
+        EXTENSION = "extension"  # `job` extends `parent`
+        STITCH_PART = "stitch_part"  # `parent` is part number `position` of `job`
+        EDIT_SOURCE = "edit_source"
+
+    job = models.ForeignKey(GenerationJob, on_delete=models.CASCADE, related_name="parent_links")
+    parent = models.ForeignKey(GenerationJob, on_delete=models.CASCADE, related_name="child_links")
+    relation = models.CharField(max_length=12, choices=Relation.choices)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["job", "position"], name="job_parent_position_unique"),
+            models.CheckConstraint(
+                condition=models.Q(
+                    relation__in=["remix", "extension", "stitch_part", "edit_source"]
+                ),
+                name="job_parent_relation_known",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(job=models.F("parent")), name="job_parent_not_itself"
+            ),
+        ]
+        ordering = ["job", "position"]
+
+    def __str__(self) -> str:
+        return f"{self.relation} {self.position} of job {self.job_id}: {self.parent_id}"
 
 
 class JobCameo(models.Model):

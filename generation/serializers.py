@@ -94,18 +94,47 @@ class GenerationCreateSerializer(serializers.Serializer):
     )
     # Multipart only (the other fields then as form fields, cameos and storyboard as JSON).
     reference_image = serializers.FileField(required=False, write_only=True)
+    extend = serializers.UUIDField(
+        required=False,
+        help_text="One of the caller's succeeded jobs to continue from its last frame: the "
+        "result is that clip plus `seconds` new seconds in one file (charged by the new "
+        "seconds). `storyboard`, when given, is the new part's.",
+    )
 
     def validate(self, attrs):
         aspect, size = attrs.pop("aspect", None), attrs.get("size")
         if aspect and size and aspect_of(size) != aspect:
             raise serializers.ValidationError({"size": ["Does not match `aspect`."]})
         attrs["size"] = size or ASPECT_SIZES[aspect or "9:16"]
+        if attrs.get("extend") and (attrs.get("remix_of") or attrs.get("reference_image")):
+            raise serializers.ValidationError(
+                {"extend": ["An extension starts from its clip: no remix_of or reference_image."]}
+            )
         if attrs.get("storyboard"):
             try:
                 attrs["storyboard"] = finish_storyboard(attrs["storyboard"], attrs["seconds"])
             except InvalidStoryboard as exc:
                 raise serializers.ValidationError({"storyboard": [exc.message]}) from None
         return attrs
+
+
+class StitchCreateSerializer(serializers.Serializer):
+    """POST generations/stitch: 2-8 of the caller's succeeded jobs, joined in this order with
+    cuts, or with `crossfade` seconds of crossfade at each join (each then overlaps the two
+    clips: the result is shorter by that much). Not charged: nothing new is rendered."""
+
+    parts = serializers.ListField(child=serializers.UUIDField(), min_length=2, max_length=8)
+    crossfade = serializers.FloatField(min_value=0.0, max_value=1.0, default=0.0)
+
+    def validate_crossfade(self, value):
+        if not math.isfinite(value):
+            raise serializers.ValidationError("Must be a finite number.")
+        return value
+
+
+class JobParentSerializer(serializers.Serializer):
+    job_id = serializers.UUIDField(source="parent_id")
+    relation = serializers.CharField()
 
 
 class JobErrorSerializer(serializers.Serializer):
@@ -122,11 +151,14 @@ class GenerationJobSerializer(serializers.ModelSerializer):
     video_url = serializers.SerializerMethodField()
     thumbnail_url = serializers.SerializerMethodField()
     preview_url = serializers.SerializerMethodField()
+    parents = JobParentSerializer(source="parent_links", many=True, read_only=True)
 
     class Meta:
         model = GenerationJob
         fields = [
             "id",
+            "kind",
+            "parents",
             "status",
             "progress",
             "prompt",

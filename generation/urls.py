@@ -4,6 +4,8 @@ from generation import edit_views, model_views, views
 
 urlpatterns = [
     path("generations", views.GenerationListCreateView.as_view(), name="generation-list"),
+    # Before generations/<job_id>, which would take "stitch" for an id.
+    path("generations/stitch", views.GenerationStitchView.as_view(), name="generation-stitch"),
     path(
         "generations/<str:job_id>", views.GenerationDetailView.as_view(), name="generation-detail"
     ),

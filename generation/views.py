@@ -24,9 +24,11 @@ from generation.serializers import (
     GenerationCreateSerializer,
     GenerationJobSerializer,
     QuotaSerializer,
+    StitchCreateSerializer,
     StoryboardPlanRequestSerializer,
     StoryboardPlanSerializer,
 )
+from generation.services import derived
 from generation.services.model_jobs import create_model_job
 from generation.services.variants import create_variants
 
@@ -46,7 +48,11 @@ ERRORS = {
         "cannot pay; the body has `balance` and `price` (credits). Nothing was charged.",
     ),
     403: OpenApiResponse(description="`account_suspended` or `cameo_permission_denied`."),
-    409: OpenApiResponse(description="`idempotency_key_reused`."),
+    404: OpenApiResponse(description="`extend` is not one of the caller's jobs."),
+    409: OpenApiResponse(
+        description="`idempotency_key_reused`, or `job_not_succeeded` (the `extend` job did not "
+        "succeed, or was taken down)."
+    ),
     429: OpenApiResponse(description="`quota_exceeded` (with `resets_at`) or throttled."),
     503: OpenApiResponse(
         description="`service_unavailable`: the job queue is unreachable; nothing was created "
@@ -122,6 +128,10 @@ class GenerationListCreateView(ListAPIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         variants = data.get("variants", 1)
+        if data.get("extend"):
+            if variants > 1:
+                raise ValidationError({"variants": ["An extension has one candidate."]})
+            return _created(request, *_create_extension(request, data, body))
         extra = {"create": create_variants, "variants": variants} if variants > 1 else {}
         made, created = create_model_job(
             request.user,
@@ -148,12 +158,75 @@ class GenerationListCreateView(ListAPIView):
             data = GenerationJobSerializer([jobs[m.pk] for m in made], many=True).data
             location = f"{reverse('generation-list')}?group={made[0].variant_group}"
             return Response({"jobs": data}, status=code, headers={"Location": location})
-        job = jobs_for_user(request.user).get(pk=made.pk)
-        return Response(
-            GenerationJobSerializer(job).data,
-            status=code,
-            headers={"Location": reverse("generation-detail", args=[job.pk])},
+        return _created(request, made, created)
+
+
+def _created(request, job, created: bool) -> Response:
+    """202 with the new job (200 for an Idempotency-Key replay), and its Location."""
+    job = jobs_for_user(request.user).get(pk=job.pk)
+    return Response(
+        GenerationJobSerializer(job).data,
+        status=status.HTTP_202_ACCEPTED if created else status.HTTP_200_OK,
+        headers={"Location": reverse("generation-detail", args=[job.pk])},
+    )
+
+
+def _create_extension(request, data: dict, body: dict):
+    """POST generations with `extend`: the source must be the caller's succeeded job."""
+    source = derived.usable_source(request.user, data["extend"], field="extend")
+    return derived.create_extension(
+        request.user,
+        source=source,
+        prompt=data["prompt"],
+        seconds=data["seconds"],
+        cameo_handles=data.get("cameos") or [],
+        storyboard=data.get("storyboard"),
+        seed=data.get("seed"),
+        model=data.get("model"),
+        idempotency_key=request.headers.get("Idempotency-Key", ""),
+        request_hash=services.hash_request(body),
+    )
+
+
+class GenerationStitchView(APIView):
+    throttle_scope = "generation"
+
+    @extend_schema(
+        operation_id="generations_stitch",
+        tags=["generation"],
+        summary="Join 2-8 of the caller's succeeded clips into one (cuts or crossfades)",
+        parameters=[IDEMPOTENCY_KEY],
+        request=StitchCreateSerializer,
+        responses={
+            202: GenerationJobSerializer,
+            200: GenerationJobSerializer,
+            400: OpenApiResponse(
+                description="`parts`: not 2-8 clips, mixed aspect ratios, or over the length "
+                "limit together; `crossfade` out of range."
+            ),
+            403: ERRORS[403],
+            404: OpenApiResponse(description="A part is not one of the caller's jobs."),
+            409: OpenApiResponse(
+                description="`job_not_succeeded` (a part did not succeed, or was taken down) "
+                "or `idempotency_key_reused`."
+            ),
+            429: ERRORS[429],
+            503: ERRORS[503],
+        },
+    )
+    def post(self, request):
+        serializer = StitchCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        parts = derived.check_stitch_parts(request.user, data["parts"], crossfade=data["crossfade"])
+        job, created = derived.create_stitch(
+            request.user,
+            parts=parts,
+            crossfade=data["crossfade"],
+            idempotency_key=request.headers.get("Idempotency-Key", ""),
+            request_hash=services.hash_request(request.data),
         )
+        return _created(request, job, created)
 
 
 class GenerationDetailView(APIView):

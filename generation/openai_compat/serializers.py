@@ -40,6 +40,19 @@ class VideoCreateSerializer(serializers.Serializer):
     input_reference = serializers.FileField(required=False)
 
 
+class VideoExtendSerializer(serializers.Serializer):
+    """POST /v1/videos/extensions as the SDK's `videos.extend` sends it (multipart): `prompt`,
+    `seconds` of new video ("4", "8", "12"; any whole number from 4 is accepted while the
+    whole clip stays within 25 s) and `video`: `{"id": …}` (one of the caller's completed
+    videos; `video[id]` in the form) or an uploaded MP4."""
+
+    prompt = serializers.CharField(max_length=MAX_PROMPT_CHARS, trim_whitespace=True)
+    seconds = serializers.IntegerField(min_value=MIN_SECONDS, max_value=MAX_SECONDS)
+    video = serializers.JSONField(
+        required=False, help_text='`{"id": "<video id>"}`, or the MP4 as a multipart file.'
+    )
+
+
 class VideoRemixSerializer(serializers.Serializer):
     prompt = serializers.CharField(max_length=MAX_PROMPT_CHARS, trim_whitespace=True)
 

@@ -11,8 +11,13 @@ urlpatterns = [
     path("models", model_views.OpenAIModelListView.as_view(), name="openai-models"),
     path("videos", views.VideosView.as_view(), name="openai-videos"),
     # Collection paths before videos/<id> (which only matches a uuid anyway), so
-    # "characters" or "edits" is never parsed as a video id.
+    # "characters", "edits" or "extensions" is never parsed as a video id.
     path("videos/characters", views.CharactersView.as_view(), name="openai-characters"),
+    path(
+        "videos/extensions",
+        views.VideoExtensionsView.as_view(),
+        name="openai-video-extensions",
+    ),
     path(
         "videos/characters/<str:character_id>",
         views.CharacterDetailView.as_view(),

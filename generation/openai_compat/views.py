@@ -37,10 +37,12 @@ from generation.openai_compat.serializers import (
     VideoCreateSerializer,
     VideoDeletedSerializer,
     VideoEditSerializer,
+    VideoExtendSerializer,
     VideoListSerializer,
     VideoObjectSerializer,
     VideoRemixSerializer,
 )
+from generation.services import derived
 from generation.services.edits import create_v1_edit, create_v1_upload_edit
 from generation.services.model_jobs import create_model_job
 from generation.services.publishing import job_file_ref
@@ -284,6 +286,80 @@ class VideoContentView(OpenAICompatView):
             content_type=content_type,
             filename=f"{job.id}-{variant}.{extension}",
         )
+
+
+def _extension_source(request) -> tuple[str | None, object | None]:
+    """(video id, None) or (None, uploaded file): `video` as the SDK sends either."""
+    upload = request.FILES.get("video")
+    if upload is not None:
+        return None, upload
+    video = request.data.get("video")
+    video_id = video.get("id") if isinstance(video, dict) else request.data.get("video[id]")
+    if not isinstance(video_id, str) or not video_id:
+        raise ValidationError({"video": ['Send {"id": <video id>} or an MP4 file.']})
+    return video_id, None
+
+
+class VideoExtensionsView(OpenAICompatView):
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    throttle_scope = "generation"  # an extension is a new job, like POST /v1/videos
+
+    @extend_schema(
+        operation_id="v1_videos_extensions_create",
+        tags=TAGS,
+        summary="Extend a completed video (OpenAI-compatible)",
+        description="The result is one video: the source plus `seconds` new seconds continued "
+        "from its last frame (its `seconds` is the whole clip's); charged by the new seconds.",
+        request={
+            "multipart/form-data": VideoExtendSerializer,
+            "application/json": VideoExtendSerializer,
+        },
+        responses={
+            200: VideoObjectSerializer,
+            400: OpenApiResponse(
+                response=OPENAI_ERROR,
+                description="`param` names the field: `video` (not a usable MP4, a human face, "
+                "neither id nor file) or `seconds` (the whole clip over 25 s).",
+            ),
+            403: OpenApiResponse(response=OPENAI_ERROR, description="`cameo_permission_denied`."),
+            404: OpenApiResponse(
+                response=OPENAI_ERROR, description="The id is not one of the caller's videos."
+            ),
+            409: OpenApiResponse(
+                response=OPENAI_ERROR, description="`job_not_succeeded`: not completed."
+            ),
+        },
+    )
+    def post(self, request):
+        if not isinstance(request.data, dict):  # a JSON list, string or null
+            raise ValidationError({"prompt": ["Send the request as an object or a form."]})
+        # `video` is read by _extension_source (a file, a JSON object or `video[id]`).
+        fields = {k: request.data.get(k) for k in ("prompt", "seconds") if k in request.data}
+        serializer = VideoExtendSerializer(data=fields)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        video_id, upload = _extension_source(request)
+        source = checked = None
+        if upload is not None:
+            checked = derived.check_source_upload(upload)
+        else:
+            source = derived.usable_source(request.user, video_id, field="video")
+        body = {
+            "extend": video_id or checked.sha256,
+            "prompt": data["prompt"],
+            "seconds": data["seconds"],
+        }
+        job, _ = derived.create_extension(
+            request.user,
+            source=source,
+            upload=checked,
+            prompt=data["prompt"],
+            seconds=data["seconds"],
+            idempotency_key=_idempotency_key(request),
+            request_hash=services.hash_request(body),
+        )
+        job.refresh_from_db()
+        return video_response(job)
 
 
 class VideoRemixView(OpenAICompatView):

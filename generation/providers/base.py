@@ -54,6 +54,9 @@ class JobSpec:
     reference_image: str = ""
     # (handle, local PNG path) of each character the job shows (generation.references).
     characters: tuple = ()
+    # A local path to the last frame of the clip this job extends, or "": the first shot
+    # starts from it (the local renderer opens on it; an image model is conditioned on it).
+    continue_from: str = ""
     # progress(fraction in 0..1); may raise to abort (e.g. the job was cancelled).
     progress: Callable[[float], None] | None = None
     # For a provider that yields frames (yields_frames): when set, submit hands the clip to

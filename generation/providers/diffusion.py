@@ -228,12 +228,14 @@ def _last_frame(render: ShotRender):
 
 
 def _reference(spec: JobSpec, width: int, height: int):
-    """The job's reference picture cropped to the render aspect, or None."""
-    if not spec.reference_image:
+    """The job's reference picture (or the last frame of the clip it extends) cropped to the
+    render aspect, or None."""
+    picture = spec.continue_from or spec.reference_image
+    if not picture:
         return None
     from PIL import Image, ImageOps
 
-    with Image.open(spec.reference_image) as image:
+    with Image.open(picture) as image:
         return ImageOps.fit(image.convert("RGB"), (width, height))
 
 

@@ -69,6 +69,7 @@ class LocalProvider(VideoProvider):
                     seed=spec.seed,
                     progress=spec.progress,
                     characters=spec.characters,
+                    opening=spec.continue_from or None,
                 )
             )
             return f"{self.name}-{spec.job_id}"

@@ -83,17 +83,31 @@ def render_frames(
     seed: int = 0,
     progress: Callable[[float], None] | None = None,
     characters: Sequence[tuple[str, str]] = (),
+    opening: str | os.PathLike | None = None,
+    captions: bool = True,
     _frame_size: tuple[int, int] | None = None,
 ):
     """The same clip as render_clip, kept in memory: an encoder.FrameStream whose frames are
     drawn as they are taken (post-processing encodes them straight into every rendition).
-    Checks its arguments exactly like render_clip, before any frame is drawn."""
+    Checks its arguments exactly like render_clip, before any frame is drawn.
+
+    `opening` (a picture file: the last frame of a clip being extended) replaces the first
+    shot's drawn scene: that shot moves its camera over the picture, so with a zoom or
+    push-in its first frame is the picture itself (a continued scene). captions=False draws
+    no caption or dialogue bands (the picture such a continuation opens on)."""
     width, height, shots = _checked(shots, size=size, seed=seed, frame_size=_frame_size)
 
     from generation.render.clip import clip_stream
 
     return clip_stream(
-        shots, width=width, height=height, seed=seed, progress=progress, characters=characters
+        shots,
+        width=width,
+        height=height,
+        seed=seed,
+        progress=progress,
+        characters=characters,
+        opening=opening,
+        captions=captions,
     )
 
 

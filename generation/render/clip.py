@@ -50,7 +50,15 @@ def write_clip(
 
 
 def clip_stream(
-    shots, *, width: int, height: int, seed: int, progress=None, characters=()
+    shots,
+    *,
+    width: int,
+    height: int,
+    seed: int,
+    progress=None,
+    characters=(),
+    opening=None,
+    captions=True,
 ) -> FrameStream:
     """The clip in memory: its synthesised sound and a lazy iterator of its frames (one
     reused yuv420p buffer, keyframe on each shot's first frame). `progress` gets fractions
@@ -66,6 +74,8 @@ def clip_stream(
             seed=seed,
             progress=progress,
             pictures=load_pictures(characters),
+            opening=opening,
+            captions=captions,
         ),
         samples=samples,
         width=width,
@@ -74,7 +84,30 @@ def clip_stream(
     )
 
 
-def _frames(shots, counts, *, width: int, height: int, seed: int, progress, pictures) -> Iterator:
+def _opening_scene(path, *, width: int, height: int):
+    """A picture as a shot's canvas (scene.draw_scene's size), its centre the target."""
+    from PIL import Image
+
+    from generation.render.scene import MARGIN, rgb_to_planes
+
+    cw, ch = int(width * MARGIN) // 4 * 4, int(height * MARGIN) // 4 * 4
+    with Image.open(path) as picture:
+        canvas = picture.convert("RGB").resize((cw, ch), Image.Resampling.BICUBIC)
+    return rgb_to_planes(canvas), (cw // 2, ch // 2)
+
+
+def _frames(
+    shots,
+    counts,
+    *,
+    width: int,
+    height: int,
+    seed: int,
+    progress,
+    pictures,
+    opening=None,
+    captions=True,
+) -> Iterator:
     import numpy as np
     from PIL import Image
 
@@ -86,11 +119,14 @@ def _frames(shots, counts, *, width: int, height: int, seed: int, progress, pict
     v = buffer[height + height // 4 :].reshape(height // 2, width // 2)
     half = (width // 2, height // 2)
     done = 0
-    for shot, count in zip(shots, counts, strict=True):
-        planes, target = draw_scene(
-            shot, width=width, height=height, seed=seed, picture=picture_for(shot, pictures)
-        )
-        overlays = text_overlays(shot, width=width, height=height)
+    for number, (shot, count) in enumerate(zip(shots, counts, strict=True)):
+        if number == 0 and opening is not None:
+            planes, target = _opening_scene(opening, width=width, height=height)
+        else:
+            planes, target = draw_scene(
+                shot, width=width, height=height, seed=seed, picture=picture_for(shot, pictures)
+            )
+        overlays = text_overlays(shot, width=width, height=height) if captions else []
         canvas_h, canvas_w = planes.y.shape
         path_boxes = camera_path(
             shot["camera"],

@@ -33,7 +33,7 @@ from generation import policy
 from generation.exceptions import IdempotencyKeyReused, JobFinished, JobPublished, QueueUnreachable
 from generation.formats import aspect_of
 from generation.lock_objects import lock_job_creator
-from generation.models import GenerationJob, JobCameo, Rendition
+from generation.models import GenerationJob, JobCameo, JobParent, Rendition
 from generation.providers import default_model
 from generation.services.publishing import job_storage_names
 from generation.services.quota import charge_quota, refund_quota
@@ -58,6 +58,11 @@ class PreparedJob:
     cameos: list
     verdict: policy.PolicyVerdict
     texts: tuple[tuple[str, str], ...] = ()  # the user texts (a paid job's rights holders)
+    # A derived job (generation.services.derived): the jobs it is made from, as
+    # (parent job, JobParent relation), and whether it is charged at all (a stitch that only
+    # joins is not; what a charged job pays for is its `billed_seconds` or else `seconds`).
+    parents: tuple = ()
+    charged: bool = True
 
 
 def hash_request(body) -> str:
@@ -194,10 +199,22 @@ def create_job(
 
 
 def check_create_job(
-    user, *, prompt, seconds, size, cameo_handles, remix_of, storyboard, seed, extra_provenance
+    user,
+    *,
+    prompt,
+    seconds,
+    size,
+    cameo_handles,
+    remix_of,
+    storyboard,
+    seed,
+    extra_provenance,
+    extra_cameos=(),
 ) -> PreparedJob:
     """Decide everything that needs the database or the user, writing nothing (but refusals
-    on the cameo ledger): suspension, consent for every cameo shown, the remix, the gate."""
+    on the cameo ledger): suspension, consent for every cameo shown, the remix, the gate.
+    `extra_cameos` are likenesses the job shows without naming them (the clips a derived
+    job is made from): each is checked for consent like a named one."""
 
     if user.is_suspended:
         raise AccountSuspended()
@@ -206,6 +223,8 @@ def check_create_job(
     cameos = _requested_cameos(user, handles=cameo_handles, texts=texts)
     source = _resolve_remix(user, remix_of)
     cameos += _remix_cameos(user, source, cameos)
+    known = {c.pk for c in cameos}
+    cameos += _check_cameos(user, [c for c in extra_cameos if c.pk not in known], lock=False)
     verdict = policy.check_content(user=user, texts=texts, cameos=cameos)
     instructions = cameo_instructions(cameos)
     provenance = {"instructions": instructions} if cameos else {}
@@ -253,7 +272,7 @@ def do_create_job(
             if blocked:
                 _save_blocked(job, prepared.verdict)
             else:
-                _save_and_charge(user, locked, job, prepared.cameos, list(prepared.texts))
+                _save_and_charge(user, locked, prepared)
     except IntegrityError:
         existing = _existing_job(user, idempotency_key, request_hash)
         if existing is None:
@@ -274,13 +293,19 @@ def _save_blocked(job: GenerationJob, verdict: policy.PolicyVerdict) -> None:
     record_event(EventType.VIDEO_FAILED, user=job.user_id, data=data)
 
 
-def _save_and_charge(user, locked_user, job: GenerationJob, cameos: list, texts: list) -> None:
+def _save_and_charge(user, locked_user, prepared: PreparedJob) -> None:
     """Should be called inside the transaction holding the user-row lock (`locked_user`).
     A refusal to charge (429 quota, 402 credits) rolls the saved job back with it."""
+    job, texts = prepared.job, list(prepared.texts)
     # Consent may have been revoked since check_create_job: check again, row-locked.
-    cameos = _check_cameos(user, cameos, lock=True)
+    cameos = _check_cameos(user, prepared.cameos, lock=True)
     job.save()
-    charge_quota(locked_user, job, texts=texts)
+    if prepared.charged:
+        charge_quota(locked_user, job, texts=texts)
+    JobParent.objects.bulk_create(
+        JobParent(job=job, parent=parent, relation=relation, position=position)
+        for position, (parent, relation) in enumerate(prepared.parents)
+    )
     JobCameo.objects.bulk_create([JobCameo(job=job, cameo=c) for c in cameos])
     for cameo in cameos:
         record_cameo_use(cameo, actor=user, job_id=job.id)
@@ -410,6 +435,8 @@ def erase_jobs_of(user) -> int:
     # Clip, stills, HLS master, every rendition's MP4 and HLS files, and reference images.
     files = job_storage_names([job.pk for job in jobs])
     files += [(job.provenance or {}).get("reference_image", "") for job in jobs]
+    # An extended upload (/v1/videos/extensions) is the user's clip too.
+    files += [((job.provenance or {}).get("extension") or {}).get("upload", "") for job in jobs]
     GenerationJob.objects.filter(pk__in=published).update(
         status=GenerationJob.Status.CANCELLED,
         error_code="account_erased",

@@ -34,7 +34,7 @@ from events.services import record_event
 from generation import policy
 from generation.c2pa_signing import ManifestInvalid
 from generation.exceptions import JobCancelled
-from generation.models import GenerationJob
+from generation.models import GenerationJob, JobParent
 from generation.postprocess import postprocess_clip, postprocess_frames, watermark_label
 from generation.provenance import sign_clip
 from generation.providers import (
@@ -259,6 +259,9 @@ def _storyboard_error():
 
 
 def _run(job: GenerationJob, workdir: Path) -> None:
+    if job.kind in (GenerationJob.Kind.EXTEND, GenerationJob.Kind.STITCH):
+        _run_derived(job, workdir)
+        return
     shots = _plan(job)
     _advance(job, Status.PLANNING, Status.RENDERING, progress=RENDER_START)
     provider = get_provider(job.provider)
@@ -270,6 +273,26 @@ def _run(job: GenerationJob, workdir: Path) -> None:
     source = _render(job, provider, shots, workdir)
     _advance(job, Status.RENDERING, Status.POST_PROCESSING, progress=POST_PROCESSING)
     _post_process(job, source, workdir)
+
+
+def _run_derived(job: GenerationJob, workdir: Path) -> None:
+    """An extension or a stitch: generation.services.composition reads the source clips,
+    renders what is new through the job's provider and joins it all; the result is checked,
+    stored and finished like any clip (_publish)."""
+    from generation.services.composition import compose
+
+    _advance(job, Status.PLANNING, Status.RENDERING, progress=RENDER_START)
+    progress = _RenderProgress(job)
+    provenance = provenance_for(job)
+
+    def spec_for(shots: list[dict], **extra) -> JobSpec:
+        return _spec(job, shots, workdir, progress, **extra)
+
+    processed, shots = compose(job, workdir, provenance=provenance, spec_for=spec_for)
+    _advance(
+        job, Status.RENDERING, Status.POST_PROCESSING, progress=POST_PROCESSING, storyboard=shots
+    )
+    _publish(job, processed, provenance)
 
 
 def _plan(job: GenerationJob) -> list[dict]:
@@ -430,6 +453,9 @@ def _cancel_at_provider(job: GenerationJob) -> None:
 
 
 def provenance_for(job: GenerationJob) -> dict:
+    """What the clip records about how it was made; `parents` lists the jobs it was made
+    from (an extension's source, a stitch's parts in order), each with its relation."""
+    parents = JobParent.objects.filter(job_id=job.pk).order_by("position")
     return {
         "generator": "cutaway",
         "job_id": str(job.pk),
@@ -444,6 +470,11 @@ def provenance_for(job: GenerationJob) -> dict:
         "seconds": job.seconds,
         "size": job.size,
         "remix_of": str(job.remix_of) if job.remix_of else None,
+        "kind": job.kind,
+        "parents": [
+            {"job_id": str(parent_id), "relation": relation}
+            for parent_id, relation in parents.values_list("parent_id", "relation")
+        ],
     }
 
 

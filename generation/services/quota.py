@@ -70,7 +70,10 @@ def credits_status(user: User, *, verify: bool = False) -> dict:
 
 
 def charge_quota(
-    user: User, job: GenerationJob, *, texts: list[tuple[str, str]] | None = None
+    user: User,
+    job: GenerationJob,
+    *,
+    texts: list[tuple[str, str]] | None = None,
 ) -> QuotaEntry | None:
     """Charge `job` to today's allowance, or beyond it to the user's credits; raise
     QuotaExceeded (429) when the job's size is not for sale, InsufficientCredits (402) when
@@ -79,6 +82,8 @@ def charge_quota(
     Must be called inside a transaction holding SELECT FOR UPDATE on the user's row (after
     `job` is saved), so two concurrent creates cannot both see the last free slot. `texts` are
     the job's user texts: the rights holders a paid job pays are found in them.
+    A job that renders less than it lasts (an extension, an edit) is priced by its
+    `billed_seconds`.
     """
     day = utc_today()
     limit = daily_limit(user)

@@ -53,18 +53,23 @@ def test_list_is_cursor_paginated(alice_client, user, make_job):
 def test_list_query_budget(
     alice_client, user, make_user, make_job, make_cameo, django_assert_max_num_queries
 ):
-    from generation.models import JobCameo
+    from generation.models import JobCameo, JobParent
 
     cameos = [make_cameo(make_user(f"star{i}")) for i in range(3)]
     for i in range(15):
         job = make_job(user, status="succeeded" if i % 2 else "queued")
         JobCameo.objects.create(job=job, cameo=cameos[i % 3])
-    # auth user + jobs page + job_cameos + cameos + owners
-    with django_assert_max_num_queries(6):
+    for _ in range(4):  # derived jobs: their parents come in one more query, not one per job
+        JobParent.objects.create(
+            job=make_job(user, status="queued"), parent=job, relation="stitch_part"
+        )
+    # auth user + jobs page + job_cameos + cameos + owners + parent links
+    with django_assert_max_num_queries(7):
         response = alice_client.get(URL)
     assert response.status_code == 200
-    assert len(response.json()["results"]) == 15
-    assert all(j["cameos"] for j in response.json()["results"])
+    assert len(response.json()["results"]) == 19
+    assert sum(bool(j["parents"]) for j in response.json()["results"]) == 4
+    assert sum(bool(j["cameos"]) for j in response.json()["results"]) == 15
 
 
 def test_detail_fields(alice_client, user, make_job):

@@ -133,6 +133,27 @@ CASES = [
         {"prompt": "mine now", "video": {"id": "{draft_job.id}"}},
         "hidden",
     ),
+    (
+        "job-extend-other",
+        "post",
+        "/api/v1/generations",
+        {"prompt": "and then", "seconds": 4, "extend": "{draft_job.id}"},
+        "hidden",
+    ),
+    (
+        "job-stitch-other",
+        "post",
+        "/api/v1/generations/stitch",
+        {"parts": ["{draft_job.id}", "{draft_job.id}"]},
+        "hidden",
+    ),
+    (
+        "openai-extend-other",
+        "post",
+        "/v1/videos/extensions",
+        {"prompt": "and then", "seconds": "4", "video": {"id": "{draft_job.id}"}},
+        "hidden",
+    ),
     ("openai-get", "get", "/v1/videos/{draft_job.id}", None, "hidden"),
     ("openai-delete", "delete", "/v1/videos/{draft_job.id}", None, "hidden"),
     ("openai-content", "get", "/v1/videos/{draft_job.id}/content", None, "hidden"),
@@ -285,6 +306,8 @@ def _fill(template, world):
         return template.format_map(_Attrs(world))
     if isinstance(template, dict):
         return {key: _fill(value, world) for key, value in template.items()}
+    if isinstance(template, list):
+        return [_fill(value, world) for value in template]
     return template
 
 

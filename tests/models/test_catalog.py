@@ -27,7 +27,7 @@ def test_local_deployment_lists_its_renderer(client, settings):
                 "seconds": {"min": 4, "max": 25},
                 "audio": True,
                 "image_to_video": False,
-                "extend": False,
+                "extend": True,
                 "max_shots": 12,
                 "image_required": False,
             },
