@@ -529,6 +529,10 @@ MODERATION_SUSPENSION_DAYS = env_int("MODERATION_SUSPENSION_DAYS", 30)
 MODERATION_OUTPUT_MAX_BYTES = env_int("MODERATION_OUTPUT_MAX_BYTES", 200 * 1024 * 1024)
 # Use the packaged embedding model (extra `semantic`) when installed; off forces the fallback.
 MODERATION_SEMANTIC_MODEL = env_bool("MODERATION_SEMANTIC_MODEL", True)
+# The PDQ / vPDQ blocklist (moderation/perceptual.py): one PDQ hash per this many seconds of
+# every output, and the PDQ quality (0-100) under which a frame is too featureless to compare.
+MODERATION_VPDQ_SECONDS_PER_HASH = float(env("MODERATION_VPDQ_SECONDS_PER_HASH", "1.0"))
+MODERATION_PDQ_MIN_QUALITY = env_int("MODERATION_PDQ_MIN_QUALITY", 50)
 
 # --- Push notifications (push/) ------------------------------------------------------
 # WebPush (pywebpush + py-vapid): the VAPID key pair that signs every push; the private key as
