@@ -467,7 +467,7 @@ def _block_and_report(model_admin, request, video, *, reason: str, decision: str
     return True
 
 
-@admin.action(description="Block these clips everywhere…")
+@admin.action(description="Block these clips everywhere…", permissions=["block_clip"])
 def block_clips_everywhere(modeladmin, request, queryset):
     """The Video changelist's action: asks for a reason (and block / hold), then adds each
     selected video's vPDQ + PDQ to the blocklist."""
@@ -497,6 +497,10 @@ import feed.admin  # noqa: E402,F401  (registered before its admin gets the acti
 # feed's Video admin gets the action (moderation may look at feed, never the other way).
 _video_admin = admin.site.get_model_admin(Video)
 _video_admin.actions = (*(_video_admin.actions or ()), block_clips_everywhere)
+# What admin's `permissions=["block_clip"]` asks the model admin (has_<name>_permission).
+_video_admin.has_block_clip_permission = (  # type: ignore[attr-defined]
+    lambda request: request.user.has_perm(blocklist.BLOCK_PERMISSION)
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -147,9 +147,8 @@ def find_matches(features, *, clips=None, frames=None) -> list[Match]:
     if clips is None:
         clips = BlockedClip.objects.all()
     query_matrix = _matrix([f.hex for f in query])
-    found = _frame_matches(query_matrix, frames)
-    found += _clip_matches(query_matrix, clips)
-    return found
+    # Clips first: a clip's verdict names the whole clip, its key frame's only one frame.
+    return _clip_matches(query_matrix, clips) + _frame_matches(query_matrix, frames)
 
 
 def _frame_matches(query_matrix, frames) -> list[Match]:
