@@ -515,6 +515,9 @@ GENERATION_PROMPT_CHECKS: list[str] = env_list(
 GENERATION_OUTPUT_CHECKS: list[str] = env_list(
     "GENERATION_OUTPUT_CHECKS", ["moderation.policy.check_output"]
 )
+# Speech-to-text on every output's sound, its transcript through the content gate (see
+# generation/transcripts.py for the call signature). None ships: no model is downloaded.
+GENERATION_TRANSCRIBERS: list[str] = env_list("GENERATION_TRANSCRIBERS", [])
 # feed answers "may this user remix that video?" and "which cameos does it carry?".
 GENERATION_REMIX_RESOLVER = env("GENERATION_REMIX_RESOLVER", "feed.selectors.resolve_remix_source")
 
