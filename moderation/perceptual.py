@@ -109,7 +109,7 @@ def features_from_json(rows) -> list[Feature]:
     return [Feature(str(h), int(q), float(t)) for h, q, t in rows]
 
 
-def _matrix(hexes: list[str]):
+def hash_matrix(hexes: list[str]):
     """(n, 4) uint64: each 256-bit hash as four words, ready for XOR."""
     import numpy as np
 
@@ -120,7 +120,7 @@ def _matrix(hexes: list[str]):
 
 
 def distances(query, table):
-    """(len(query), len(table)) Hamming distances between two hash matrices (from _matrix)."""
+    """(len(query), len(table)) Hamming distances between two hash_matrix results."""
     import numpy as np
 
     out = np.empty((query.shape[0], table.shape[0]), dtype=np.uint16)
@@ -146,7 +146,7 @@ def find_matches(features, *, clips=None, frames=None) -> list[Match]:
         frames = BlockedPdqHash.objects.all()
     if clips is None:
         clips = BlockedClip.objects.all()
-    query_matrix = _matrix([f.hex for f in query])
+    query_matrix = hash_matrix([f.hex for f in query])
     # Clips first: a clip's verdict names the whole clip, its key frame's only one frame.
     return _clip_matches(query_matrix, clips) + _frame_matches(query_matrix, frames)
 
@@ -161,7 +161,7 @@ def _frame_matches(query_matrix, frames) -> list[Match]:
     )
     if not rows:
         return []
-    table = distances(query_matrix, _matrix([hexes for _, hexes, *_ in rows])).min(axis=0)
+    table = distances(query_matrix, hash_matrix([hexes for _, hexes, *_ in rows])).min(axis=0)
     limits = np.array([row[2] for row in rows])
     return [
         Match("frame", rows[i][0], rows[i][3], rows[i][4], int(table[i]))
@@ -170,31 +170,36 @@ def _frame_matches(query_matrix, frames) -> list[Match]:
 
 
 def _clip_matches(query_matrix, clips) -> list[Match]:
-    """vPDQ's query and compared percentages for every blocked clip, from one distance
-    matrix over all their frames (offsets mark where each clip's frames start)."""
+    rows = clips.values_list(
+        "pk",
+        "features",
+        "max_distance",
+        "query_match_percent",
+        "compared_match_percent",
+        "reason",
+        "decision",
+    )
+    return match_clip_rows(query_matrix, list(rows))
+
+
+def match_clip_rows(query_matrix, rows: list) -> list[Match]:
+    """vPDQ's query and compared percentages for every blocked clip row (pk, features,
+    max_distance, query %, compared %, reason, decision), from one distance matrix over all
+    their frames (offsets mark where each clip's frames start)."""
     import numpy as np
 
-    rows = list(
-        clips.values_list(
-            "pk",
-            "features",
-            "max_distance",
-            "query_match_percent",
-            "compared_match_percent",
-            "reason",
-            "decision",
-        )
-    )
+    floor = settings.MODERATION_PDQ_MIN_QUALITY
     hexes, owners = [], []
     for index, row in enumerate(rows):
-        clip_frames = usable(features_from_json(row[1]))
-        hexes += [f.hex for f in clip_frames]
-        owners += [index] * len(clip_frames)
+        # usable() on raw [hex, quality, seconds] rows: no objects for 10^5 stored frames.
+        clip_hexes = list(dict.fromkeys(h for h, quality, _ in row[1] if quality >= floor))
+        hexes += clip_hexes
+        owners += [index] * len(clip_hexes)
     if not hexes:
         return []
     owner = np.array(owners)
     limit = np.array([rows[i][2] for i in owners])
-    dist = distances(query_matrix, _matrix(hexes))
+    dist = distances(query_matrix, hash_matrix(hexes))
     close = dist <= limit[None, :]
     offsets = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
     sizes = np.diff(np.r_[offsets, owner.size])

@@ -89,12 +89,12 @@ def test_unrelated_clips_from_the_same_renderer_pass(made):
 def test_the_bad_clips_own_frames_are_far_from_unrelated_ones(made):
     """The margin behind the default distance of 31: re-encodes stay within a few bits,
     unrelated renders are ~100 bits away."""
-    bad = perceptual._matrix([f.hex for f in perceptual.video_features(made["bad"])])
+    bad = perceptual.hash_matrix([f.hex for f in perceptual.video_features(made["bad"])])
     for name, limit in (("crf", 12), ("480p", 12)):
-        copy = perceptual._matrix([f.hex for f in perceptual.video_features(made[name])])
+        copy = perceptual.hash_matrix([f.hex for f in perceptual.video_features(made[name])])
         assert perceptual.distances(copy, bad).min(axis=1).max() <= limit
     for other in made["others"]:
-        far = perceptual._matrix([f.hex for f in perceptual.video_features(other)])
+        far = perceptual.hash_matrix([f.hex for f in perceptual.video_features(other)])
         assert perceptual.distances(far, bad).min() > 70
 
 
@@ -125,10 +125,8 @@ def test_image_pdq_agrees_with_vpdq_on_the_same_frame(made):
 
     first = perceptual.video_features(made["bad"])[0]
     digest, _ = perceptual.image_pdq(Image.fromarray(clips.frame_at(made["bad"], 0.0)))
-    assert (
-        perceptual.distances(perceptual._matrix([digest]), perceptual._matrix([first.hex])).item()
-        <= 2
-    )
+    pair = perceptual.hash_matrix([digest]), perceptual.hash_matrix([first.hex])
+    assert perceptual.distances(*pair).item() <= 2
 
 
 def test_featureless_frames_never_match(tmp_path):
