@@ -15,7 +15,7 @@ MYPY_FILES := accounts/ledger.py accounts/selectors.py accounts/services/notific
 	generation/selectors.py generation/services/quota.py generation/services/pipeline.py \
 	generation/services/jobs.py generation/services/publishing.py generation/services/model_jobs.py \
 	generation/services/renditions.py \
-	generation/policy.py generation/transcripts.py \
+	generation/policy.py generation/transcripts.py moderation/classifier.py moderation/checks.py \
 	feed/selectors.py feed/services.py moderation/services.py moderation/policy.py \
 	moderation/perceptual.py moderation/blocklist.py \
 	push/services.py config/netguard.py push/vapid.py push/senders/webpush.py push/senders/apns.py \

@@ -43,3 +43,13 @@ def warm_video_model(**_kwargs):
         from generation.providers.diffusion import load_model
 
         load_model()
+
+
+@signals.worker_process_init.connect
+def warm_output_checks(**_kwargs):
+    """Load the output checks' models (the frame classifier) once per worker process, before
+    the first job, in the child: an onnxruntime session does not survive a fork."""
+    if _takes_generation_jobs():
+        from generation.policy import warm_output_checks as warm
+
+        warm()

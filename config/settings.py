@@ -513,7 +513,8 @@ GENERATION_PROMPT_CHECKS: list[str] = env_list(
     "GENERATION_PROMPT_CHECKS", ["moderation.policy.check_prompt"]
 )
 GENERATION_OUTPUT_CHECKS: list[str] = env_list(
-    "GENERATION_OUTPUT_CHECKS", ["moderation.policy.check_output"]
+    "GENERATION_OUTPUT_CHECKS",
+    ["moderation.policy.check_output", "moderation.classifier.check_frames"],
 )
 # Speech-to-text on every output's sound, its transcript through the content gate (see
 # generation/transcripts.py for the call signature). None ships: no model is downloaded.
@@ -536,6 +537,32 @@ MODERATION_SEMANTIC_MODEL = env_bool("MODERATION_SEMANTIC_MODEL", True)
 # every output, and the PDQ quality (0-100) under which a frame is too featureless to compare.
 MODERATION_VPDQ_SECONDS_PER_HASH = float(env("MODERATION_VPDQ_SECONDS_PER_HASH", "1.0"))
 MODERATION_PDQ_MIN_QUALITY = env_int("MODERATION_PDQ_MIN_QUALITY", 50)
+# The frame classifier (moderation/classifier.py): NudeNet's ONNX detector on frames sampled
+# per shot and at a fixed rate. Empty model path = the 320n.onnx inside the nudenet wheel.
+MODERATION_CLASSIFIER_MODEL = env("MODERATION_CLASSIFIER_MODEL", "")
+MODERATION_CLASSIFIER_RESOLUTION = env_int("MODERATION_CLASSIFIER_RESOLUTION", 320)
+MODERATION_CLASSIFIER_THREADS = env_int("MODERATION_CLASSIFIER_THREADS", 1)
+MODERATION_CLASSIFIER_FPS = float(env("MODERATION_CLASSIFIER_FPS", "1"))
+MODERATION_CLASSIFIER_MAX_FRAMES = env_int("MODERATION_CLASSIFIER_MAX_FRAMES", 40)
+# Per NudeNet class: the score at or above which a frame is blocked / held for review (a class
+# not listed, or a missing key, never decides). Cameos shown and minors involved multiply both
+# by their factor (the stricter of the two applies); with a minor every hold becomes a block.
+MODERATION_CLASSIFIER_THRESHOLDS: dict = env_json(
+    "MODERATION_CLASSIFIER_THRESHOLDS",
+    {
+        "FEMALE_GENITALIA_EXPOSED": {"block": 0.5, "hold": 0.3},
+        "MALE_GENITALIA_EXPOSED": {"block": 0.5, "hold": 0.3},
+        "ANUS_EXPOSED": {"block": 0.5, "hold": 0.3},
+        "FEMALE_BREAST_EXPOSED": {"block": 0.6, "hold": 0.35},
+        "BUTTOCKS_EXPOSED": {"block": 0.75, "hold": 0.4},
+        "FEMALE_GENITALIA_COVERED": {"hold": 0.7},
+        "BUTTOCKS_COVERED": {"hold": 0.85},
+    },
+)
+MODERATION_CLASSIFIER_CAMEO_FACTOR = float(env("MODERATION_CLASSIFIER_CAMEO_FACTOR", "0.8"))
+MODERATION_CLASSIFIER_MINOR_FACTOR = float(env("MODERATION_CLASSIFIER_MINOR_FACTOR", "0.6"))
+# Long side (pixels) of the per-frame thumbnails moderators see on the review page.
+MODERATION_CLASSIFIER_THUMBNAIL_SIDE = env_int("MODERATION_CLASSIFIER_THUMBNAIL_SIDE", 160)
 
 # --- Push notifications (push/) ------------------------------------------------------
 # WebPush (pywebpush + py-vapid): the VAPID key pair that signs every push; the private key as

@@ -20,6 +20,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from accounts.exceptions import AccountSuspended
 from accounts.models import Cameo, Notification, User
 from accounts.services.cameo_use import check_cameo_use, recording_refusals
+from accounts.services.exports import withdraw_exports_of
 from accounts.services.notifications import announce_notifications, notify, notify_sql
 from config.db import hot_query_cursor
 from events.event_types import EventType
@@ -279,10 +280,14 @@ def hide_video(video, *, status: str, reason: str) -> Video:
     if status not in (Video.Status.REMOVED, Video.Status.HELD, Video.Status.TAKEN_DOWN):
         raise ValueError(f"hide_video cannot set status {status!r}")
     with transaction.atomic():
-        Video.objects.filter(pk=video.pk).exclude(status=Video.Status.DELETED).update(
-            status=status, status_reason=reason[:255]
+        changed = (
+            Video.objects.filter(pk=video.pk)
+            .exclude(status=Video.Status.DELETED)
+            .update(status=status, status_reason=reason[:255])
         )
         announce_status_changed([video.pk])
+        if changed and status != Video.Status.HELD:
+            withdraw_exports_of([video.author_id])
     video.refresh_from_db(fields=["status", "status_reason"])
     return video
 
@@ -336,6 +341,7 @@ def take_down_videos_for_cameo(cameo, *, reason: str) -> int:
         .update(status=Video.Status.TAKEN_DOWN, status_reason=reason[:255])
     )
     announce_status_changed(Video.objects.filter(job_id__in=job_ids).values_list("pk", flat=True))
+    withdraw_exports_of(Video.objects.filter(job_id__in=job_ids).values("author_id"))
     discard_job_files(job_ids)
     return taken
 

@@ -8,8 +8,13 @@ A prompt check is called as `check(user=..., prompt=..., cameos=[Cameo, ...])` o
 of user text, or, when it has a `for_texts` attribute, as `check.for_texts(user=...,
 texts=[(field, text), ...], cameos=...)` once for all of them (the verdict names the field);
 an output check as `check(job=..., video_path=Path)`. Each returns None (nothing
-to say) or a `PolicyVerdict`. `GENERATION_TRANSCRIBERS` (generation/transcripts.py) turn the
-output's sound into text that goes through the same gate.
+to say) or a `PolicyVerdict`. An output check may attach `evidence` (what it saw: per-frame
+scores…) and the stored `files` that evidence refers to, even to an ALLOW verdict: the pipeline
+records them on the job (`policy["output_evidence"]`, `policy["output_files"]`) for moderators,
+and the files follow the job (deleted with it). An output check with a `warm` attribute has it
+called once per worker process before the first job (a model to load).
+`GENERATION_TRANSCRIBERS` (generation/transcripts.py) turn the output's sound into text that
+goes through the same gate.
 
 `check_content` is the one gate for user text that can reach a render or a viewer: the prompt,
 every storyboard field, captions, comments. Every caller goes through it (or through
@@ -17,6 +22,7 @@ every storyboard field, captions, comments. Every caller goes through it (or thr
 the text was typed.
 """
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from functools import cache
@@ -45,9 +51,24 @@ class PolicyVerdict:
     reason: str  # readable by the user
     check: str = ""  # which check said it
     field: str = ""  # which text it is about: "prompt", "storyboard[2].caption", …
+    # What an output check saw, keyed by what it is ("frames": …), and the stored files it
+    # refers to. Recorded beside the verdict, never inside it: as_dict() leaves them out.
+    evidence: dict = dataclasses.field(default_factory=dict, compare=False, repr=False)
+    files: tuple[str, ...] = dataclasses.field(default=(), compare=False, repr=False)
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        data = asdict(self)
+        del data["evidence"], data["files"]
+        return data
+
+
+@dataclass(frozen=True)
+class OutputReview:
+    """The output checks' strictest verdict, with every check's evidence and stored files."""
+
+    verdict: PolicyVerdict
+    evidence: dict
+    files: list[str]
 
 
 @cache
@@ -118,9 +139,10 @@ def run_prompt_checks(*, user, prompt: str, cameos: list) -> PolicyVerdict:
     return check_content(user=user, texts=[("prompt", prompt)], cameos=cameos)
 
 
-def run_output_checks(*, job, video_path) -> PolicyVerdict:
-    """The output checks on the finished file, then (unless one blocked) the transcript hook
-    (generation/transcripts.py: what the clip says passes the same gate as what was typed)."""
+def review_output(*, job, video_path) -> OutputReview:
+    """Every output check on the rendered file, then (unless one blocked) the transcript hook
+    (generation/transcripts.py: what the clip says passes the same gate as what was typed):
+    the strictest verdict (a plain "allowed" when none objects) and what each check recorded."""
     verdicts = [
         v
         for check in _load("GENERATION_OUTPUT_CHECKS")
@@ -131,4 +153,23 @@ def run_output_checks(*, job, video_path) -> PolicyVerdict:
 
         if (spoken := check_transcripts(job=job, video_path=video_path)) is not None:
             verdicts.append(spoken)
-    return _strictest(verdicts)
+    evidence: dict = {}
+    files: list[str] = []
+    for verdict in verdicts:
+        evidence.update(verdict.evidence)
+        files.extend(verdict.files)
+    strictest = _strictest([v for v in verdicts if v.decision != ALLOW])
+    return OutputReview(replace(strictest, evidence={}, files=()), evidence, files)
+
+
+def run_output_checks(*, job, video_path) -> PolicyVerdict:
+    return review_output(job=job, video_path=video_path).verdict
+
+
+def warm_output_checks() -> None:
+    """Let each output check that has a `warm` attribute load what it needs (once per worker
+    process, before the first job), so the first job does not pay for it."""
+    for check in _load("GENERATION_OUTPUT_CHECKS"):
+        warm = getattr(check, "warm", None)
+        if warm is not None:
+            warm()

@@ -218,12 +218,37 @@ def _target_context(item: ReviewItem) -> dict:
                 for jc in job.job_cameos.select_related("cameo__owner")
             ],
             policy=job.policy or {},
-            policy_json=json.dumps(job.policy or {}, indent=2, sort_keys=True),
+            policy_json=json.dumps(_verdicts_only(job.policy), indent=2, sort_keys=True),
+            frame_scores=_frame_scores(job),
             hash_matches=list(
                 HashMatch.objects.filter(job=job).select_related("clip", "frame__clip")
             ),
         )
     return context
+
+
+def _verdicts_only(policy) -> dict:
+    """The policy outcome without the checks' evidence, which has its own panel."""
+    return {k: v for k, v in (policy or {}).items() if k not in ("output_evidence", "output_files")}
+
+
+def _frame_scores(job) -> dict | None:
+    """The frame classifier's record for the review page's strip: each sampled frame with a
+    staff-only thumbnail URL (served to signed-in staff whatever the video's state)."""
+    record = ((job.policy or {}).get("output_evidence") or {}).get("frames")
+    if not isinstance(record, dict):
+        return None
+    ref = job_file_ref(job.pk)
+    samples = [
+        {
+            **sample,
+            "shot_number": sample["shot"] + 1 if isinstance(sample.get("shot"), int) else None,
+            "thumbnail_url": object_file_url(sample.get("thumbnail") or "", ref=ref, staff=True),
+        }
+        for sample in record.get("samples") or []
+        if isinstance(sample, dict)
+    ]
+    return {**record, "samples": samples}
 
 
 @admin.register(ReviewItem)

@@ -10,6 +10,7 @@ class ModerationConfig(AppConfig):
 
         from accounts.signals import user_erased
         from feed.signals import video_held
+        from moderation import checks  # noqa: F401  (registers the system checks)
         from moderation.groups import on_post_migrate
         from moderation.receivers import on_user_erased, on_video_held
 

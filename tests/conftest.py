@@ -1,9 +1,18 @@
 import pytest
 from django.core.cache import cache
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
 
 from config.celery import app as celery_app
 from tests.openapi import SchemaChecker, live_document
+
+# Property tests judge the rule, not the machine: on a loaded 2-core box input generation can
+# take longer than Hypothesis' health check allows, and one example longer than its deadline.
+hypothesis_settings.register_profile(
+    "cutaway", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.load_profile("cutaway")
 
 
 class SchemaCheckedAPIClient(APIClient):

@@ -16,7 +16,8 @@ JSON files (timestamps ISO 8601 UTC with `Z` and milliseconds, as the native API
 
 The download is a signed URL of config.storage (Range works on both backends) that lives
 EXPORT_URL_EXPIRES seconds; the file itself is deleted EXPORT_RETENTION_HOURS after it was made
-(`delete_expired_exports`, periodic) or when the account is erased.
+(`delete_expired_exports`, periodic), when the account is erased, or at once when one of its
+videos is taken down or removed (`withdraw_exports_of`): a copy must not outlive the consent.
 """
 
 import json
@@ -139,6 +140,28 @@ def delete_expired_exports(now: datetime | None = None) -> int:
     ).values_list("pk", flat=True):
         enqueue_now(BUILD_EXPORT, str(export_id))
     return expired
+
+
+def withdraw_exports_of(user_ids: Any) -> int:
+    """A video of these users was taken down or removed: exports that may hold its MP4 go.
+
+    A finished export's file is deleted (after commit) and the export marked `expired`, so a
+    download URL a client kept stops working; one being built fails (`content_withdrawn`), so
+    its builder's final conditional UPDATE finds it no longer running and deletes what it
+    wrote. Queued ones need nothing: their build has not read the video yet and passes the
+    file gate that now refuses it. Runs inside the takedown's transaction; returns how many
+    exports were withdrawn. The user asks for a new export.
+    """
+    exports = Export.objects.filter(user_id__in=user_ids)
+    finished = exports.filter(status=Export.Status.SUCCEEDED)
+    names = list(finished.values_list("file", flat=True))
+    now = timezone.now()
+    withdrawn = finished.update(status=Export.Status.EXPIRED, file="", expires_at=now)
+    withdrawn += exports.filter(status=Export.Status.RUNNING).update(
+        status=Export.Status.FAILED, error="content_withdrawn", finished_at=now
+    )
+    transaction.on_commit(lambda: delete_files(names), robust=True)
+    return withdrawn
 
 
 def erase_exports(user: User) -> None:

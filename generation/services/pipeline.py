@@ -448,8 +448,13 @@ def _post_process(job: GenerationJob, source: Path, workdir: Path) -> None:
 def _publish(job: GenerationJob, processed, provenance: dict) -> None:
     """Output checks, storage and the fenced final write of a post-processed clip."""
     _touch(job, POST_PROCESSING + 5)
-    verdict = policy.run_output_checks(job=job, video_path=Path(processed.video_path))
+    review = policy.review_output(job=job, video_path=Path(processed.video_path))
+    verdict = review.verdict
     job_policy = {**job.policy, "output": verdict.as_dict()}
+    if review.evidence or review.files:
+        # What the checks saw (per-frame scores, their thumbnails) is for moderators; the
+        # files are listed so that they go wherever the job's files go (job_storage_names).
+        job_policy.update(output_evidence=review.evidence, output_files=review.files)
     if verdict.decision == policy.BLOCK:
         _finish(job.pk, Status.BLOCKED, verdict.code, verdict.reason, policy=job_policy)
         job.status = Status.BLOCKED

@@ -57,13 +57,18 @@ def discard_job_files(job_ids) -> None:
 
 
 def job_storage_names(job_ids) -> list[str]:
-    """Every stored file of these jobs: clip, thumbnail, preview, HLS master, each rendition's
-    MP4 and HLS files (two queries). What a permanent takedown or a deletion removes."""
+    """Every stored file of these jobs: clip, thumbnail, preview, HLS master, the output
+    checks' files (frame thumbnails), each rendition's MP4 and HLS files (two queries). What a
+    permanent takedown or a deletion removes."""
     job_ids = list(job_ids)
     rows = GenerationJob.objects.filter(pk__in=job_ids).values_list(
-        "video_file", "thumbnail_file", "preview_file", "hls_file"
+        "video_file", "thumbnail_file", "preview_file", "hls_file", "policy__output_files"
     )
-    names = [name for row in rows for name in row if name]
+    names = []
+    for *fields, check_files in rows:
+        names.extend(fields)
+        if isinstance(check_files, list):
+            names.extend(name for name in check_files if isinstance(name, str))
     for video_file, hls_files in Rendition.objects.filter(job_id__in=job_ids).values_list(
         "video_file", "hls_files"
     ):

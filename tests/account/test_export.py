@@ -216,6 +216,13 @@ def test_erasure_deletes_exports(
     assert not storage.file_exists(name)
 
 
+def _add_writer(settings, name: str) -> None:
+    settings.ACCOUNT_EXPORT_WRITERS = [
+        *settings.ACCOUNT_EXPORT_WRITERS,
+        f"tests.account.test_export.{name}",
+    ]
+
+
 def failing_writer(user, archive):
     """An export section that breaks halfway (a hook named by ACCOUNT_EXPORT_WRITERS)."""
     archive.put_json("half.json", {"written": True})
@@ -225,10 +232,7 @@ def failing_writer(user, archive):
 def test_a_failed_build_leaves_no_file(
     user, auth_client, settings, tmp_path, django_capture_on_commit_callbacks
 ):
-    settings.ACCOUNT_EXPORT_WRITERS = [
-        *settings.ACCOUNT_EXPORT_WRITERS,
-        "tests.account.test_export.failing_writer",
-    ]
+    _add_writer(settings, "failing_writer")
     client = auth_client(user)
     export_id = _export(client, django_capture_on_commit_callbacks)
     body = client.get(f"/api/v1/me/exports/{export_id}").json()
@@ -236,3 +240,68 @@ def test_a_failed_build_leaves_no_file(
     assert Export.objects.get(pk=export_id).file == ""
     media = tmp_path / "media" / "exports"
     assert not media.exists() or not any(media.rglob("*.zip"))
+
+
+def test_revoked_consent_withdraws_a_finished_export_that_holds_the_video(
+    user, other_user, make_cameo, auth_client, django_capture_on_commit_callbacks
+):
+    # Alice's video shows Bob's cameo; Alice exported it, then Bob revokes his consent. The
+    # export's MP4 shows Bob's likeness: the ZIP must go with the video, whatever URL Alice kept.
+    from accounts.services.cameos import revoke_cameo_consent
+    from generation.models import JobCameo
+
+    alice, bob = user, other_user
+    cameo = make_cameo(bob, permission="everyone")
+    job = JobFactory(user=alice, prompt="@bob on a bike", stored=MP4)
+    JobCameo.objects.create(job=job, cameo=cameo)
+    publish(job)
+    client = auth_client(alice)
+    export_id = _export(client, django_capture_on_commit_callbacks)
+    export = Export.objects.get(pk=export_id)
+    url = client.get(f"/api/v1/me/exports/{export_id}").json()["download_url"]
+    assert _download(client, url)[0].status_code == 200
+
+    with django_capture_on_commit_callbacks(execute=True):
+        revoke_cameo_consent(bob)
+
+    assert not storage.file_exists(export.file)
+    assert client.get(url.replace("http://testserver", "")).status_code == 404
+    body = client.get(f"/api/v1/me/exports/{export_id}").json()
+    assert (body["status"], body["download_url"]) == ("expired", None)
+
+
+def test_a_moderator_removal_withdraws_the_authors_exports_but_a_hold_does_not(
+    alice_world, user, other_user, auth_client, django_capture_on_commit_callbacks
+):
+    alices = _export(auth_client(user), django_capture_on_commit_callbacks)
+    bobs = _export(auth_client(other_user), django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        feed_services.hide_video(alice_world["video"], status="held", reason="review")
+    assert Export.objects.get(pk=alices).status == "succeeded"
+    name = Export.objects.get(pk=alices).file
+    with django_capture_on_commit_callbacks(execute=True):
+        feed_services.hide_video(alice_world["video"], status="removed", reason="moderator")
+    assert Export.objects.get(pk=alices).status == "expired"
+    assert not storage.file_exists(name)
+    # Bob's export holds none of Alice's videos: it stays.
+    assert Export.objects.get(pk=bobs).status == "succeeded"
+
+
+def takedown_writer(user, archive):
+    """An export section during which a moderator removes the user's video (the build has
+    already put its MP4 into the ZIP)."""
+    from feed.models import Video
+
+    for video in Video.objects.filter(author=user, status="published"):
+        feed_services.hide_video(video, status="removed", reason="moderator")
+
+
+def test_a_takedown_during_the_build_fails_the_export_and_keeps_no_file(
+    alice_world, user, auth_client, settings, django_capture_on_commit_callbacks
+):
+    _add_writer(settings, "takedown_writer")
+    client = auth_client(user)
+    export_id = _export(client, django_capture_on_commit_callbacks)
+    export = Export.objects.get(pk=export_id)
+    assert (export.status, export.error, export.file) == ("failed", "content_withdrawn", "")
+    assert not storage.file_exists(f"exports/{user.pk}/{export.pk.hex}.zip")
