@@ -17,8 +17,9 @@ MYPY_FILES := accounts/ledger.py accounts/selectors.py accounts/services/notific
 	generation/services/renditions.py generation/services/edits.py generation/services/variants.py \
 	generation/services/derived.py generation/services/composition.py \
 	generation/policy.py generation/c2pa_signing.py generation/c2pa_test_chain.py generation/provenance.py \
-	moderation/classifier.py moderation/checks.py \
+	generation/transcripts.py moderation/classifier.py moderation/checks.py \
 	feed/selectors.py feed/services.py moderation/services.py moderation/policy.py \
+	moderation/perceptual.py moderation/blocklist.py \
 	push/services.py config/netguard.py push/vapid.py push/senders/webpush.py push/senders/apns.py \
 	push/senders/fcm.py \
 	events/egress.py events/payloads.py events/services/outbox.py events/services/webhooks.py \
@@ -34,9 +35,21 @@ MYPY_PENDING :=
 # tests and GPU workers need them; measured on a fresh venv: +5.4 GB and about 92 s of install.
 GPU_STAMP := $(VENV)/.installed-gpu
 
-.PHONY: run test lint format mypy mypy-pending browser-deps client-deps browser-js clean
+.PHONY: run test lint format mypy mypy-pending browser-deps client-deps browser-js clean media-deps
 
-$(STAMP): pyproject.toml
+# vpdq (the vPDQ video hash) compiles against FFmpeg's libraries: Debian's -dev packages.
+FFMPEG_DEV := libavdevice-dev libavfilter-dev libavformat-dev libavcodec-dev libswresample-dev \
+	libswscale-dev libavutil-dev pkg-config
+media-deps:
+	@if ! pkg-config --exists libavformat libavcodec libswscale libavfilter libavdevice 2>/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(FFMPEG_DEV) >/dev/null; \
+	  else \
+	    echo "Cutaway's vpdq dependency needs FFmpeg's headers: sudo apt-get install $(FFMPEG_DEV)"; exit 1; \
+	  fi; \
+	fi
+
+$(STAMP): pyproject.toml | media-deps
 	@test -n "$(PYTHON)" || { echo "Cutaway needs Python 3.12 or newer"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip

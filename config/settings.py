@@ -542,6 +542,9 @@ ACCOUNT_TEXT_GATE = env("ACCOUNT_TEXT_GATE", "generation.policy.check_content")
 CHARACTER_MEDIA_CHECKS: list[str] = env_list(
     "CHARACTER_MEDIA_CHECKS", ["generation.references.check_character_media"]
 )
+# Speech-to-text on every output's sound, its transcript through the content gate (see
+# generation/transcripts.py for the call signature). None ships: no model is downloaded.
+GENERATION_TRANSCRIBERS: list[str] = env_list("GENERATION_TRANSCRIBERS", [])
 # feed answers "may this user remix that video?" and "which cameos does it carry?".
 GENERATION_REMIX_RESOLVER = env("GENERATION_REMIX_RESOLVER", "feed.selectors.resolve_remix_source")
 
@@ -556,6 +559,10 @@ MODERATION_SUSPENSION_DAYS = env_int("MODERATION_SUSPENSION_DAYS", 30)
 MODERATION_OUTPUT_MAX_BYTES = env_int("MODERATION_OUTPUT_MAX_BYTES", 200 * 1024 * 1024)
 # Use the packaged embedding model (extra `semantic`) when installed; off forces the fallback.
 MODERATION_SEMANTIC_MODEL = env_bool("MODERATION_SEMANTIC_MODEL", True)
+# The PDQ / vPDQ blocklist (moderation/perceptual.py): one PDQ hash per this many seconds of
+# every output, and the PDQ quality (0-100) under which a frame is too featureless to compare.
+MODERATION_VPDQ_SECONDS_PER_HASH = float(env("MODERATION_VPDQ_SECONDS_PER_HASH", "1.0"))
+MODERATION_PDQ_MIN_QUALITY = env_int("MODERATION_PDQ_MIN_QUALITY", 50)
 # The frame classifier (moderation/classifier.py): NudeNet's ONNX detector on frames sampled
 # per shot and at a fixed rate. Empty model path = the 320n.onnx inside the nudenet wheel.
 MODERATION_CLASSIFIER_MODEL = env("MODERATION_CLASSIFIER_MODEL", "")

@@ -13,6 +13,8 @@ scores…) and the stored `files` that evidence refers to, even to an ALLOW verd
 records them on the job (`policy["output_evidence"]`, `policy["output_files"]`) for moderators,
 and the files follow the job (deleted with it). An output check with a `warm` attribute has it
 called once per worker process before the first job (a model to load).
+`GENERATION_TRANSCRIBERS` (generation/transcripts.py) turn the output's sound into text that
+goes through the same gate.
 
 `check_content` is the one gate for user text that can reach a render or a viewer: the prompt,
 every storyboard field, captions, comments. Every caller goes through it (or through
@@ -21,8 +23,10 @@ the text was typed.
 """
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from functools import cache
+from typing import Any
 
 from django.conf import settings
 from django.core.signals import setting_changed
@@ -33,7 +37,11 @@ ALLOW = "allow"
 HOLD = "hold"  # allowed to render, but held for human review before it can be published
 BLOCK = "block"
 _SEVERITY = {ALLOW: 0, HOLD: 1, BLOCK: 2}
-_CHECK_SETTINGS = ("GENERATION_PROMPT_CHECKS", "GENERATION_OUTPUT_CHECKS")
+_CHECK_SETTINGS = (
+    "GENERATION_PROMPT_CHECKS",
+    "GENERATION_OUTPUT_CHECKS",
+    "GENERATION_TRANSCRIBERS",
+)
 
 
 @dataclass(frozen=True)
@@ -68,6 +76,12 @@ def _load(setting_name: str) -> tuple:
     return tuple(import_string(path) for path in getattr(settings, setting_name, []))
 
 
+def load_hooks(setting_name: str) -> list[tuple[str, Callable[..., Any]]]:
+    """(dotted path, callable) for each entry of a hook-list setting (cached like _load)."""
+    paths = getattr(settings, setting_name, [])
+    return list(zip(paths, _load(setting_name), strict=True))
+
+
 @receiver(setting_changed, dispatch_uid="generation.policy.clear_check_cache")
 def _clear_check_cache(*, setting, **kwargs) -> None:
     """A changed check list (override_settings, pytest's `settings`) is loaded afresh."""
@@ -79,6 +93,9 @@ def _strictest(verdicts: list[PolicyVerdict]) -> PolicyVerdict:
     if not verdicts:
         return PolicyVerdict(ALLOW, "allowed", "")
     return max(verdicts, key=lambda v: _SEVERITY[v.decision])
+
+
+strictest = _strictest
 
 
 def check_content(*, user, texts: list[tuple[str, str]], cameos: list) -> PolicyVerdict:
@@ -123,13 +140,19 @@ def run_prompt_checks(*, user, prompt: str, cameos: list) -> PolicyVerdict:
 
 
 def review_output(*, job, video_path) -> OutputReview:
-    """Every output check on the rendered file: the strictest verdict (a plain "allowed" when
-    none objects) and what each check recorded."""
+    """Every output check on the rendered file, then (unless one blocked) the transcript hook
+    (generation/transcripts.py: what the clip says passes the same gate as what was typed):
+    the strictest verdict (a plain "allowed" when none objects) and what each check recorded."""
     verdicts = [
         v
         for check in _load("GENERATION_OUTPUT_CHECKS")
         if (v := check(job=job, video_path=video_path))
     ]
+    if not any(v.decision == BLOCK for v in verdicts):
+        from generation.transcripts import check_transcripts
+
+        if (spoken := check_transcripts(job=job, video_path=video_path)) is not None:
+            verdicts.append(spoken)
     evidence: dict = {}
     files: list[str] = []
     for verdict in verdicts:

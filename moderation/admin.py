@@ -30,12 +30,16 @@ from config.storage import object_file_url
 from feed.models import Comment, Video
 from generation.provenance import manifest_summary, stored_manifest
 from generation.services.publishing import job_file_ref
-from moderation import services
+from moderation import blocklist, services
 from moderation.models import (
     Appeal,
+    BlockedClip,
     BlockedConcept,
     BlockedFrameHash,
+    BlockedPdqHash,
     BlockedTerm,
+    Decision,
+    HashMatch,
     ModerationAction,
     ProtectedEntity,
     Report,
@@ -75,6 +79,15 @@ class ReasonForm(forms.Form):
         max_length=1000,
         help_text="Required. The affected users see it.",
     )
+
+
+class BlockClipForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+        max_length=200,
+        help_text="Required. Shown to the author of every copy it stops.",
+    )
+    decision = forms.ChoiceField(choices=Decision.choices, initial=Decision.BLOCK)
 
 
 class ReasonFilter(admin.SimpleListFilter):
@@ -209,6 +222,9 @@ def _target_context(item: ReviewItem) -> dict:
             policy_json=json.dumps(_verdicts_only(job.policy), indent=2, sort_keys=True),
             frame_scores=_frame_scores(job),
             **_manifest_context(job),
+            hash_matches=list(
+                HashMatch.objects.filter(job=job).select_related("clip", "frame__clip")
+            ),
         )
     return context
 
@@ -340,6 +356,11 @@ class ReviewItemAdmin(admin.ModelAdmin):
                 name="moderation_reviewitem_act",
             ),
             path(
+                "<int:pk>/block-clip/",
+                self.admin_site.admin_view(self.block_clip_view),
+                name="moderation_reviewitem_block_clip",
+            ),
+            path(
                 "history/<int:user_id>/",
                 self.admin_site.admin_view(self.user_history_view),
                 name="moderation_user_history",
@@ -365,6 +386,9 @@ class ReviewItemAdmin(admin.ModelAdmin):
                     action__review_item=item, status=Appeal.Status.OPEN
                 ).select_related("appellant", "action"),
                 mod_action_form=ActionForm(),
+                block_clip_form=BlockClipForm(prefix="block"),
+                can_block_clip=request.user.has_perm(blocklist.BLOCK_PERMISSION),
+                block_clip_url=reverse("admin:moderation_reviewitem_block_clip", args=[item.pk]),
                 can_act=self.has_act_permission(request),
                 act_url=reverse("admin:moderation_reviewitem_act", args=[item.pk]),
                 history_url=(
@@ -398,6 +422,23 @@ class ReviewItemAdmin(admin.ModelAdmin):
             request, f"{logged.get_action_display()}: {item} ({logged.reason})", messages.SUCCESS
         )
         return HttpResponseRedirect(reverse("admin:moderation_reviewitem_changelist"))
+
+    def block_clip_view(self, request, pk):
+        """POST from the review page: block this item's video everywhere."""
+        if request.method != "POST":
+            raise Http404
+        if not request.user.has_perm(blocklist.BLOCK_PERMISSION):
+            raise PermissionDenied
+        item = get_object_or_404(ReviewItem, pk=pk, target_type=TargetType.VIDEO)
+        back = reverse("admin:moderation_reviewitem_change", args=[item.pk])
+        video = Video.objects.select_related("job").filter(pk=item.target_id).first()
+        form = BlockClipForm(request.POST, prefix="block")
+        if video is None or not form.is_valid():
+            problem = "The video no longer exists." if video is None else "Give a reason."
+            self.message_user(request, problem, messages.ERROR)
+            return HttpResponseRedirect(back)
+        _block_and_report(self, request, video, **form.cleaned_data)
+        return HttpResponseRedirect(back)
 
     def user_history_view(self, request, user_id):
         if not self.has_view_permission(request):
@@ -450,6 +491,57 @@ class ReviewItemAdmin(admin.ModelAdmin):
         else:
             self.message_user(request, f"{action}: @{subject.handle}", messages.SUCCESS)
         return HttpResponseRedirect(back)
+
+
+def _block_and_report(model_admin, request, video, *, reason: str, decision: str) -> bool:
+    try:
+        clip = blocklist.block_clip(request.user, video, reason=reason, decision=decision)
+    except APIException as exc:
+        model_admin.message_user(request, f"{video.pk}: {_error_text(exc)}", messages.ERROR)
+        return False
+    model_admin.message_user(
+        request,
+        f"Blocked everywhere as {clip} ({len(clip.features)} frames hashed); published copies "
+        "are being held for review.",
+        messages.SUCCESS,
+    )
+    return True
+
+
+@admin.action(description="Block these clips everywhere…", permissions=["block_clip"])
+def block_clips_everywhere(modeladmin, request, queryset):
+    """The Video changelist's action: asks for a reason (and block / hold), then adds each
+    selected video's vPDQ + PDQ to the blocklist."""
+    if not request.user.has_perm(blocklist.BLOCK_PERMISSION):
+        raise PermissionDenied
+    form = BlockClipForm(request.POST if "apply" in request.POST else None)
+    if "apply" in request.POST and form.is_valid():
+        for video in queryset.select_related("job"):
+            _block_and_report(modeladmin, request, video, **form.cleaned_data)
+        return None
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": "Block these clips everywhere — give a reason",
+        "opts": modeladmin.model._meta,
+        "items": queryset,
+        "form": form,
+        "action_name": request.POST.get("action"),
+        "action_label": "Block everywhere",
+        "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        "cancel_url": reverse("admin:feed_video_changelist"),
+    }
+    return TemplateResponse(request, "admin/moderation/block_clip_reason.html", context)
+
+
+import feed.admin  # noqa: E402,F401  (registered before its admin gets the action below)
+
+# feed's Video admin gets the action (moderation may look at feed, never the other way).
+_video_admin = admin.site.get_model_admin(Video)
+_video_admin.actions = (*(_video_admin.actions or ()), block_clips_everywhere)
+# What admin's `permissions=["block_clip"]` asks the model admin (has_<name>_permission).
+_video_admin.has_block_clip_permission = (  # type: ignore[attr-defined]
+    lambda request: request.user.has_perm(blocklist.BLOCK_PERMISSION)
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -629,3 +721,82 @@ class BlockedFrameHashAdmin(admin.ModelAdmin):
     form = BlockedFrameHashForm
     list_display = ("hash", "max_distance", "reason", "created_at")
     search_fields = ("hash", "reason")
+
+
+class BlockedPdqHashForm(forms.ModelForm):
+    image = forms.ImageField(
+        required=False, help_text="Or upload the frame: its PDQ hash and quality are computed."
+    )
+
+    class Meta:
+        model = BlockedPdqHash
+        fields = ["hash", "image", "quality", "max_distance", "decision", "reason"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["hash"].required = False
+
+    def clean(self):
+        cleaned = super().clean()
+        image = cleaned.get("image")
+        if image:
+            from PIL import Image
+
+            from moderation.perceptual import image_pdq
+
+            with Image.open(image) as frame:
+                cleaned["hash"], cleaned["quality"] = image_pdq(frame)
+            self.instance.hash, self.instance.quality = cleaned["hash"], cleaned["quality"]
+        elif not cleaned.get("hash"):
+            self.add_error("hash", "Give a hash or upload a frame.")
+        return cleaned
+
+
+@admin.register(BlockedPdqHash)
+class BlockedPdqHashAdmin(admin.ModelAdmin):
+    form = BlockedPdqHashForm
+    list_display = ("hash", "quality", "max_distance", "decision", "reason", "clip", "created_at")
+    list_filter = ("decision",)
+    search_fields = ("hash", "reason")
+    raw_id_fields = ("clip",)
+
+
+@admin.register(BlockedClip)
+class BlockedClipAdmin(admin.ModelAdmin):
+    """Clips are added from a video ("Block this clip everywhere"), not typed in."""
+
+    list_display = ("id", "reason", "decision", "frame_count", "source_video_id", "created_by")
+    list_filter = ("decision",)
+    search_fields = ("reason", "source_video_id")
+    readonly_fields = ("features", "source_video_id", "source_job_id", "created_by", "created_at")
+    fields = (
+        "reason",
+        "decision",
+        "max_distance",
+        "query_match_percent",
+        "compared_match_percent",
+        *readonly_fields,
+    )
+
+    @admin.display(description="frames")
+    def frame_count(self, obj):
+        return len(obj.features or [])
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(HashMatch)
+class HashMatchAdmin(ReadOnlyAdmin):
+    list_display = (
+        "job",
+        "clip",
+        "frame",
+        "decision",
+        "distance",
+        "query_match_percent",
+        "compared_match_percent",
+        "created_at",
+    )
+    list_filter = ("decision",)
+    list_select_related = ("clip", "frame")

@@ -20,6 +20,11 @@ MODERATOR_PERMISSIONS = [
     ("moderation", "view_blockedconcept"),
     ("moderation", "view_protectedentity"),
     ("moderation", "view_blockedframehash"),
+    ("moderation", "view_blockedpdqhash"),
+    ("moderation", "view_blockedclip"),
+    ("moderation", "view_hashmatch"),
+    # "Block this clip everywhere" (the console action on a video): adds a vPDQ signature.
+    ("moderation", "block_clip"),
     # Trend review (discovery): moderators approve or reject what GET trends may show.
     ("discovery", "view_trend"),
     ("discovery", "review_trend"),

@@ -223,6 +223,127 @@ class BlockedFrameHash(models.Model):
         return self.hash
 
 
+PDQ_HEX = RegexValidator(r"^[0-9a-f]{64}$", "64 lowercase hex digits (256 bits).")
+
+
+class BlockedClip(models.Model):
+    """A known-bad video by its vPDQ signature (PDQ hashes of one frame per second), so a copy
+    re-encoded, scaled or trimmed is still caught (moderation/perceptual.py).
+
+    Added by a moderator from the console ("Block this clip everywhere"). `features` is the
+    signature as vpdq computed it: a list of [pdq hex, quality, timestamp seconds]. A video
+    matches when at least `query_match_percent` of its usable frames are within
+    `max_distance` bits of one of this clip's frames, or at least `compared_match_percent` of
+    this clip's frames are within it of one of the video's (vPDQ's two percentages: the first
+    catches a trimmed copy, the second the clip inside a longer video)."""
+
+    reason = models.CharField(max_length=200, help_text="Shown to the author of a match.")
+    decision = models.CharField(max_length=8, choices=Decision.choices, default=Decision.BLOCK)
+    features = models.JSONField(help_text="vPDQ signature: [[pdq hex, quality, seconds], ...]")
+    max_distance = models.PositiveSmallIntegerField(
+        default=31, help_text="PDQ Hamming distance (bits of 256) still counted as a match."
+    )
+    query_match_percent = models.FloatField(default=80.0)
+    compared_match_percent = models.FloatField(default=80.0)
+    source_video_id = models.UUIDField(null=True, blank=True, db_index=True)
+    source_job_id = models.UUIDField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        permissions = [("block_clip", "Can block a clip everywhere from the console")]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(reason=""), name="blocked_clip_reason"),
+            models.CheckConstraint(
+                condition=models.Q(max_distance__lte=128), name="blocked_clip_distance_range"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(query_match_percent__gt=0, query_match_percent__lte=100)
+                & models.Q(compared_match_percent__gt=0, compared_match_percent__lte=100),
+                name="blocked_clip_percent_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"clip #{self.pk}: {self.reason}"
+
+
+class BlockedPdqHash(models.Model):
+    """The PDQ hash (256-bit, hex) of a known-bad frame; matched against one frame per second
+    of every output. A clip blocked from the console adds its key frame here too."""
+
+    hash = models.CharField(max_length=64, validators=[PDQ_HEX])
+    quality = models.PositiveSmallIntegerField(
+        default=100, help_text="PDQ quality of the frame (0-100); under 50 it is not matched."
+    )
+    max_distance = models.PositiveSmallIntegerField(
+        default=31, help_text="Hamming distance (bits of 256) still counted as a match."
+    )
+    decision = models.CharField(max_length=8, choices=Decision.choices, default=Decision.BLOCK)
+    reason = models.CharField(max_length=200)
+    clip = models.ForeignKey(
+        BlockedClip, on_delete=models.CASCADE, null=True, blank=True, related_name="frames"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "blocked PDQ frame hash"
+        constraints = [
+            models.UniqueConstraint(fields=["hash"], name="pdq_hash_unique"),
+            models.CheckConstraint(condition=~models.Q(reason=""), name="pdq_hash_reason"),
+            models.CheckConstraint(
+                condition=models.Q(max_distance__lte=128), name="pdq_hash_distance_range"
+            ),
+            models.CheckConstraint(condition=models.Q(quality__lte=100), name="pdq_hash_quality"),
+        ]
+
+    def __str__(self) -> str:
+        return self.hash
+
+
+class HashMatch(models.Model):
+    """Evidence: a job's output matched a blocklist entry (what the review page shows)."""
+
+    job = models.ForeignKey(
+        "generation.GenerationJob", on_delete=models.CASCADE, related_name="hash_matches"
+    )
+    clip = models.ForeignKey(
+        BlockedClip, on_delete=models.CASCADE, null=True, blank=True, related_name="matches"
+    )
+    frame = models.ForeignKey(
+        BlockedPdqHash, on_delete=models.CASCADE, null=True, blank=True, related_name="matches"
+    )
+    decision = models.CharField(max_length=8, choices=Decision.choices)
+    distance = models.PositiveSmallIntegerField(help_text="Smallest PDQ distance seen.")
+    query_match_percent = models.FloatField(null=True, blank=True)
+    compared_match_percent = models.FloatField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["job", "-created_at"]
+        verbose_name_plural = "hash matches"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(clip__isnull=False, frame__isnull=True)
+                | models.Q(clip__isnull=True, frame__isnull=False),
+                name="hash_match_one_entry",
+            ),
+            models.UniqueConstraint(fields=["job", "clip"], name="hash_match_once_per_clip"),
+            models.UniqueConstraint(fields=["job", "frame"], name="hash_match_once_per_frame"),
+        ]
+
+    def __str__(self) -> str:
+        entry = f"clip #{self.clip_id}" if self.clip_id else f"frame #{self.frame_id}"
+        return f"job {self.job_id} ~ {entry}"
+
+
 # --- Reports and the review queue ------------------------------------------------------
 
 

@@ -566,8 +566,9 @@ def sample_frames(video_path: Path, count: int = SAMPLE_FRAMES) -> list:
 
 
 def check_output(*, job, video_path):
-    """Size and duration limits, then sampled frames: mostly blank → HOLD, a frame matching a
-    known-bad hash → BLOCK. Unreadable video → BLOCK."""
+    """Size and duration limits, then sampled frames: a frame matching a known-bad dHash →
+    BLOCK; then the PDQ / vPDQ blocklist (moderation/perceptual.py: a match → its entry's
+    decision); mostly blank → HOLD. Unreadable video → BLOCK."""
     import numpy as np
 
     from moderation.models import BlockedFrameHash
@@ -608,6 +609,11 @@ def check_output(*, job, video_path):
                     f"The clip matches known prohibited content: {reason}.",
                     "phash",
                 )
+    from moderation.perceptual import check_video
+
+    perceptual = check_video(job=job, video_path=video_path)
+    if perceptual is not None:
+        return perceptual
     blank = sum(1 for f in frames if float(np.asarray(f).std()) < BLANK_STDDEV)
     if blank / len(frames) >= BLANK_FRACTION:
         return PolicyVerdict(

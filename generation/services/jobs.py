@@ -37,7 +37,7 @@ from generation.models import GenerationJob, JobCameo, JobParent, Rendition
 from generation.providers import default_model
 from generation.services.publishing import job_storage_names
 from generation.services.quota import charge_quota, refund_quota
-from generation.storyboard import with_owner_constraints
+from generation.storyboard import InvalidStoryboard, plan_storyboard, with_owner_constraints
 from generation.task_names import RUN_GENERATION_JOB
 
 logger = logging.getLogger(__name__)
@@ -87,6 +87,28 @@ def content_texts(prompt: str, shots: list[dict]) -> list[tuple[str, str]]:
     for position, shot in enumerate(shots):
         texts += [(f"storyboard[{position}].{key}", shot.get(key) or "") for key in SHOT_FIELDS]
     return texts
+
+
+# What the planner writes from the prompt that a renderer shows or voices (its `notes` only
+# repeat these with boilerplate, and `constraints` are the cameo owners' own words).
+PLANNED_FIELDS = ("subject", "action", "caption", "dialogue")
+
+
+def planned_texts(prompt: str, seconds, seed: int) -> list[tuple[str, str]]:
+    """The text the worker's planner will hand the renderer for a job without a storyboard,
+    named `plan[i].field`. Planning is deterministic (prompt, seconds, seed), so the gate
+    checks at creation exactly what `pipeline._plan` produces later: the planner splits,
+    merges and re-joins the prompt (one spoken line per script line becomes one shot's
+    dialogue), which can form text the prompt as typed does not contain."""
+    try:
+        shots = plan_storyboard(prompt, seconds, seed=seed)
+    except InvalidStoryboard:  # the worker fails such a job with the planner's message
+        return []
+    return [
+        (f"plan[{position}].{key}", shot.get(key) or "")
+        for position, shot in enumerate(shots)
+        for key in PLANNED_FIELDS
+    ]
 
 
 def _resolve_remix(user, remix_of):
@@ -219,13 +241,15 @@ def check_create_job(
     if user.is_suspended:
         raise AccountSuspended()
     shots = list(storyboard or [])
+    seed = seed if seed is not None else secrets.randbelow(MAX_SEED + 1)
     texts = content_texts(prompt, shots)
     cameos = _requested_cameos(user, handles=cameo_handles, texts=texts)
     source = _resolve_remix(user, remix_of)
     cameos += _remix_cameos(user, source, cameos)
     known = {c.pk for c in cameos}
     cameos += _check_cameos(user, [c for c in extra_cameos if c.pk not in known], lock=False)
-    verdict = policy.check_content(user=user, texts=texts, cameos=cameos)
+    rendered = texts if shots else texts + planned_texts(prompt, seconds, seed)
+    verdict = policy.check_content(user=user, texts=rendered, cameos=cameos)
     instructions = cameo_instructions(cameos)
     provenance = {"instructions": instructions} if cameos else {}
     provenance.update(extra_provenance or {})
@@ -236,7 +260,7 @@ def check_create_job(
         seconds=seconds,
         size=size,
         aspect=aspect_of(size),
-        seed=seed if seed is not None else secrets.randbelow(MAX_SEED + 1),
+        seed=seed,
         provider=provider,
         model=default_model(provider),
         storyboard=with_owner_constraints(shots, instructions),

@@ -18,3 +18,10 @@ def hold_word_storm(*, user, prompt, cameos):
 
 def block_every_output(*, job, video_path):
     return PolicyVerdict(BLOCK, "unsafe_output", "The output failed review.", "test")
+
+
+def block_dialogue_only(*, user, prompt, cameos):
+    """Refuses a text that is exactly a spoken line (what a planned shot's dialogue is)."""
+    if prompt.strip() == "Here be dragons":
+        return PolicyVerdict(BLOCK, "blocked_term", "No dragons in dialogue.", "test")
+    return None

@@ -260,3 +260,65 @@ def test_a_plugged_in_check_sees_each_storyboard_text(
     assert response.status_code == 202, response.content
     job = GenerationJob.objects.get(user=user)
     assert (job.status, job.policy["prompt"]["field"]) == ("blocked", "storyboard[0].dialogue")
+
+
+# --- What the planner writes (issue 20, "Audio") --------------------------------------------
+
+SPELLED_SCRIPT = "\n".join(f"MAYA: {letter}" for letter in "BOMB" * 12)
+
+
+def test_hostile_dialogue_the_planner_assembles_is_refused(
+    alice_client, user, post_generation, moderation_checks
+):
+    """One letter per spoken line passes the prompt check (no word is spelled in the prompt
+    as typed), but the planner merges the 48 lines into 12 shots whose dialogue the renderer
+    voices as "B O M B": the gate checks the planned dialogue too, before anything is charged."""
+    from generation.storyboard import plan_storyboard
+    from moderation.policy import check_prompt
+
+    BlockedTerm.objects.create(pattern="bomb", reason="weapons and explosives")
+    assert check_prompt(user=user, prompt=SPELLED_SCRIPT, cameos=[]) is None
+    body = {"prompt": SPELLED_SCRIPT, "seconds": 8, "seed": 1}
+    assert plan_storyboard(SPELLED_SCRIPT, 8, seed=1)[0]["dialogue"] == "B O M B"
+    response = post_generation(alice_client, body)
+    assert response.status_code == 202, response.content
+    job = GenerationJob.objects.get(user=user)
+    assert (job.status, job.error_code) == ("blocked", "blocked_term")
+    assert job.policy["prompt"]["field"] == "plan[0].dialogue"
+    assert job.error_message.startswith("plan[0].dialogue: ")
+    assert not QuotaEntry.objects.filter(user=user).exists()
+
+
+def test_a_plugged_in_check_sees_the_planned_dialogue(
+    alice_client, user, post_generation, settings
+):
+    """The hook receives the planner's text as its own field (a script line is a shot's
+    dialogue), so a check written for dialogue sees it."""
+    settings.GENERATION_PROMPT_CHECKS = ["tests.generation.policy_checks.block_word_dragon"]
+    body = {"prompt": 'A knight at the gate. KNIGHT: "Here be dragons"', "seconds": 4}
+    response = post_generation(alice_client, body)
+    job = GenerationJob.objects.get(pk=response.json()["id"])
+    assert job.status == "blocked"
+    assert job.policy["prompt"]["field"] == "prompt"  # the prompt itself names the dragon
+    settings.GENERATION_PROMPT_CHECKS = ["tests.generation.policy_checks.block_dialogue_only"]
+    response = post_generation(alice_client, body)
+    job = GenerationJob.objects.get(pk=response.json()["id"])
+    assert job.status == "blocked"
+    assert job.policy["prompt"]["field"].startswith("plan[") and job.policy["prompt"][
+        "field"
+    ].endswith(".dialogue")
+
+
+def test_a_clean_script_still_renders(user, moderation_checks, django_capture_on_commit_callbacks):
+    from generation.services.jobs import create_job
+
+    BlockedTerm.objects.create(pattern="bomb", reason="weapons and explosives")
+    script = 'MAYA: "Did you see the lighthouse?"\nLEO: "Every night."'
+    with django_capture_on_commit_callbacks(execute=True):
+        job, _ = create_job(user, prompt=script, seconds=4, seed=2, idempotency_key=new_key())
+    job.refresh_from_db()
+    assert job.status == GenerationJob.Status.SUCCEEDED, job.error_message
+    assert [shot["dialogue"] for shot in job.storyboard] == [
+        "Did you see the lighthouse?",
+        "Every night.",
+    ]
