@@ -64,8 +64,8 @@ def parent_refs(job: GenerationJob, provenance: dict) -> list[dict]:
 
 def cameo_handles(job: GenerationJob) -> list[str]:
     """The handles of the cameos (people and characters) the job shows."""
-    rows = JobCameo.objects.filter(job_id=job.pk).order_by("created_at", "pk")
-    return list(rows.values_list("cameo__owner__handle", flat=True))
+    rows = JobCameo.objects.filter(job_id=job.pk).select_related("cameo__owner")
+    return [row.cameo.mention for row in rows.order_by("created_at", "pk")]
 
 
 def manifest_definition(
