@@ -277,7 +277,7 @@ def context_for(job) -> Context:
         factor = min(factor, settings.MODERATION_CLASSIFIER_CAMEO_FACTOR)
     if minor:
         factor = min(factor, settings.MODERATION_CLASSIFIER_MINOR_FACTOR)
-    handles = [cameo.owner.handle for cameo in cameos]
+    handles = [cameo.mention for cameo in cameos]
     return Context(cameo=bool(cameos), minor=minor, factor=factor, handles=handles)
 
 

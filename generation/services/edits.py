@@ -105,7 +105,7 @@ def create_edit(
             raise IdempotencyKeyReused()
         return existing, False
     storyboard, indexes = edited_storyboard(source, shots)
-    handles = [use.cameo.owner.handle for use in source.job_cameos.select_related("cameo__owner")]
+    handles = [use.cameo.mention for use in source.job_cameos.select_related("cameo__owner")]
     provenance = {"edited_from": str(source.pk), "edited_shots": indexes}
     with recording_refusals():  # a consent refusal stays on the owner's ledger
         prepared = check_create_job(
@@ -133,7 +133,7 @@ def create_v1_edit(
     shot is rendered, so it is charged for the whole clip). The source's likenesses are asked
     for consent again, the prompt passes the content gate (create_job)."""
     source = access_edit_source(user, source_id)
-    handles = [use.cameo.owner.handle for use in source.job_cameos.select_related("cameo__owner")]
+    handles = [use.cameo.mention for use in source.job_cameos.select_related("cameo__owner")]
     return create_job(
         user,
         prompt=prompt,
