@@ -16,6 +16,7 @@ shows, suspension, quota and credits.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import math
 import tempfile
@@ -29,7 +30,7 @@ from config.storage import servable_refs
 from generation import policy
 from generation.exceptions import IdempotencyKeyReused, JobNotSucceeded
 from generation.formats import MAX_SECONDS, MIN_SECONDS
-from generation.models import GenerationJob
+from generation.models import GenerationJob, JobParent
 from generation.services.jobs import (
     access_job,
     check_create_job,
@@ -121,6 +122,11 @@ def create_edit(
         )
         prepared.job.billed_seconds = billed_seconds(
             storyboard, indexes, clip_seconds=source.seconds
+        )
+        prepared.job.kind = GenerationJob.Kind.EDIT
+        # The source is a parent: it is listed in provenance and the C2PA manifest's ingredients.
+        prepared = dataclasses.replace(
+            prepared, parents=((source, JobParent.Relation.EDIT_SOURCE),)
         )
         return do_create_job(user, prepared, idempotency_key=key, request_hash=request_hash)
 

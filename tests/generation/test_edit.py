@@ -66,6 +66,11 @@ def test_edit_rerenders_only_the_named_shot_and_keeps_the_others_bit_identical(
     assert edit.status == "succeeded", (edit.error_code, edit.error_message)
     assert edit.provenance["edited_from"] == str(source.pk)
     assert edit.provenance["edited_shots"] == [2]
+    # the source is the edit's parent: in its provenance (and so its C2PA ingredients)
+    assert edit.kind == "edit"
+    assert edit.provenance["parents"] == [{"job_id": str(source.pk), "relation": "edit_source"}]
+    shown = alice_client.get(f"/api/v1/generations/{edit.pk}").json()
+    assert shown["parents"] == [{"job_id": str(source.pk), "relation": "edit_source"}]
     assert [s["subject"] for s in edit.storyboard] == [
         source.storyboard[0]["subject"],
         "a blue whale",
