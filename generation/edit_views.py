@@ -1,18 +1,15 @@
 """POST generations/{id}/edit (API.md, "Creation beyond one clip"): re-render the named shots
 of a succeeded clip, keep the others' frames (generation.services.edits)."""
 
-from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import serializers, status
-from rest_framework.response import Response
+from rest_framework import serializers
 from rest_framework.views import APIView
 
 from generation import services
-from generation.selectors import jobs_for_user
 from generation.serializers import GenerationJobSerializer
 from generation.services.edits import EDITABLE_FIELDS, create_edit
 from generation.storyboard import CAMERA_MOVES, MAX_LENGTHS, MAX_SHOTS
-from generation.views import ERRORS, IDEMPOTENCY_KEY
+from generation.views import ERRORS, IDEMPOTENCY_KEY, created_job_response
 
 
 def _optional_text(field: str) -> serializers.CharField:
@@ -112,9 +109,4 @@ class GenerationEditView(APIView):
             idempotency_key=request.headers.get("Idempotency-Key", ""),
             request_hash=services.hash_request(body),
         )
-        job = jobs_for_user(request.user).get(pk=job.pk)
-        return Response(
-            GenerationJobSerializer(job).data,
-            status=status.HTTP_202_ACCEPTED if created else status.HTTP_200_OK,
-            headers={"Location": reverse("generation-detail", args=[job.pk])},
-        )
+        return created_job_response(request, job, created)

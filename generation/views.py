@@ -131,7 +131,7 @@ class GenerationListCreateView(ListAPIView):
         if data.get("extend"):
             if variants > 1:
                 raise ValidationError({"variants": ["An extension has one candidate."]})
-            return _created(request, *_create_extension(request, data, body))
+            return created_job_response(request, *_create_extension(request, data, body))
         extra = {"create": create_variants, "variants": variants} if variants > 1 else {}
         made, created = create_model_job(
             request.user,
@@ -158,10 +158,10 @@ class GenerationListCreateView(ListAPIView):
             data = GenerationJobSerializer([jobs[m.pk] for m in made], many=True).data
             location = f"{reverse('generation-list')}?group={made[0].variant_group}"
             return Response({"jobs": data}, status=code, headers={"Location": location})
-        return _created(request, made, created)
+        return created_job_response(request, made, created)
 
 
-def _created(request, job, created: bool) -> Response:
+def created_job_response(request, job, created: bool) -> Response:
     """202 with the new job (200 for an Idempotency-Key replay), and its Location."""
     job = jobs_for_user(request.user).get(pk=job.pk)
     return Response(
@@ -226,7 +226,7 @@ class GenerationStitchView(APIView):
             idempotency_key=request.headers.get("Idempotency-Key", ""),
             request_hash=services.hash_request(request.data),
         )
-        return _created(request, job, created)
+        return created_job_response(request, job, created)
 
 
 class GenerationDetailView(APIView):
