@@ -407,6 +407,10 @@ SPECTACULAR_SETTINGS = {
         # A job's shapes (GenerationJob, CreatedJob) share these: one name each.
         "GenerationJobStatusEnum": "generation.models.GenerationJob.Status",
         "GenerationJobAspectEnum": "generation.models.GenerationJob.Aspect",
+        "GenerationJobKindEnum": "generation.models.GenerationJob.Kind",
+        # Cameos and characters are one model: one name for its kind and its status.
+        "CameoKindEnum": "accounts.models.Cameo.Kind",
+        "CameoStatusEnum": "accounts.models.Cameo.Status",
     },
     # Generic 4xx responses (with the `code` body) on every operation: config/schema.py.
     "POSTPROCESSING_HOOKS": [

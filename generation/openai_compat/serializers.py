@@ -3,7 +3,7 @@
 import time
 
 from django.conf import settings
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from config.storage import servable_refs
@@ -171,6 +171,7 @@ class VideoDeletedSerializer(serializers.Serializer):
     deleted = serializers.BooleanField()
 
 
+@extend_schema_serializer(component_name="OpenAICharacterCreate")
 class CharacterCreateSerializer(serializers.Serializer):
     """POST /v1/videos/characters, the multipart form `videos.create_character` sends."""
 

@@ -30,6 +30,41 @@ CASES = [
     ("hashtag-unfollow", "delete", "/api/v1/hashtags/{secret_tag}/follow", None, "scoped"),
     ("search-private-caption", "get", "/api/v1/search?q={secret_tag}", None, "scoped"),
     ("search-private-tag", "get", "/api/v1/search?q={secret_tag}&type=hashtags", None, "scoped"),
+    # --- characters: alice's pet, only she may use it (only_me) --------------------------
+    ("character-get", "get", "/api/v1/characters/{character.handle}", None, "hidden"),
+    (
+        "character-patch",
+        "patch",
+        "/api/v1/characters/{character.handle}",
+        {"name": "pwned"},
+        "hidden",
+    ),
+    ("character-delete", "delete", "/api/v1/characters/{character.handle}", None, "hidden"),
+    ("character-grants", "get", "/api/v1/characters/{character.handle}/grants", None, "hidden"),
+    (
+        "character-grant-add",
+        "post",
+        "/api/v1/characters/{character.handle}/grants",
+        {"handle": "bob"},
+        "hidden",
+    ),
+    (
+        "character-grant-revoke",
+        "delete",
+        "/api/v1/characters/{character.handle}/grants/{carol.handle}",
+        None,
+        "hidden",
+    ),
+    ("character-uses", "get", "/api/v1/characters/{character.handle}/uses", None, "hidden"),
+    (
+        "character-use-remove",
+        "post",
+        "/api/v1/characters/{character.handle}/uses/{carol_video.id}/remove",
+        None,
+        "hidden",
+    ),
+    ("characters-mine", "get", "/api/v1/characters/mine", None, "scoped"),
+    ("openai-character-get", "get", "/v1/videos/characters/{character.handle}", None, "hidden"),
     # --- videos: private and followers-only ------------------------------------------
     ("video-private-get", "get", "/api/v1/videos/{private_video.id}", None, "hidden"),
     (
@@ -341,6 +376,7 @@ def _secrets(world) -> list[str]:
         "alice-hooks",  # the path of alice's webhook URL
         world.alice_key.prefix,
         str(world.alice_export.id),
+        world.character.handle,
     ]
 
 
@@ -373,9 +409,31 @@ def bola_world(world):
     world.alice_export = Export.objects.create(user=world.alice)
     from feed.services import update_video
 
+    world.character = _alices_character(world)
     world.secret_tag = "secretplans"
     update_video(world.alice, world.private_video.id, caption="my #secretplans")
     return world
+
+
+def _alices_character(world):
+    """Alice's pet, usable by her alone, shown in carol's video (a use alice could remove)."""
+    from django.utils import timezone
+
+    from accounts.models import Cameo
+    from generation.models import JobCameo
+
+    character = Cameo.objects.create(
+        owner=world.alice,
+        kind=Cameo.Kind.PET,
+        handle="alicepet",
+        name="Alice's pet",
+        status=Cameo.Status.ACTIVE,
+        permission=Cameo.Permission.ONLY_ME,
+        source_clip="characters/alice-placeholder.png",
+        verified_at=timezone.now(),
+    )
+    JobCameo.objects.create(job=world.carol_video.job, cameo=character)
+    return character
 
 
 def _alice_pays_and_holds(world) -> None:
@@ -464,6 +522,10 @@ def test_every_id_route_has_a_row():
         # private video's words and tags do not leak; tests/discovery covers visibility.
         "search",
         "trends",
+        # Creating a character acts on the caller only and takes no id (rows above cover
+        # every route that names one).
+        "characters",
+        "v1/videos/characters",
     }
     covered = {c[2] for c in CASES}
     missing = []
@@ -477,6 +539,8 @@ def test_every_id_route_has_a_row():
         pattern = pattern.replace("<str:handle>", "{").replace("<str:device_id>", "{")
         pattern = pattern.replace("<str:webhook_id>", "{").replace("<str:tag>", "{")
         pattern = pattern.replace("<uuid:key_id>", "{").replace("<uuid:export_id>", "{")
+        pattern = pattern.replace("<str:grantee>", "{")
+        pattern = pattern.replace("<str:character_id>", "{")
         if not any(_shape(c) == pattern for c in covered):
             missing.append(route)
     assert not missing, f"routes without a BOLA row: {missing}"
