@@ -35,3 +35,11 @@ def sample_rgb_frames(path: Path, *, count: int = 5, max_side: int = 1024) -> li
     if not frames:
         raise InvalidMedia(NOT_A_VIDEO, "The clip has no frames.")
     return frames
+
+
+def clip_shows_a_face(path: Path, *, count: int = 5) -> bool:
+    """Whether any of `count` frames spread over the clip shows a human face (people appear
+    in videos only through cameos): the check every uploaded clip that is not a cameo passes."""
+    from media.faces import shows_a_face
+
+    return any(shows_a_face(frame) for frame in sample_rgb_frames(path, count=count))

@@ -22,9 +22,9 @@ from rest_framework.exceptions import ValidationError
 
 from accounts.models import Cameo
 from accounts.services.cameo_use import recording_refusals
-from config.exceptions import Conflict
 from config.storage import delete_file, save_file, servable_refs
 from generation.catalog import resolve_model
+from generation.exceptions import JobNotSucceeded
 from generation.formats import ASPECT_SIZES, MAX_SECONDS, MIN_SECONDS, aspect_of
 from generation.models import GenerationJob, JobParent
 from generation.services.jobs import (
@@ -36,15 +36,11 @@ from generation.services.jobs import (
     do_create_job,
 )
 from generation.services.publishing import job_file_ref
+from media.frames import clip_shows_a_face
 
 MIN_PARTS, MAX_PARTS = 2, 8
 MAX_CROSSFADE_SECONDS = 1.0
 Relation = JobParent.Relation
-
-
-class JobNotSucceeded(Conflict):
-    default_detail = "Only a succeeded clip can be extended or stitched."
-    default_code = "job_not_succeeded"
 
 
 def usable_source(user, job_id, *, field: str) -> GenerationJob:
@@ -223,8 +219,6 @@ def create_stitch(
 
 # --- an uploaded clip to extend (/v1) ------------------------------------------------------
 
-FACE_SAMPLES = 5
-
 
 def check_source_upload(upload) -> UploadedSource:
     """An uploaded MP4 to extend, checked like a cameo clip before anything is stored: its
@@ -256,7 +250,7 @@ def check_source_upload(upload) -> UploadedSource:
                 max_seconds=MAX_SECONDS - MIN_SECONDS,
                 max_bytes=settings.CAMEO_CLIP_MAX_BYTES,
             )
-            faces = _shows_a_face(path, probe.frame_count)
+            faces = clip_shows_a_face(path)
     except InvalidMedia as exc:
         raise ValidationError({"video": [exc.message], "code": exc.code}) from None
     if faces:
@@ -269,17 +263,3 @@ def check_source_upload(upload) -> UploadedSource:
     size = ASPECT_SIZES[aspect_of(f"{probe.width}x{probe.height}")]
     seconds = max(1, round(probe.duration))
     return UploadedSource(data, size, seconds, hashlib.sha256(data).hexdigest())
-
-
-def _shows_a_face(path, frame_count: int) -> bool:
-    """Whether any of FACE_SAMPLES frames spread over the clip shows a face."""
-    import av
-
-    from media.faces import shows_a_face
-
-    every = max(1, frame_count // FACE_SAMPLES)
-    with av.open(str(path)) as container:
-        for index, frame in enumerate(container.decode(container.streams.video[0])):
-            if index % every == 0 and shows_a_face(frame.to_image()):
-                return True
-    return False

@@ -41,7 +41,7 @@ from generation.services.jobs import (
 )
 from generation.services.publishing import job_file_ref
 from media.errors import InvalidMedia
-from media.faces import shows_a_face
+from media.frames import clip_shows_a_face
 from media.probe import probe_video
 from media.sniff import check_video_upload
 
@@ -156,7 +156,6 @@ def create_v1_edit(
 
 # An uploaded source is limited like a cameo clip (accounts.services.cameos).
 UPLOAD_MIN_SECONDS, UPLOAD_MAX_SECONDS = 3, 30
-FACE_FRAMES = 5  # frames looked at for a face, spread over the clip
 UPLOAD_FACE_MESSAGE = "The video shows a human face; people appear in videos only through cameos."
 
 
@@ -185,28 +184,15 @@ def check_edit_upload(user, upload, *, field: str = "video") -> dict:
         verdict = policy.run_output_checks(job=checked, video_path=path)
         if verdict.decision != policy.ALLOW:
             raise ValidationError({field: [verdict.reason], "code": verdict.code})
-        if any(shows_a_face(image) for image in _spread_frames(path, FACE_FRAMES)):
+        try:
+            has_face = clip_shows_a_face(path)
+        except InvalidMedia as exc:
+            raise ValidationError({field: [exc.message], "code": exc.code}) from None
+        if has_face:
             raise ValidationError({field: [UPLOAD_FACE_MESSAGE], "code": "video_has_face"})
         sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
     size = "1280x720" if probe.width > probe.height else "720x1280"
     return {"seconds": seconds, "size": size, "sha256": sha256}
-
-
-def _spread_frames(path: Path, count: int) -> list:
-    """`count` decoded frames (PIL images) spread over an already probed clip."""
-    import av
-
-    with av.open(str(path)) as container:
-        stream = container.streams.video[0]
-        total = stream.frames or 0
-        wanted = {round(i * max(total - 1, 0) / max(count - 1, 1)) for i in range(count)}
-        images = []
-        for index, frame in enumerate(container.decode(stream)):
-            if index in wanted or (not total and index % 24 == 0):
-                images.append(frame.to_image())
-            if len(images) >= count or (total and index >= max(wanted)):
-                break
-    return images
 
 
 def create_v1_upload_edit(
