@@ -56,10 +56,12 @@ def check_generation_provider(app_configs=None, **kwargs):
     return [Error(message, hint=f"One of: {known}.", id="cutaway.E003")]
 
 
-@register()
+@register(deploy=True)
 def check_c2pa_signing(app_configs=None, **kwargs):
-    """C2PA_CERT / C2PA_KEY (and the other C2PA_* settings) sign: checked at boot, so a
-    missing or mismatched certificate never waits for the first publish."""
+    """C2PA_CERT / C2PA_KEY (and the other C2PA_* settings) sign: checked by `check --deploy`
+    and at a generation worker's start (config/celery.py), so a missing or mismatched
+    certificate never waits for the first publish. Not on every manage.py command: migrate,
+    makemigrations or a benchmark's seed sign nothing and must not need the certificate."""
     from generation.c2pa_signing import SigningConfigError, check_signing_settings
 
     try:
