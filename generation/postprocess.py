@@ -36,6 +36,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import queue
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -58,11 +60,22 @@ RENDITION_SHORT_SIDES = (480,)
 # superfast, not ultrafast: at 480p ultrafast's output was nearly as large as the 720p
 # original's. Measured on bench/render.py's 10 s clip (post-processing CPU s, 480p kbit/s):
 # ultrafast crf 30 2.20 s / 739, superfast crf 28 2.48 s / 434, veryfast crf 28 2.95 s / 285.
+# (ultrafast crf 30 with CABAC and 2 B-frames: 0.4 s less CPU per clip but 532 kbit/s; every
+# view pays the bitrate, the encode is paid once.)
 RENDITION_X264_OPTIONS = {
     "preset": "superfast",
     "crf": "28",
     "x264-params": "scenecut=0:vbv-maxrate=900:vbv-bufsize=1800",
 }
+# One x264 thread per smaller rendition: each already runs on its own thread beside the
+# original's two (_RenditionThread); more threads than cores only added switching.
+RENDITION_X264_THREADS = 1
+# Area averaging: the cheapest of swscale's filters here and the right one for shrinking
+# (0.7 ms a 720x1280 frame against 0.8 for bilinear and bicubic).
+RENDITION_SCALER = "AREA"
+# Frames a smaller rendition's encoding thread may lag behind the original's (bounded memory:
+# 8 frames of 1080x1920 are ~25 MB).
+RENDITION_QUEUE_FRAMES = 8
 HLS_SEGMENT_SECONDS = KEYFRAME_SECONDS
 HLS_DIR = "hls"
 HLS_MASTER = "master.m3u8"
@@ -319,11 +332,17 @@ class _Output:
     """One rendition's MP4 being written: container, streams, and its sound writer."""
 
     def __init__(self, path: Path, *, width, height, fps, gop, samples, record, options=None):
-        from generation.render.encoder import AudioWriter, open_output
+        from generation.render.encoder import THREADS, AudioWriter, open_output
 
         self.path, self.width, self.height = path, width, height
         self.writer, self.video, audio = open_output(
-            path, width=width, height=height, gop=gop, fps=fps, x264_options=options
+            path,
+            width=width,
+            height=height,
+            gop=gop,
+            fps=fps,
+            x264_options=options,
+            threads=RENDITION_X264_THREADS if options is not None else THREADS,
         )
         self.writer.metadata["comment"] = json.dumps(record, sort_keys=True, ensure_ascii=True)
         self.writer.metadata["description"] = (
@@ -337,6 +356,66 @@ class _Output:
     def finish(self) -> None:
         self.writer.mux(self.video.encode(None))
         self.sound.finish()
+
+
+class _RenditionThread:
+    """Scales and encodes one smaller rendition on its own thread, fed the original's frames.
+
+    PyAV releases the GIL inside swscale and x264, so on a machine with a free core the
+    smaller renditions cost almost no wall time on top of the original's encode (issue 21:
+    bench/render.py's frame path went from ~1.9x the render alone to under 1.2x). The
+    output's container is touched only by this thread until finish() has joined it. A failure
+    on the thread is raised in the caller at the next put() or at finish()."""
+
+    def __init__(self, output: _Output, samples_per_frame: float):
+        self.output, self.samples_per_frame = output, samples_per_frame
+        self.frames: queue.Queue = queue.Queue(maxsize=RENDITION_QUEUE_FRAMES)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name=f"rendition-{output.height}p")
+        self.thread.start()
+
+    def put(self, frame) -> None:
+        if self.error is not None:
+            raise self.error
+        self.frames.put(frame)
+
+    def _run(self) -> None:
+        from av.video.reformatter import VideoReformatter
+
+        output, index, scaler = self.output, 0, VideoReformatter()
+        while (frame := self.frames.get()) is not None:
+            if self.error is not None:
+                continue  # keep draining so the producer never blocks on a full queue
+            try:
+                small = scaler.reformat(
+                    frame,
+                    width=output.width,
+                    height=output.height,
+                    format="yuv420p",
+                    interpolation=RENDITION_SCALER,
+                )
+                small.pts, small.time_base, small.pict_type = (
+                    frame.pts,
+                    frame.time_base,
+                    frame.pict_type,
+                )
+                output.encode(small)
+                index += 1
+                output.sound.write_until(int(index * self.samples_per_frame))
+            except BaseException as exc:  # noqa: BLE001 - handed to the producer
+                self.error = exc
+
+    def stop(self) -> None:
+        """End the thread (idempotent); the output is the caller's again afterwards."""
+        if self.thread.is_alive():
+            self.frames.put(None)
+            self.thread.join()
+
+    def finish(self) -> None:
+        self.stop()
+        if self.error is not None:
+            raise self.error
+        self.output.finish()
 
 
 def encode_renditions(
@@ -385,6 +464,7 @@ def encode_renditions(
         sizes, paths = sizes[1:], paths[1:]
     partials = [path.with_name(f".{path.name}.partial") for path in paths]
     outputs: list[_Output] = []
+    threads: list[_RenditionThread] = []
     try:
         for number, ((w, h), partial) in enumerate(zip(sizes, partials, strict=True)):
             original = include_original and number == 0
@@ -394,6 +474,7 @@ def encode_renditions(
             )  # fmt: skip
         full = outputs[0] if include_original else None
         smaller = outputs[1:] if include_original else outputs
+        threads = [_RenditionThread(output, samples_per_frame) for output in smaller]
         index, out = 0, None
         for buffer, source_key in frames:
             y = buffer[:height]
@@ -404,29 +485,32 @@ def encode_renditions(
                 mark.apply(y, u, v)
             # The same keyframes in every rendition: HLS segments align across them.
             keyframe = bool(source_key) or (keyframe_cadence and index % gop == 0)
+            # A new frame each time (video_frame copies the buffer): the threads read it while
+            # the next one is drawn.
             out = video_frame(buffer, index, keyframe=keyframe, fps=fps)
             if index == thumb_index or index in sprite_indexes:
                 image = out.to_image()
                 if index == thumb_index:
                     stills["thumbnail"] = image
                 stills["sprites"].extend([image] * sprite_indexes.count(index))
+            for thread in threads:
+                thread.put(out)
+            index += 1
             if full is not None:
                 full.encode(out)
-            for output in smaller:
-                small = out.reformat(width=output.width, height=output.height, format="yuv420p")
-                small.pts, small.time_base, small.pict_type = out.pts, out.time_base, out.pict_type
-                output.encode(small)
-            index += 1
-            for output in outputs:
-                output.sound.write_until(int(index * samples_per_frame))
+                full.sound.write_until(int(index * samples_per_frame))
         if index == 0 or out is None:
             raise _invalid("No video frame could be decoded.")
-        for output in outputs:
-            output.finish()
+        for thread in threads:
+            thread.finish()
+        if full is not None:
+            full.finish()
         last = out.to_image()
         stills["thumbnail"] = stills["thumbnail"] or last
         stills["sprites"] += [last] * (sprite_count - len(stills["sprites"]))
     finally:
+        for thread in threads:
+            thread.stop()
         for output in outputs:
             output.writer.close()
     renditions = []

@@ -40,9 +40,11 @@ def open_output(
     gop: int,
     fps: Fraction | int = FPS,
     x264_options: dict | None = None,
+    threads: int = THREADS,
 ):
     """Open an MP4 for writing with the renderer's H.264 + AAC streams; returns (c, v, a).
-    `x264_options` replaces X264_OPTIONS (post-processing's smaller renditions)."""
+    `x264_options` replaces X264_OPTIONS and `threads` THREADS (post-processing's smaller
+    renditions)."""
     import av
 
     container = av.open(str(path), mode="w", format="mp4", container_options=CONTAINER_OPTIONS)
@@ -51,7 +53,7 @@ def open_output(
     video.time_base = 1 / Fraction(fps)
     context = video.codec_context
     context.gop_size = max(1, gop)
-    context.thread_count = THREADS
+    context.thread_count = threads
     # Pictures are converted from sRGB with BT.601 limited-range coefficients (scene.py).
     context.colorspace = 6  # AVCOL_SPC_SMPTE170M
     context.color_primaries = 1  # AVCOL_PRI_BT709 (sRGB primaries)
