@@ -12,6 +12,7 @@ Entity offsets are in UTF-16 code units (what iOS `NSString`, Android `String` a
 index by), `end` exclusive, covering the `#` and the word.
 """
 
+import functools
 import re
 
 MAX_HASHTAGS = 10
@@ -55,9 +56,16 @@ def _utf16_len(text: str) -> int:
 
 
 def caption_entities(text: str) -> list[dict]:
-    """`[{type: "hashtag", tag, start, end}]` with UTF-16 offsets (see the module docstring)."""
+    """`[{type: "hashtag", tag, start, end}]` with UTF-16 offsets (see the module docstring).
+    Fresh dicts each call, computed once per caption per process: a feed page serialises the
+    same popular captions for every caller (the parse was ~12 µs a caption, 5 % of a next page)."""
     if not text or "#" not in text:
         return []
+    return [dict(entity) for entity in _caption_entities(text)]
+
+
+@functools.lru_cache(maxsize=8192)
+def _caption_entities(text: str) -> tuple[dict, ...]:
     entities = []
     position = offset = 0  # code points read so far, and their UTF-16 length
     for tag, start, end in hashtag_spans(text):
@@ -66,4 +74,4 @@ def caption_entities(text: str) -> list[dict]:
         entities.append({"type": "hashtag", "tag": tag, "start": offset, "end": offset + length})
         offset += length
         position = end
-    return entities
+    return tuple(entities)
