@@ -50,6 +50,10 @@ from bench.httpbench import (  # noqa: E402 - needs ROOT on sys.path
 def parse_args():
     p = argparse.ArgumentParser()
     p.add_argument("--workers", type=int, default=4)
+    p.add_argument(
+        "--worker-class", default="sync", help="gunicorn worker class (sync, gthread) for both"
+    )
+    p.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker")
     p.add_argument("--requests", type=int, default=300, help="per single-client phase")
     p.add_argument("--concurrency", type=int, default=16)
     p.add_argument("--concurrent-requests", type=int, default=800)
@@ -172,14 +176,19 @@ def main():
     print(f"catalogue: {n_videos} videos; {len(users)} bench users", flush=True)
     print(f"load average at start: {os.getloadavg()}", flush=True)
 
+    served = ("--worker-class", args.worker_class, "--threads", str(args.threads))
+    print(f"gunicorn: {args.workers} workers, {args.worker_class}, {args.threads} threads")
     gunicorn, port = start_gunicorn(
-        "config.wsgi:application", workers=args.workers, env=env, extra=("--timeout", "120")
+        "config.wsgi:application",
+        workers=args.workers,
+        env=env,
+        extra=("--timeout", "120", *served),
     )
     floor_server, floor_port = start_gunicorn(
         "floor_app:application",
         workers=args.workers,
         env=env,
-        extra=("--pythonpath", str(ROOT / "bench")),
+        extra=("--pythonpath", str(ROOT / "bench"), *served),
     )
     results = []
     try:
@@ -237,8 +246,10 @@ def main():
             c.request("DELETE", f"/api/v1/videos/{video}/like", token)
             return elapsed
 
-        # Warm up every worker's connection and code paths.
+        # Warm up every worker's connection and code paths (a worker's first like also opens
+        # its broker connection for the push task, ~25 ms once per process).
         run_concurrent("warmup", port, tokens, feed_first, 40, 8, 30)
+        run_concurrent("warmup", port, tokens, like, 40, 8, 30)
 
         n, secs = args.requests, args.phase_seconds
         conc, cn = args.concurrency, args.concurrent_requests
@@ -256,8 +267,14 @@ def main():
             )
         )
         results.append(run_single("feed/following, 1 client", port, tokens, following, n, secs))
-        like_result = run_single("POST like (HTTP), 1 client", port, tokens, like, args.likes, secs)
-        results.append(like_result)
+        results.append(
+            run_single("POST like (HTTP), 1 client", port, tokens, like, args.likes, secs)
+        )
+        results.append(
+            run_concurrent(
+                f"POST like (HTTP), {conc} clients", port, tokens, like, args.likes, conc, secs
+            )
+        )
 
         def floor_page(c, token, i):
             return c.request("GET", "/feed", token)[0]
