@@ -13,9 +13,9 @@ import json
 import pytest
 from django.db import connection
 
-from accounts.models import User
+from accounts.models import Follow, User
 from discovery.models import Hashtag, HashtagFollow
-from feed import selectors
+from feed import ranking, selectors
 from feed.models import Like, Video
 from feed.services import like_video
 
@@ -231,3 +231,17 @@ def test_the_like_is_an_index_walk(catalogue):
         assert like_video(catalogue, video.pk) is True
     for text in statements.plans():
         assert_index_walks(text)
+
+
+def test_the_signals_statement_is_an_index_walk(catalogue):
+    """Follows, latest likes and their authors: the authors are primary-key lookups, not a
+    hash join against a scan of feed_video (what the join became at 10k videos)."""
+    params = {"user": catalogue.pk, "liked": ranking.LIKED_HISTORY_N}
+    assert_index_walks(explain(selectors.SIGNALS_SQL, params))
+    signals = selectors.feed_signals(catalogue)
+    liked = Like.objects.filter(user=catalogue).order_by("-created_at")
+    assert signals.liked_videos == set(liked.values_list("video_id", flat=True)[:200])
+    assert signals.liked_authors == set(liked.values_list("video__author_id", flat=True)[:200])
+    assert signals.followed == set(
+        Follow.objects.filter(follower=catalogue).values_list("followee_id", flat=True)
+    )
