@@ -29,7 +29,13 @@ class Hashtag(models.Model):
 
 
 class VideoHashtag(models.Model):
-    """A video carries a tag in its caption (rows rewritten on publish and caption edit)."""
+    """A video carries a tag in its caption (rows rewritten on publish and caption edit).
+
+    `hot_score` is the video's, kept equal by a trigger on feed_video (migration 0004), so a
+    hashtag's `top` page walks (hashtag, -hot_score, -id) instead of sorting every video of
+    the tag: 680 ms for #fyp (264k videos of 1M) as a sort, an index walk of 21 rows now.
+    A like rewrites these rows (2–3 per video in the seeded catalogue) besides the video's.
+    """
 
     # video_hashtag_unique (video, hashtag) serves the per-video lookups.
     video = models.ForeignKey(
@@ -41,6 +47,7 @@ class VideoHashtag(models.Model):
     # The video's published_at (fixed once published), so the hashtag page's "new" order and
     # the for-you candidates of followed tags walk one index without touching feed_video.
     published_at = models.DateTimeField()
+    hot_score = models.FloatField(default=0)
 
     class Meta:
         constraints = [
@@ -48,6 +55,7 @@ class VideoHashtag(models.Model):
         ]
         indexes = [
             models.Index(fields=["hashtag", "-published_at", "-id"], name="video_hashtag_new"),
+            models.Index(fields=["hashtag", "-hot_score", "-id"], name="video_hashtag_top"),
         ]
 
 

@@ -38,21 +38,25 @@ def hashtag_for(user, tag: str) -> Hashtag:
     return Hashtag.objects.annotate(followed_by_me=_followed_by(user)).get(pk=hashtag.pk)
 
 
+def _visible_links(user, hashtag: Hashtag) -> QuerySet[VideoHashtag]:
+    """The tag's rows whose video `user` may see (published), each checked as the walk of
+    the tag's index reaches it."""
+    return VideoHashtag.objects.filter(
+        feed_selectors.video_is_visible(user, OuterRef("video_id")), hashtag=hashtag
+    )
+
+
 def hashtag_links_new(user, hashtag: Hashtag) -> QuerySet[VideoHashtag]:
-    """The tag's rows whose video `user` may see (published), for newest-first paging."""
-    visible = feed_selectors.visible_videos(user).filter(status=Video.Status.PUBLISHED)
-    return VideoHashtag.objects.filter(hashtag=hashtag, video__in=visible.values("pk")).only(
-        "id", "video_id", "published_at"
-    )
+    """The tag's visible rows, for newest-first paging (index (hashtag, -published_at, -id))."""
+    return _visible_links(user, hashtag).only("id", "video_id", "published_at")
 
 
-def hashtag_videos_top(user, hashtag: Hashtag) -> QuerySet[Video]:
-    """Published videos carrying the tag that `user` may see, for hot-score paging."""
-    return (
-        feed_selectors.visible_videos(user)
-        .filter(status=Video.Status.PUBLISHED, hashtag_links__hashtag=hashtag)
-        .only("id", "hot_score")
-    )
+def hashtag_links_top(user, hashtag: Hashtag) -> QuerySet[VideoHashtag]:
+    """The tag's rows whose video `user` may see (published), for hot-score paging: a walk of
+    (hashtag, -hot_score, -id) that stops after a page, where ordering the videos themselves
+    sorted every video of the tag (visible_videos' OR of audiences defeats feed_video's
+    hot index)."""
+    return _visible_links(user, hashtag).only("id", "video_id", "hot_score")
 
 
 def trends_for(user) -> tuple[list[Hashtag], list]:

@@ -33,7 +33,9 @@ def document_words(*texts: str) -> str:
 
 def sync_video_text(video: Video) -> None:
     """Rewrite `video`'s hashtag rows and search document from its caption; adjust the tags'
-    counts if the video is live. Call inside the transaction that published or edited it."""
+    counts if the video is live. Call inside the transaction that published or edited it,
+    with the video row new or locked: new rows copy `video.hot_score`, which the trigger of
+    migration 0004 keeps equal from then on."""
     wanted = parse_hashtags(video.caption)
     if wanted:
         Hashtag.objects.bulk_create([Hashtag(name=name) for name in wanted], ignore_conflicts=True)
@@ -46,7 +48,12 @@ def sync_video_text(video: Video) -> None:
     if added:
         VideoHashtag.objects.bulk_create(
             [
-                VideoHashtag(video=video, hashtag_id=pk, published_at=video.published_at)
+                VideoHashtag(
+                    video=video,
+                    hashtag_id=pk,
+                    published_at=video.published_at,
+                    hot_score=video.hot_score,
+                )
                 for pk in sorted(added)
             ],
             ignore_conflicts=True,

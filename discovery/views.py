@@ -79,7 +79,7 @@ class HashtagPagination(CreatedCursorPagination):
 
 
 class HotPagination(CreatedCursorPagination):
-    """`top`: the feed's hot score, highest first."""
+    """`top`: the feed's hot score (as copied onto the tag's rows), highest first."""
 
     ordering = ("-hot_score", "-id")
 
@@ -118,10 +118,10 @@ class HashtagPageView(APIView):
             results = selectors.video_results(request.user, [link.video_id for link in links])
         else:
             paginator = HotPagination()
-            videos = paginator.paginate_queryset(
-                selectors.hashtag_videos_top(request.user, hashtag), request, view=self
+            links = paginator.paginate_queryset(
+                selectors.hashtag_links_top(request.user, hashtag), request, view=self
             )
-            results = selectors.video_results(request.user, [v.pk for v in videos])
+            results = selectors.video_results(request.user, [link.video_id for link in links])
         response = paginator.get_paginated_response(results)
         response.data = {"hashtag": HashtagSerializer(hashtag).data, **response.data}
         return response

@@ -68,6 +68,22 @@ def visible_videos(user: Viewer) -> QuerySet[Video]:
     return Video.objects.filter((published & audience) | own).exclude(blocked_authors_q(user))
 
 
+class _ExistsPerRow(Exists):
+    """EXISTS evaluated for each outer row. `OFFSET 0` keeps PostgreSQL from turning it into
+    a semi-join, which it hashes against a scan of feed_video below ~100k videos
+    (tests/feed/test_query_plans.py); per row it is one primary-key lookup."""
+
+    template = "EXISTS(%(subquery)s OFFSET 0)"
+
+
+def video_is_visible(user: Viewer, video_id: OuterRef) -> Exists:
+    """For a filter over rows that point at a video (a hashtag's rows, say): the published
+    video `video_id` refers to is one `user` may see (visible_videos), checked per row, so a
+    walk of the other table's index in its own order stops after a page."""
+    visible = visible_videos(user).filter(status=Video.Status.PUBLISHED, pk=video_id)
+    return _ExistsPerRow(visible)
+
+
 def access_video(
     user: Viewer, video_id: VideoId, *, for_update: bool = False, with_author: bool = False
 ) -> Video:

@@ -98,6 +98,38 @@ def test_hashtag_page_new_and_top(user, other_user, make_video, auth_client):
     assert [v["id"] for v in body["results"]] == [str(old.id), str(new.id)]
 
 
+def test_top_page_follows_likes_unlikes_and_caption_edits(
+    user, other_user, make_user, make_video, auth_client
+):
+    """The tag's rows carry a copy of the video's hot score (a trigger on feed_video): each
+    like, unlike and comment moves the video on the tag's `top` page at once, and a video
+    that gains the tag by a caption edit enters with the score it already has."""
+    first = make_video(other_user, caption="#beach first", likes=3)
+    second = make_video(other_user, caption="#beach second", likes=2)
+    client = auth_client(user)
+
+    def top(tag="beach"):
+        return [v["id"] for v in client.get(f"/api/v1/hashtags/{tag}?sort=top").json()["results"]]
+
+    assert top() == [str(first.id), str(second.id)]
+    fans = [make_user(f"fan{i}") for i in range(20)]
+    for fan in fans:
+        feed_services.like_video(fan, second.pk)
+    assert top() == [str(second.id), str(first.id)]
+    for fan in fans:
+        feed_services.unlike_video(fan, second.pk)
+    assert top() == [str(first.id), str(second.id)]
+    for fan in fans[:5]:
+        feed_services.add_comment(fan, first.pk, body="nice")
+    mountain = make_video(other_user, caption="#mountain", likes=40)
+    assert top("mountain") == [str(mountain.id)]
+    feed_services.update_video(other_user, mountain.pk, caption="#mountain #beach view")
+    assert top() == [str(mountain.id), str(first.id), str(second.id)]
+    scores = dict(Video.objects.values_list("id", "hot_score"))
+    for link in VideoHashtag.objects.all():
+        assert link.hot_score == scores[link.video_id]
+
+
 @pytest.mark.parametrize("sort", ["new", "top"])
 def test_hashtag_pages_are_cursor_paginated_without_repeats(
     sort, user, other_user, make_video, auth_client

@@ -1,8 +1,9 @@
 """The feed's hot queries are index walks (EXPLAIN on PostgreSQL), over a catalogue big enough
 for the planner to choose freely: for-you candidates (every branch: hot top, followed authors,
 remixes of liked videos, followed hashtags), the for-you page, following (first and next
-page) and the like. A `Seq Scan` of feed_video, feed_like or accounts_follow fails the test
-(issue 21: the remix branch read the whole of feed_video at 100k videos).
+page), the like, and the hashtag pages (top and new). A `Seq Scan` of feed_video, feed_like
+or accounts_follow fails the test (issue 21: the remix branch read the whole of feed_video
+at 100k videos).
 
 Rows are bulk-inserted in SQL (copies of one template job and video made by the factories,
 with generated ids), then ANALYZEd, so the planner sees the table sizes and distributions.
@@ -108,8 +109,9 @@ def catalogue(db, make_user, make_video):
             [viewer.pk, VIDEOS - 8, REMIX_EVERY],
         )
         cursor.execute(
-            "INSERT INTO discovery_videohashtag (video_id, hashtag_id, published_at)"
-            " SELECT v.id, h.id, v.published_at FROM feed_video v JOIN discovery_hashtag h"
+            "INSERT INTO discovery_videohashtag (video_id, hashtag_id, published_at, hot_score)"
+            " SELECT v.id, h.id, v.published_at, v.hot_score FROM feed_video v"
+            " JOIN discovery_hashtag h"
             " ON h.name = 'tag' || (1 + abs(hashtext(v.id::text)) %% %s)",
             [TAGS],
         )
@@ -245,3 +247,44 @@ def test_the_signals_statement_is_an_index_walk(catalogue):
     assert signals.followed == set(
         Follow.objects.filter(follower=catalogue).values_list("followee_id", flat=True)
     )
+
+
+@pytest.fixture
+def tagged(catalogue):
+    """#common on half the catalogue, #mid on one video in 20 (beside the 200 small tags)."""
+    with connection.cursor() as cursor:
+        for name, every in (("common", 2), ("mid", 20)):
+            tag = Hashtag.objects.create(name=name)
+            cursor.execute(
+                "INSERT INTO discovery_videohashtag (video_id, hashtag_id, published_at, hot_score)"
+                " SELECT id, %s, published_at, hot_score FROM feed_video"
+                " WHERE abs(hashtext(id::text)) %% %s = 0",
+                [tag.pk, every],
+            )
+        cursor.execute("ANALYZE discovery_videohashtag")
+    return catalogue
+
+
+@pytest.mark.parametrize("tag", ["common", "mid", "tag7"])
+@pytest.mark.parametrize("sort", ["top", "new"])
+def test_hashtag_pages_walk_the_tags_index(sort, tag, tagged, auth_client):
+    """A hashtag page reads one page of the tag's rows in its order (video_hashtag_top or
+    video_hashtag_new) and reaches feed_video by primary key: no scan, and no sort of the
+    tag's videos, whether the tag is on half the catalogue or on a hundred videos (`top`
+    sorted every video of the tag while it ordered feed_video itself: 680 ms for #fyp at 1M)."""
+    client = auth_client(tagged)
+    url = f"/api/v1/hashtags/{tag}?sort={sort}"
+    client.get(url)  # the viewer's session queries, once
+    statements = Statements()
+    with connection.execute_wrapper(statements):
+        assert len(client.get(url).json()["results"]) == 20
+    (text,) = [
+        explain(sql, params)
+        for sql, params in statements.seen
+        if sql.startswith('SELECT "discovery_videohashtag"') and "ORDER BY" in sql
+    ]
+    assert_index_walks(text)
+    nodes = list(_scans(json.loads(text)[0]["Plan"]))
+    assert not [n for n in nodes if n["Node Type"] in ("Sort", "Incremental Sort")], text
+    index = "video_hashtag_top" if sort == "top" else "video_hashtag_new"
+    assert index in {n.get("Index Name") for n in nodes}, text
