@@ -191,9 +191,19 @@ def test_user_search_uses_the_trigram_indexes(catalogue):
     handle = (
         User.objects.exclude(pk=catalogue.pk).order_by("pk").values_list("handle", flat=True)[123]
     )
-    text = plan(search_users(catalogue, parse_query(handle[:6])).order_by("-score")[:21])
+    with CaptureQueriesContext(connection) as candidates:
+        found = search_users(catalogue, parse_query(handle[:6]))
+    (statement,) = [q["sql"] for q in candidates.captured_queries]
+    with connection.cursor() as cursor:
+        cursor.execute(connection.ops.explain_query_prefix() + " " + statement)
+        candidates_plan = "\n".join(row[0] for row in cursor.fetchall())
+    # the capped candidates from the indexes, then the ranked users by primary key
+    assert "Seq Scan on accounts_user" not in candidates_plan, candidates_plan
+    assert "trgm" in candidates_plan, candidates_plan
+    text = plan(found.order_by("-score")[:21])
     assert "Seq Scan on accounts_user" not in text, text
-    assert "trgm" in text, text
+    assert "accounts_user_pkey" in text, text
+    assert found.filter(handle=handle).exists()
 
 
 def test_hashtag_search_uses_the_trigram_index(catalogue):
@@ -209,3 +219,19 @@ def test_operator_only_queries_run_no_query(q, catalogue, auth_client, django_as
     with django_assert_num_queries(1):  # the viewer (token auth), nothing else
         response = client.get("/api/v1/search", {"q": q})
     assert response.status_code == 200 and response.json()["results"] == []
+
+
+@override_settings(SEARCH_MAX_MATCHES=3)
+def test_a_prefix_on_many_handles_ranks_a_bounded_set_with_the_exact_handle(
+    db, make_user, auth_client
+):
+    """'sam' starts ten handles and is like all of them: the ranking sees at most the cap of
+    each (prefix, similar) plus the exact handle, and the exact handle comes first."""
+    viewer = make_user("viewer")
+    for i in range(10):
+        make_user(f"sam{i}")
+    make_user("sam")
+    body = auth_client(viewer).get("/api/v1/search", {"q": "sam", "type": "users"}).json()
+    handles = [row["handle"] for row in body["results"]]
+    assert handles[0] == "sam"
+    assert 1 < len(handles) <= 7 and body["next"] is None
