@@ -19,7 +19,8 @@ INSERT_LIKES = (
     "INSERT INTO feed_like (user_id, video_id, created_at) SELECT u.id, v.id, now()"
     " FROM (SELECT id FROM accounts_user ORDER BY random() LIMIT 1000) u"
     " CROSS JOIN LATERAL (SELECT id FROM feed_video WHERE status = 'published'"
-    " AND u.id > 0 ORDER BY hot_score DESC OFFSET (random() * 200)::int LIMIT 1) v"
+    " AND visibility = 'public' AND u.id > 0"
+    " ORDER BY hot_score DESC OFFSET (random() * 200)::int LIMIT 1) v"
     " ON CONFLICT DO NOTHING"
 )
 
