@@ -248,14 +248,14 @@ def seed_discovery(cur, video_ids, captions, published, status) -> None:
     cur.execute("SELECT setval('discovery_hashtag_id_seq', %s)", [len(tag_ids)])
     copy_rows(cur, VideoHashtag, ["video_id", "hashtag_id", "published_at"], iter(links))
     copy_rows(cur, VideoDocument, ["video_id", "words"], iter(docs))
-    # + the creator's handle and display name, as discovery.services writes them, and the
-    # popularity class of the video's counters (the function migration 0003 created).
     # The videos' hot scores onto their hashtag rows (the trigger of migration 0004 only sees
     # UPDATEs, not these COPYs).
     cur.execute(
         "UPDATE discovery_videohashtag l SET hot_score = v.hot_score FROM feed_video v"
         " WHERE v.id = l.video_id"
     )
+    # + the creator's handle and display name, as discovery.services writes them, and the
+    # popularity class of the video's counters (the function migration 0003 created).
     cur.execute(
         "UPDATE discovery_videodocument d SET words = d.words || ' ' || lower(u.handle)"
         " || ' ' || lower(u.display_name), document = to_tsvector('simple', d.words || ' '"

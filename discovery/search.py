@@ -215,11 +215,7 @@ def search_videos(user, query: ParsedQuery) -> QuerySet[Video]:
             .order_by("-popularity", "-video_id")
             .values_list("video_id", flat=True)[: settings.SEARCH_MAX_MATCHES]
         )
-        qs = qs.filter(
-            RawSQL(  # noqa: S611 - constant SQL, the ids are one parameter
-                '"feed_video"."id" = ANY(%s::uuid[])', [matched], output_field=BooleanField()
-            )
-        )
+        qs = qs.filter(_pk_in(Video, matched, "uuid"))
         rank: Any = Cast(SearchRank(F("search_document__document"), tsquery), FloatField())
     else:
         rank = Func(
@@ -245,9 +241,12 @@ def _user_candidates(text: str, similar: Q) -> list[int]:
     return list(dict.fromkeys(found))  # one statement
 
 
-def _id_in(ids: list[int]) -> RawSQL:
-    return RawSQL(  # noqa: S611 - constant SQL, the ids are one parameter
-        '"accounts_user"."id" = ANY(%s::bigint[])', [ids], output_field=BooleanField()
+def _pk_in(model, ids: list, sql_type: str) -> RawSQL:
+    """`pk = ANY(ids)` with the ids as one array parameter: a primary-key lookup per
+    candidate, whatever the number of candidates (an IN list would be one parameter each)."""
+    column = f'"{model._meta.db_table}"."{model._meta.pk.column}"'
+    return RawSQL(  # noqa: S611 - SQL from the model's own names, the ids are one parameter
+        f"{column} = ANY(%s::{sql_type}[])", [ids], output_field=BooleanField()
     )
 
 
@@ -265,7 +264,7 @@ def search_users(user, query: ParsedQuery) -> QuerySet[User]:
     )
     matches = Q(handle__startswith=text) | similar
     if connection.vendor == "postgresql":
-        qs = qs.filter(_id_in(_user_candidates(text, similar)))
+        qs = qs.filter(_pk_in(User, _user_candidates(text, similar), "bigint"))
     relevance = Greatest(
         Case(When(handle=text, then=Value(2.0)), default=Value(0.0), output_field=FloatField()),
         Case(
