@@ -197,3 +197,33 @@ def test_signed_out_is_401(api_client, user, make_video):
     make_video(user, caption="#beach")
     assert api_client.get("/api/v1/hashtags/beach").status_code == 401
     assert api_client.post("/api/v1/hashtags/beach/follow").status_code == 401
+
+
+def test_revoked_cameo_consent_takes_the_video_off_both_hashtag_pages(
+    user, other_user, make_user, make_video, auth_client
+):
+    """A video showing a cameo leaves the tag's `top` and `new` pages at the revocation (the
+    per-row visibility check of the hashtag rows), while its hashtag rows stay."""
+    from accounts.models import Cameo
+    from accounts.services.cameos import revoke_cameo_consent
+    from generation.models import JobCameo
+    from tests.factories import JobFactory, VideoFactory
+
+    carol = make_user("carol")
+    cameo = Cameo.objects.create(
+        owner=carol, status="active", permission="everyone", source_clip="cameos/carol.mp4"
+    )
+    job = JobFactory(user=other_user, status="succeeded", policy={})
+    JobCameo.objects.create(job=job, cameo=cameo)
+    with_cameo = VideoFactory(author=other_user, job=job, caption="#beach with carol", likes=9)
+    plain = make_video(other_user, caption="#beach plain")
+    client = auth_client(user)
+
+    def page(sort):
+        body = client.get(f"/api/v1/hashtags/beach?sort={sort}").json()
+        return {v["id"] for v in body["results"]}
+
+    assert page("top") == page("new") == {str(with_cameo.id), str(plain.id)}
+    revoke_cameo_consent(carol)
+    assert page("top") == page("new") == {str(plain.id)}
+    assert VideoHashtag.objects.filter(video=with_cameo).exists()
