@@ -592,7 +592,17 @@ def _ids_filtered(qs: QuerySet) -> QuerySet:
 
 def _for_you_page_query(user) -> QuerySet:
     """The for-you page query: feed_base ∩ visible_videos ∩ the page's ids (a sentinel array
-    swapped per request), with author, job, liked_by_me, and the cameos and renditions as one
+    swapped per request)."""
+    return _page_query(_ids_filtered(feed_base(user)) & visible_videos(user), user)
+
+
+def _visible_page_query(user) -> QuerySet:
+    """A page of search results or of a hashtag: visible_videos ∩ the page's ids."""
+    return _page_query(_ids_filtered(visible_videos(user)), user)
+
+
+def _page_query(videos: QuerySet[Video], user) -> QuerySet:
+    """`videos` as PageRows: author, job, liked_by_me, and the cameos and renditions as one
     array each per row."""
     from django.contrib.postgres.expressions import ArraySubquery
 
@@ -607,7 +617,7 @@ def _for_you_page_query(user) -> QuerySet:
         .values(entry=JSONObject(**{name: name for name in RENDITION_FIELDS}))
     )
     return (
-        page_videos(_ids_filtered(feed_base(user)) & visible_videos(user), user)
+        page_videos(videos, user)
         .annotate(cameo_list=ArraySubquery(cameos), rendition_list=ArraySubquery(renditions))
         .values_list(*PAGE_ROW_FIELDS)
     )
@@ -659,13 +669,20 @@ def for_you_page_rows(user: User, wanted: list[uuid.UUID]) -> list[tuple]:
     as page_videos(feed_base(user) & visible_videos(user)) + with_page_data, without building
     querysets or model instances per request.
     """
+    return _page_rows(_for_you_page_query, user, wanted)
+
+
+def visible_page_rows(user: User, wanted: list) -> list[tuple]:
+    """As for_you_page_rows, for any page of videos (search, hashtags, trends): the same
+    filters as page_videos(visible_videos(user)) + with_page_data. PostgreSQL only."""
+    return _page_rows(_visible_page_query, user, wanted)
+
+
+def _page_rows(factory, user: User, wanted: list) -> list[tuple]:
     ids = list(wanted)
     if not ids:
         return []
-    rows = {
-        row[0]: PageRow._make(row)
-        for row in _run_compiled(_for_you_page_query, user_id=user.pk, ids=ids)
-    }
+    rows = {row[0]: PageRow._make(row) for row in _run_compiled(factory, user_id=user.pk, ids=ids)}
     # Django loads jsonb as text (JSONField decodes it itself): one json.loads per cameo.
     return [
         (

@@ -6,6 +6,7 @@ import pytest
 from discovery.models import Hashtag, HashtagFollow, VideoHashtag
 from feed import services as feed_services
 from feed.models import Video
+from tests.factories import JobFactory, VideoFactory
 
 
 def counts():
@@ -227,3 +228,48 @@ def test_revoked_cameo_consent_takes_the_video_off_both_hashtag_pages(
     revoke_cameo_consent(carol)
     assert page("top") == page("new") == {str(plain.id)}
     assert VideoHashtag.objects.filter(video=with_cameo).exists()
+
+
+def test_search_and_hashtag_pages_serialize_exactly_like_the_video_serializer(
+    user, other_user, make_user, make_video, auth_client
+):
+    """On PostgreSQL these pages are built from tuples by a compiled query (as the for-you
+    page), not by VideoSerializer; the JSON must be the same: cameos, renditions, likes,
+    remixes, the caller's own held video."""
+    import json
+
+    from accounts.models import Cameo
+    from config.renderers import JSONRenderer
+    from feed import selectors
+    from feed.serializers import VideoSerializer
+    from generation.models import JobCameo
+
+    source = make_video(other_user, caption="#sea the source", likes=2)
+    job = JobFactory(user=other_user, status="succeeded", policy={}, remix_of=source.id)
+    remix = VideoFactory(author=other_user, job=job, caption="#sea a remix", likes=5)
+    cameo = Cameo.objects.create(owner=make_user("face"), status="active", source_clip="c")
+    JobCameo.objects.create(job=remix.job, cameo=cameo)
+    feed_services.like_video(user, remix.pk)
+    held = make_video(user, caption="#sea mine, held", status="held")
+    client = auth_client(user)
+    pages = [
+        client.get("/api/v1/hashtags/sea?sort=new").json()["results"],
+        client.get("/api/v1/hashtags/sea?sort=top").json()["results"],
+        client.get("/api/v1/search", {"q": "sea"}).json()["results"],
+    ]
+    videos = selectors.with_page_data(
+        list(selectors.page_videos(Video.objects.filter(pk__in=[source.pk, remix.pk]), user)),
+        user,
+    )
+    expected = {
+        str(video.id): json.loads(JSONRenderer().render(VideoSerializer(video).data))
+        for video in videos
+    }
+    for results in pages:
+        assert str(held.id) not in {video["id"] for video in results}  # held: not published
+        assert {video["id"] for video in results} == set(expected)
+        assert results == [expected[video["id"]] for video in results]
+    assert expected[str(remix.id)]["cameos"] == [{"id": str(cameo.id), "handle": "face"}]
+    assert expected[str(remix.id)]["liked_by_me"] is True
+    assert expected[str(remix.id)]["renditions"]
+    assert expected[str(remix.id)]["remix_of"] == str(source.id)
