@@ -288,3 +288,37 @@ def test_hashtag_pages_walk_the_tags_index(sort, tag, tagged, auth_client):
     assert not [n for n in nodes if n["Node Type"] in ("Sort", "Incremental Sort")], text
     index = "video_hashtag_top" if sort == "top" else "video_hashtag_new"
     assert index in {n.get("Index Name") for n in nodes}, text
+
+
+def test_followed_hashtag_matches_read_the_candidates_rows(tagged):
+    """Which candidates carry a followed tag: read by (video, hashtag) for the candidates,
+    not by walking each followed tag's rows (as a join with the follows, the planner walked
+    #fyp's 264k rows at 1M videos for a few hundred candidates: 334 ms)."""
+    from discovery.interests import FollowedHashtags
+    from discovery.models import VideoHashtag
+
+    HashtagFollow.objects.bulk_create(
+        [
+            HashtagFollow(user=tagged, hashtag=t)
+            for t in Hashtag.objects.filter(name__in=["common", "mid"])
+        ]
+    )
+    candidates = [c.id for c in selectors.for_you_candidates(tagged)]
+    statements = Statements()
+    with connection.execute_wrapper(statements):
+        found = FollowedHashtags().matches(tagged, candidates)
+    (text,) = statements.plans()
+    nodes = list(_scans(json.loads(text)[0]["Plan"]))
+    indexes = {n["Index Name"] for n in nodes if "Index Name" in n}
+    assert "video_hashtag_unique" in indexes, text
+    assert not indexes & {"video_hashtag_new", "video_hashtag_top"}, text
+    scanned = {n.get("Relation Name") for n in nodes if n["Node Type"] == "Seq Scan"}
+    assert "discovery_videohashtag" not in scanned, text
+    followed = set(HashtagFollow.objects.filter(user=tagged).values_list("hashtag_id", flat=True))
+    expected = set(
+        VideoHashtag.objects.filter(video_id__in=candidates, hashtag_id__in=followed).values_list(
+            "video_id", flat=True
+        )
+    )
+    assert len(expected) > 100  # #common is on half the candidates
+    assert set(found) == expected
