@@ -17,6 +17,8 @@ import contextlib
 import psycopg
 from django.conf import settings
 from django.db import connection
+from django.db.models import BooleanField
+from django.db.models.expressions import RawSQL
 
 
 class _PreparingCursor(psycopg.Cursor):
@@ -51,3 +53,13 @@ def hot_query_cursor(*, prepared: bool = True):
         raw.prepare = prepared
     with connection._prepare_cursor(raw) as cursor:
         yield cursor
+
+
+def any_of(model, field_name: str, values: list, sql_type: str) -> RawSQL:
+    """A filter `field = ANY(values)` (PostgreSQL) with the values as one array parameter:
+    an IN list is one parameter each, which Django renders into the SQL text one by one
+    (measured ≈ 7 µs per UUID: 4 ms for a first page's 580 candidates)."""
+    column = f'"{model._meta.db_table}"."{model._meta.get_field(field_name).column}"'
+    return RawSQL(  # noqa: S611 - SQL from the model's own names, the values are one parameter
+        f"{column} = ANY(%s::{sql_type}[])", [values], output_field=BooleanField()
+    )

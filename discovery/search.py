@@ -39,7 +39,6 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import (
-    BooleanField,
     Case,
     Exists,
     F,
@@ -51,13 +50,13 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Greatest, Ln
 from django.db.models.lookups import Lookup
 from rest_framework.exceptions import ValidationError
 
 from accounts.models import User
 from accounts.selectors import profiles
+from config.db import any_of
 from discovery.models import Hashtag, HashtagFollow, VideoDocument
 from feed import ranking
 from feed.models import Video
@@ -215,7 +214,7 @@ def search_videos(user, query: ParsedQuery) -> QuerySet[Video]:
             .order_by("-popularity", "-video_id")
             .values_list("video_id", flat=True)[: settings.SEARCH_MAX_MATCHES]
         )
-        qs = qs.filter(_pk_in(Video, matched, "uuid"))
+        qs = qs.filter(any_of(Video, "id", matched, "uuid"))
         rank: Any = Cast(SearchRank(F("search_document__document"), tsquery), FloatField())
     else:
         rank = Func(
@@ -241,15 +240,6 @@ def _user_candidates(text: str, similar: Q) -> list[int]:
     return list(dict.fromkeys(found))  # one statement
 
 
-def _pk_in(model, ids: list, sql_type: str) -> RawSQL:
-    """`pk = ANY(ids)` with the ids as one array parameter: a primary-key lookup per
-    candidate, whatever the number of candidates (an IN list would be one parameter each)."""
-    column = f'"{model._meta.db_table}"."{model._meta.pk.column}"'
-    return RawSQL(  # noqa: S611 - SQL from the model's own names, the ids are one parameter
-        f"{column} = ANY(%s::{sql_type}[])", [ids], output_field=BooleanField()
-    )
-
-
 def search_users(user, query: ParsedQuery) -> QuerySet[User]:
     """Active users not blocked either way whose handle starts with the query (or is like it)
     or whose display name is like it, annotated with `score`. On PostgreSQL the ranked users
@@ -264,7 +254,7 @@ def search_users(user, query: ParsedQuery) -> QuerySet[User]:
     )
     matches = Q(handle__startswith=text) | similar
     if connection.vendor == "postgresql":
-        qs = qs.filter(_pk_in(User, _user_candidates(text, similar), "bigint"))
+        qs = qs.filter(any_of(User, "id", _user_candidates(text, similar), "bigint"))
     relevance = Greatest(
         Case(When(handle=text, then=Value(2.0)), default=Value(0.0), output_field=FloatField()),
         Case(
