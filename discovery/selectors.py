@@ -40,8 +40,7 @@ def _followed_by(user):
 
 def hashtag_for(user, tag: str) -> Hashtag:
     """The hashtag with `followed_by_me` for `user`; NotFound for an unknown tag."""
-    hashtag = access_hashtag(tag)
-    return Hashtag.objects.annotate(followed_by_me=_followed_by(user)).get(pk=hashtag.pk)
+    return access_hashtag(tag, Hashtag.objects.annotate(followed_by_me=_followed_by(user)))
 
 
 def _visible_links(user, hashtag: Hashtag) -> QuerySet[VideoHashtag]:

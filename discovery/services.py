@@ -11,7 +11,17 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.postgres.search import SearchVector
 from django.db import connection, transaction
-from django.db.models import Count, F, Func, OuterRef, PositiveSmallIntegerField, Q, Subquery, Value
+from django.db.models import (
+    Count,
+    F,
+    Func,
+    OuterRef,
+    PositiveSmallIntegerField,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from rest_framework.exceptions import NotFound
@@ -113,10 +123,12 @@ def recount_hashtags_of(video_ids: Iterable) -> None:
 # --- follows -----------------------------------------------------------------------------
 
 
-def access_hashtag(tag: str) -> Hashtag:
-    """The hashtag named `tag` (with or without `#`, any case); NotFound otherwise."""
+def access_hashtag(tag: str, hashtags: QuerySet[Hashtag] | None = None) -> Hashtag:
+    """The hashtag named `tag` (with or without `#`, any case), read from `hashtags` (all of
+    them, or an annotated queryset); NotFound otherwise."""
     name = normalize_tag(tag)
-    hashtag = Hashtag.objects.filter(name=name).first() if name else None
+    found = Hashtag.objects if hashtags is None else hashtags
+    hashtag = found.filter(name=name).first() if name else None
     if hashtag is None:
         raise NotFound("No such hashtag.")
     return hashtag
