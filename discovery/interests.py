@@ -1,7 +1,7 @@
 """Followed hashtags as an interest source of the for-you ranking (feed/interests.py)."""
 
 from django.db import connection
-from django.db.models import BooleanField, Q
+from django.db.models import BooleanField, Exists, OuterRef, Q
 from django.db.models.expressions import RawSQL
 
 from discovery.models import HashtagFollow, VideoHashtag
@@ -48,6 +48,24 @@ class FollowedHashtags:
             " WHERE hashtag_id = f.id ORDER BY published_at DESC, id DESC LIMIT %s) v"
             " ORDER BY v.published_at DESC, v.id DESC LIMIT %s))",
             [user.pk, FOLLOWED_TAGS_MAX, PER_TAG, CANDIDATES_N],
+            output_field=BooleanField(),
+        )
+
+    def candidate_match(self, user):
+        """Whether the feed_video row carries a tag the caller follows.
+
+        On PostgreSQL one (video, hashtag) index probe per candidate, the followed tags an
+        InitPlan array; `OFFSET 0` keeps the planner from turning the EXISTS into a hashed
+        subplan, which read every row of the followed tags (7,398 rows for 5 popular tags at
+        1M videos: 10 ms a first page, against 1.1 ms of probes)."""
+        if connection.vendor != "postgresql":
+            tags = HashtagFollow.objects.filter(user=user).values("hashtag_id")
+            return Exists(VideoHashtag.objects.filter(video_id=OuterRef("pk"), hashtag_id__in=tags))
+        return RawSQL(  # noqa: S611 - only the user id varies, as a parameter
+            "EXISTS(SELECT 1 FROM discovery_videohashtag WHERE video_id = feed_video.id"
+            " AND hashtag_id = ANY(ARRAY("
+            "SELECT hashtag_id FROM discovery_hashtagfollow WHERE user_id = %s)) OFFSET 0)",
+            [user.pk],
             output_field=BooleanField(),
         )
 

@@ -9,8 +9,12 @@ settings.FEED_INTEREST_SOURCES lists classes (dotted paths) with:
   caller's interests, bounded by the source (an index walk); its only per-call value must be
   the user's id, because the candidates statement is compiled once per process
   (feed.selectors.user_rows);
-- `matches(user, video_ids) -> {video_id: reason}`: which of these candidates carry one of the
-  caller's interests, with a readable reason (one query).
+- `candidate_match(user)`: a boolean expression on a feed_video row, true when the video
+  carries one of the caller's interests — evaluated for every candidate inside the candidates
+  statement (a per-row index probe, not a walk of the interests' videos), so the same rule
+  on its only per-call value applies;
+- `matches(user, video_ids) -> {video_id: reason}`: which of these videos carry one of the
+  caller's interests, with a readable reason (one query; feed/explain).
 
 discovery's followed hashtags are the one source today.
 """
@@ -27,6 +31,8 @@ class InterestSource(Protocol):
     boost: float
 
     def candidate_filter(self, user) -> Any: ...
+
+    def candidate_match(self, user) -> Any: ...
 
     def matches(self, user, video_ids: list) -> dict: ...
 

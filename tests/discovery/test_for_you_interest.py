@@ -46,3 +46,21 @@ def test_users_without_followed_hashtags_pay_no_extra_query(
     budget = 3 if connection.vendor == "postgresql" else 6
     with django_assert_max_num_queries(budget):
         selectors.rank_for_you(user)
+
+
+def test_the_boost_applies_to_a_tagged_video_whatever_branch_found_it(
+    user, make_user, make_video, auth_client
+):
+    """Ranking reads the followed-tag match of every candidate (the candidates statement's
+    interest bits), not only of those the followed-tag branch brought."""
+    tagged = make_video(make_user("niche"), caption="#origami crane", likes=100)
+    plain = make_video(make_user("other"), caption="a crane", likes=120)
+    ranked = selectors.rank_for_you(user)
+    assert ranked.index(plain.id) < ranked.index(tagged.id)
+    assert auth_client(user).post("/api/v1/hashtags/origami/follow").status_code == 201
+    candidates = {c.id: c for c in selectors.for_you_candidates(user)}
+    assert candidates[tagged.id].interests and not candidates[plain.id].interests
+    ranked = selectors.rank_for_you(user)
+    assert ranked.index(tagged.id) < ranked.index(plain.id)
+    explained = {v: selectors.explain_video(user, v)["score"] for v in (tagged.id, plain.id)}
+    assert explained[tagged.id] > explained[plain.id]

@@ -15,7 +15,7 @@ import pytest
 from django.db import connection
 
 from accounts.models import Follow, User
-from discovery.models import Hashtag, HashtagFollow
+from discovery.models import Hashtag, HashtagFollow, VideoHashtag
 from feed import ranking, selectors
 from feed.models import Like, Video
 from feed.services import like_video
@@ -295,7 +295,6 @@ def test_followed_hashtag_matches_read_the_candidates_rows(tagged):
     not by walking each followed tag's rows (as a join with the follows, the planner walked
     #fyp's 264k rows at 1M videos for a few hundred candidates: 334 ms)."""
     from discovery.interests import FollowedHashtags
-    from discovery.models import VideoHashtag
 
     HashtagFollow.objects.bulk_create(
         [
@@ -322,3 +321,44 @@ def test_followed_hashtag_matches_read_the_candidates_rows(tagged):
     )
     assert len(expected) > 100  # #common is on half the candidates
     assert set(found) == expected
+
+
+def _with_parents(node: dict, parents=()):
+    yield node, parents
+    for child in node.get("Plans", ()):
+        yield from _with_parents(child, (*parents, node))
+
+
+def test_the_candidates_interest_bits_are_probes_per_candidate(tagged):
+    """Whether each candidate carries a followed tag is read in the candidates statement by
+    one (video, hashtag) probe per row; the only walk of a tag's rows is the followed-tag
+    branch's, bounded by its LIMIT. As a plain EXISTS the planner hashed every row of the
+    followed tags (#common: half the catalogue) once per branch."""
+    common = Hashtag.objects.get(name="common")
+    HashtagFollow.objects.create(user=tagged, hashtag=common)
+    sql, params = selectors.candidates_query(tagged).query.sql_with_params()
+    text = explain(sql, params)
+    assert_index_walks(text)
+    reads = [
+        (node, parents)
+        for node, parents in _with_parents(json.loads(text)[0]["Plan"])
+        if node.get("Relation Name") == "discovery_videohashtag"
+    ]
+    assert reads, text
+    for node, parents in reads:
+        condition = node.get("Index Cond") or node.get("Recheck Cond") or ""
+        if condition.startswith("(video_id = "):  # a probe for the row's video
+            assert node["Node Type"] in ("Index Scan", "Index Only Scan", "Bitmap Heap Scan")
+        else:  # the branch's walk of each followed tag's newest rows
+            assert node.get("Index Name") == "video_hashtag_new", text
+            assert parents[-1]["Node Type"] == "Limit", text
+    candidates = selectors.for_you_candidates(tagged)
+    carrying = set(
+        VideoHashtag.objects.filter(
+            video_id__in=[c.id for c in candidates],
+            hashtag__follows__user=tagged,
+        ).values_list("video_id", flat=True)
+    )
+    assert len(carrying) > 100  # #common is on half the candidates
+    assert {c.id for c in candidates if c.interests} == carrying
+    assert set(selectors.candidate_interests(candidates)) == carrying
