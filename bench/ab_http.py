@@ -8,8 +8,12 @@ runs minutes apart are not comparable.
         .venv/bin/python bench/ab_http.py --before /tmp/before --requests 200
 
 Phases (each --requests requests per server, alternating A B B A …): GET search one word,
-two words, a handle prefix (type=users); GET feed first page, next page; GET me; POST like
-(each followed by an unmeasured DELETE). Both servers: gunicorn, --workers sync workers,
+two words, a handle prefix (type=users); GET hashtags/{tag} top and new (`tagtop`, `tagnew`:
+tags drawn by use, as bench/discovery.py does); GET feed first page, next page; GET me; POST
+like (each followed by an unmeasured DELETE). `--follow-hashtags N` has the measured users
+follow N popular tags for the run; `--before-env KEY=VALUE` sets a setting on the before server
+only, so `--before . --before-env FEED_INTEREST_SOURCES=` compares one tree with and without
+a setting. Both servers: gunicorn, --workers sync workers,
 DB_CONN_MAX_AGE=600, Redis cache (--redis-url), throttles on at rates that never refuse.
 Prints p50/p99 per server and the ratio after/before, and the load average.
 """
@@ -40,6 +44,21 @@ def parse_args():
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--redis-url", default="redis://127.0.0.1:6379/7")
     p.add_argument("--phases", default="search1,search2,users,first,next,me,like")
+    p.add_argument(
+        "--before-env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a setting for the before server only (e.g. FEED_INTEREST_SOURCES= against the"
+        " same tree: the for-you page without followed hashtags vs with them)",
+    )
+    p.add_argument(
+        "--follow-hashtags",
+        type=int,
+        default=0,
+        metavar="N",
+        help="each measured user follows N of the 300 most used hashtags for the run",
+    )
     return p.parse_args()
 
 
@@ -87,6 +106,7 @@ def main():
     from rest_framework_simplejwt.tokens import RefreshToken
 
     from accounts.models import User
+    from discovery.models import Hashtag, HashtagFollow
     from feed.models import Video
 
     rng = random.Random(21)
@@ -99,8 +119,24 @@ def main():
         .order_by("-hot_score")
         .values_list("pk", flat=True)[:2000]
     ]
+    tags = list(Hashtag.objects.filter(video_count__gt=0).values_list("name", "video_count"))
+    tag_names, tag_weights = [t for t, _ in tags], [c for _, c in tags]
+
+    def tag_page(sort):
+        return lambda: f"/api/v1/hashtags/{rng.choices(tag_names, tag_weights)[0]}?sort={sort}"
+
+    HashtagFollow.objects.filter(user__in=users).delete()
+    popular = list(Hashtag.objects.order_by("-video_count").values_list("pk", flat=True)[:300])
+    HashtagFollow.objects.bulk_create(
+        [
+            HashtagFollow(user=user, hashtag_id=pk)
+            for user in users
+            for pk in rng.sample(popular, args.follow_hashtags)
+        ]
+    )
+    before_env = {**env, **dict(item.split("=", 1) for item in args.before_env)}
     servers = {
-        "before": start(Path(args.before).resolve(), env, args.workers),
+        "before": start(Path(args.before).resolve(), before_env, args.workers),
         "after": start(ROOT, env, args.workers),
     }
     print(f"load at start {os.getloadavg()}", flush=True)
@@ -138,6 +174,8 @@ def main():
                 "GET search type=users, handle prefix",
                 get(lambda: f"/api/v1/search?type=users&q={rng.choice(handles)[:4]}"),
             ),
+            "tagtop": ("GET hashtags/{tag}?sort=top", get(tag_page("top"))),
+            "tagnew": ("GET hashtags/{tag}?sort=new", get(tag_page("new"))),
             "first": ("GET feed, first page", get(lambda: "/api/v1/feed?page_size=20")),
             "next": ("GET feed, next page (timed: the next page only)", next_page),
             "me": ("GET me", get(lambda: "/api/v1/me")),
@@ -167,6 +205,7 @@ def main():
             )
     finally:
         stop_process_groups([p for p, _ in servers.values()])
+        HashtagFollow.objects.filter(user__in=users).delete()
     print(f"\nload average at end: {os.getloadavg()}\n")
     print("| request | n | before p50 / p99 ms | after p50 / p99 ms | after/before p50 / p99 |")
     print("| --- | ---: | ---: | ---: | ---: |")
