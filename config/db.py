@@ -37,10 +37,11 @@ def hot_query_cursor(*, prepared: bool = True):
     DB_PREPARED_STATEMENTS is off), Django's plain cursor otherwise. Django's cursor wrapper is
     kept either way, so query logging, execute_wrappers and error translation still apply.
 
-    `prepared=False` for a statement whose best plan depends on its values and the
-    catalogue's size: PostgreSQL switches a prepared statement to one generic plan after five
-    executions when its estimate looks no worse, and for the for-you candidates that estimate
-    was wrong at 10k videos (3.5 ms generic against 2.0 ms planned each time, issue 21)."""
+    `prepared=False` for a statement whose best plan depends on its values: PostgreSQL
+    switches a prepared statement to one generic plan after five executions when its estimate
+    looks no worse. Constants belong in the SQL text, not in parameters, so that plan knows
+    them (feed.selectors._compiled: with `status = $9` the for-you candidates' generic plan
+    sorted every published video at 10k)."""
     if connection.vendor != "postgresql" or not settings.DB_PREPARED_STATEMENTS:
         with connection.cursor() as cursor:
             yield cursor

@@ -8,6 +8,7 @@ that takes a video id goes through `access_video`, which answers 404 for "does n
 import contextlib
 import functools
 import json
+import re
 import uuid
 from collections import namedtuple
 from collections.abc import Callable
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import psycopg
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -416,9 +418,7 @@ def for_you_candidates(user: User) -> list[Candidate]:
     """The candidates as light tuples with the attribute names ranking reads (one statement
     on PostgreSQL, one per branch elsewhere); a video found by two branches is kept once."""
     if connection.vendor == "postgresql":
-        # Planned for the caller each time: the generic plan PostgreSQL would switch to was
-        # the slower one at 10k videos (config.db.hot_query_cursor).
-        rows = user_rows(candidates_query, user, prepared=False)
+        rows = user_rows(candidates_query, user)
     else:
         rows = [row for branch in candidate_branches(user) for row in branch]
     return list({row[0]: Candidate._make(row) for row in rows}.values())
@@ -655,37 +655,59 @@ def _page_query(videos: QuerySet[Video], user) -> QuerySet:
 @functools.cache
 def _compiled(factory) -> tuple[str, tuple]:
     """SQL and parameters of `factory(sentinel user)`, built by the ORM once per process:
-    building it cost more than PostgreSQL takes to run it."""
+    building it cost more than PostgreSQL takes to run it. Only the sentinels stay
+    parameters; every other value ('published', 'public', branch numbers) is written into
+    the SQL as a literal, as Django's client-side binding sends it. A prepared statement's
+    generic plan then knows them: with `status = $9` it estimated 145 published videos of
+    10k and sorted all 9,226 instead of walking the hot-score index (4.6 ms against 1.5)."""
     sql, params = factory(User(pk=_SENTINEL_USER)).query.sql_with_params()
     # A sentinel the ORM inlined instead of passing as a parameter would never be swapped.
     assert _SENTINEL_USER in params  # noqa: S101
-    return sql, tuple(params)
+    return _inline_constants(sql, params)
 
 
-def user_rows(
-    factory: Callable[[User], QuerySet], user: User, *, prepared: bool = True
-) -> list[tuple]:
+def _is_sentinel(param) -> bool:
+    if type(param) is int:
+        return param == _SENTINEL_USER
+    return isinstance(param, list) and tuple(param) == _SENTINEL_IDS
+
+
+def _inline_constants(sql: str, params) -> tuple[str, tuple]:
+    """`sql` with each non-sentinel parameter replaced by its quoted literal (the driver's
+    own client-side quoting, as Django's cursor sends them), and the sentinel parameters
+    left."""
+    connection.ensure_connection()
+    quote = psycopg.ClientCursor(connection.connection).mogrify
+    values = iter(params)
+    parts, kept = [], []
+    for part in re.split(r"(%%|%s)", sql):
+        if part != "%s":
+            parts.append(part)
+            continue
+        value = next(values)
+        if _is_sentinel(value):
+            parts.append(part)
+            kept.append(value)
+        else:
+            parts.append(quote("%s", [value]).replace("%", "%%"))
+    return "".join(parts), tuple(kept)
+
+
+def user_rows(factory: Callable[[User], QuerySet], user: User) -> list[tuple]:
     """The rows of `factory(user)`, a values_list queryset whose only per-call value is the
-    user. On PostgreSQL it is compiled once per process for a sentinel user swapped per call
-    (and a prepared statement unless `prepared` is False, config.db.hot_query_cursor);
-    elsewhere it is evaluated."""
+    user. On PostgreSQL it is compiled once per process for a sentinel user swapped per call,
+    a prepared statement (config.db.hot_query_cursor); elsewhere it is evaluated."""
     if connection.vendor != "postgresql":
         return list(factory(user))
-    return _run_compiled(factory, user_id=user.pk, prepared=prepared)
+    return _run_compiled(factory, user_id=user.pk)
 
 
-def _run_compiled(factory, *, user_id, ids=(), prepared: bool = True) -> list:
+def _run_compiled(factory, *, user_id, ids=()) -> list:
     """Rows of the compiled `factory` (PostgreSQL), the sentinel user swapped for `user_id`
-    and the sentinel id array (_ids_filtered) for `ids`; a prepared statement by default."""
+    and the sentinel id array (_ids_filtered) for `ids`, as a prepared statement."""
     sql, params = _compiled(factory)
-    bound = []
-    for param in params:
-        if type(param) is int and param == _SENTINEL_USER:
-            param = user_id
-        elif isinstance(param, list) and tuple(param) == _SENTINEL_IDS:
-            param = list(ids)
-        bound.append(param)
-    with hot_query_cursor(prepared=prepared) as cursor:
+    bound = [user_id if type(param) is int else list(ids) for param in params]
+    with hot_query_cursor() as cursor:
         cursor.execute(sql, bound)
         return cursor.fetchall()
 
