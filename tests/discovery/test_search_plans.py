@@ -11,6 +11,7 @@ documents are written by the same SQL the service uses (to_tsvector('simple', wo
 """
 
 import random
+import re
 
 import factory
 import pytest
@@ -208,7 +209,9 @@ def test_user_search_uses_the_trigram_indexes(catalogue):
 
 def test_hashtag_search_uses_the_trigram_index(catalogue):
     text = plan(search_hashtags(catalogue, parse_query("#tag512")).order_by("-score")[:21])
-    assert "Seq Scan on discovery_hashtag" not in text, text
+    # the table itself, not discovery_hashtagfollow (a few rows: scanned for followed_by_me
+    # once earlier tests have left its statistics small)
+    assert not re.search(r"Seq Scan on discovery_hashtag\s", text), text
     assert "discovery_hashtag_name_trgm" in text, text
 
 
