@@ -155,7 +155,8 @@ class Signals:
     liked_authors: set = field(default_factory=set)
     liked_videos: set = field(default_factory=set)
     seen: set = field(default_factory=set)
-    # {video id: [(component, boost, reason)]} from the interest sources (feed/interests.py).
+    # {video id: [(component, boost, reason)]} from the interest sources (feed/interests.py);
+    # the reason is None when ranking read the match from the candidates' interest bits.
     interests: dict = field(default_factory=dict)
 
 
