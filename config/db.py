@@ -22,26 +22,22 @@ from django.db.models.expressions import RawSQL
 
 
 class _PreparingCursor(psycopg.Cursor):
-    """Server-side binding, every statement prepared on first use on its connection (or
-    none, with `prepare` False: parsed and planned for its own values each time)."""
-
-    prepare = True
+    """Server-side binding, every statement prepared on first use on its connection."""
 
     def execute(self, query, params=None, *, prepare=None, binary=None):
-        return super().execute(query, params, prepare=self.prepare, binary=binary)
+        return super().execute(query, params, prepare=True, binary=binary)
 
 
 @contextlib.contextmanager
-def hot_query_cursor(*, prepared: bool = True):
+def hot_query_cursor():
     """A cursor for a hot, compiled-once query: prepared on PostgreSQL (unless
     DB_PREPARED_STATEMENTS is off), Django's plain cursor otherwise. Django's cursor wrapper is
     kept either way, so query logging, execute_wrappers and error translation still apply.
 
-    `prepared=False` for a statement whose best plan depends on its values: PostgreSQL
-    switches a prepared statement to one generic plan after five executions when its estimate
-    looks no worse. Constants belong in the SQL text, not in parameters, so that plan knows
-    them (feed.selectors._compiled: with `status = $9` the for-you candidates' generic plan
-    sorted every published video at 10k)."""
+    PostgreSQL switches a prepared statement to one generic plan after five executions when
+    its estimate looks no worse. Constants belong in the SQL text, not in parameters, so that
+    plan knows them (feed.selectors._compiled: with `status = $9` the for-you candidates'
+    generic plan sorted every published video at 10k)."""
     if connection.vendor != "postgresql" or not settings.DB_PREPARED_STATEMENTS:
         with connection.cursor() as cursor:
             yield cursor
@@ -51,7 +47,6 @@ def hot_query_cursor(*, prepared: bool = True):
     connection.ensure_connection()
     with connection.wrap_database_errors:
         raw = _PreparingCursor(connection.connection)
-        raw.prepare = prepared
     with connection._prepare_cursor(raw) as cursor:
         yield cursor
 
