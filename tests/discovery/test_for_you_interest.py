@@ -64,3 +64,35 @@ def test_the_boost_applies_to_a_tagged_video_whatever_branch_found_it(
     assert ranked.index(tagged.id) < ranked.index(plain.id)
     explained = {v: selectors.explain_video(user, v)["score"] for v in (tagged.id, plain.id)}
     assert explained[tagged.id] > explained[plain.id]
+
+
+def test_a_followed_tag_video_leaves_the_ranking_at_revocation_and_block(
+    user, other_user, make_user, make_video, auth_client
+):
+    """The followed-tag branch and its interest bit widen nothing: a video showing a cameo
+    leaves the caller's ranking and feed when the cameo's consent is revoked, and a blocked
+    author's tagged video never enters it."""
+    from accounts.models import Block, Cameo
+    from accounts.services.cameos import revoke_cameo_consent
+    from generation.models import JobCameo
+    from tests.factories import JobFactory, VideoFactory
+
+    carol = make_user("carol")
+    cameo = Cameo.objects.create(
+        owner=carol, status="active", permission="everyone", source_clip="cameos/carol.mp4"
+    )
+    job = JobFactory(user=other_user, status="succeeded", policy={})
+    JobCameo.objects.create(job=job, cameo=cameo)
+    with_cameo = VideoFactory(author=other_user, job=job, caption="#origami with carol")
+    blocker = make_user("blocker")
+    Block.objects.create(blocker=user, blocked=blocker)
+    blocked = make_video(blocker, caption="#origami from a blocked author")
+    client = auth_client(user)
+    assert client.post("/api/v1/hashtags/origami/follow").status_code == 201
+    candidates = {c.id: c for c in selectors.for_you_candidates(user)}
+    assert candidates[with_cameo.id].interests and blocked.id not in candidates
+    revoke_cameo_consent(carol)
+    assert with_cameo.id not in selectors.rank_for_you(user)
+    assert blocked.id not in selectors.rank_for_you(user)
+    ids = {v["id"] for v in client.get("/api/v1/feed").json()["results"]}
+    assert not ids & {str(with_cameo.id), str(blocked.id)}

@@ -408,3 +408,17 @@ def test_the_candidates_generic_plan_is_an_index_walk(catalogue):
     assert not [n for n in _scans(top) if n["Node Type"] in ("Sort", "Bitmap Heap Scan")
                 and n.get("Relation Name", "feed_video") == "feed_video"], text  # fmt: skip
     assert len(selectors.for_you_candidates(catalogue)) > 400
+
+
+def test_inlined_constants_are_quoted_by_the_driver(db):
+    """_compiled writes every non-sentinel value into the SQL text: a quote, a backslash, a
+    `%` or an injection attempt comes back as the same value, and the sentinels stay
+    parameters."""
+    hostile = "it's 100% \\ '); DROP TABLE feed_video; --"
+    sql, params = selectors._inline_constants(
+        "SELECT %s::text, %s::bigint, %s::text LIKE '%%'", [hostile, selectors._SENTINEL_USER, "x"]
+    )
+    assert params == (selectors._SENTINEL_USER,)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [7])
+        assert cursor.fetchone() == (hostile, 7, True)
