@@ -181,7 +181,8 @@ def test_persistent_connection_killed_between_requests(user, health_checks):
             host=conf["HOST"] or "127.0.0.1",
             port=conf["PORT"] or 5432,
         ) as admin:
-            assert admin.execute("SELECT pg_terminate_backend(%s)", [pid]).fetchone()[0]
+            # Waits until the backend has exited: the connection died between the requests.
+            assert admin.execute("SELECT pg_terminate_backend(%s, 5000)", [pid]).fetchone()[0]
         status, body = _get("/api/v1/me", token)
         assert status == (200 if health_checks else 500), body[:300]
     finally:
