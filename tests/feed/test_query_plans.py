@@ -329,11 +329,13 @@ def _with_parents(node: dict, parents=()):
         yield from _with_parents(child, (*parents, node))
 
 
-def test_the_candidates_interest_bits_are_probes_per_candidate(tagged):
-    """Whether each candidate carries a followed tag is read in the candidates statement by
-    one (video, hashtag) probe per row; the only walk of a tag's rows is the followed-tag
-    branch's, bounded by its LIMIT. As a plain EXISTS the planner hashed every row of the
-    followed tags (#common: half the catalogue) once per branch."""
+def test_the_candidates_interest_bits_are_read_from_the_rows(tagged):
+    """Whether each candidate carries a followed tag is read from the candidate's own row
+    (feed_video.hashtag_ids against the followed tags), with no read of the tag rows per
+    candidate; the only walk of a tag's rows is the followed-tag branch's, bounded by its
+    LIMIT. As a probe per row it cost ~5 µs a candidate at 1M videos (3 ms a first page);
+    as a plain EXISTS the planner hashed every row of the followed tags (#common: half the
+    catalogue) once per branch."""
     common = Hashtag.objects.get(name="common")
     HashtagFollow.objects.create(user=tagged, hashtag=common)
     sql, params = selectors.candidates_query(tagged).query.sql_with_params()
@@ -344,14 +346,11 @@ def test_the_candidates_interest_bits_are_probes_per_candidate(tagged):
         for node, parents in _with_parents(json.loads(text)[0]["Plan"])
         if node.get("Relation Name") == "discovery_videohashtag"
     ]
-    assert reads, text
-    for node, parents in reads:
-        condition = node.get("Index Cond") or node.get("Recheck Cond") or ""
-        if condition.startswith("(video_id = "):  # a probe for the row's video
-            assert node["Node Type"] in ("Index Scan", "Index Only Scan", "Bitmap Heap Scan")
-        else:  # the branch's walk of each followed tag's newest rows
-            assert node.get("Index Name") == "video_hashtag_new", text
-            assert parents[-1]["Node Type"] == "Limit", text
+    assert len(reads) == 1, text  # the followed-tag branch
+    ((node, parents),) = reads
+    assert node.get("Index Name") == "video_hashtag_new", text
+    assert parents[-1]["Node Type"] == "Limit", text
+    assert "hashtag_ids &&" in sql
     candidates = selectors.for_you_candidates(tagged)
     carrying = set(
         VideoHashtag.objects.filter(
