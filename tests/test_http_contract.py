@@ -4,6 +4,7 @@ and one timestamp format in the native API."""
 
 import logging
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings as django_settings
@@ -172,6 +173,11 @@ def test_timestamps_have_milliseconds_and_z():
         "2026-12-01T19:02:55.069Z"
     )
     assert format_timestamp(datetime(2026, 12, 1, 19, 2, 55)) == "2026-12-01T19:02:55.000Z"
+    paris = datetime(2026, 12, 1, 20, 2, 55, 999_999, tzinfo=ZoneInfo("Europe/Paris"))
+    assert format_timestamp(paris) == "2026-12-01T19:02:55.999Z"  # converted, truncated
+    london = datetime(2026, 12, 1, 19, 2, 55, 1_000, tzinfo=ZoneInfo("Europe/London"))
+    assert format_timestamp(london) == "2026-12-01T19:02:55.001Z"
+    assert format_timestamp(datetime(1, 1, 1, tzinfo=UTC)) == "0001-01-01T00:00:00.000Z"
 
 
 def test_the_checker_refuses_other_timestamp_formats():
