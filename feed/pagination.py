@@ -21,12 +21,13 @@ import secrets
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from urllib import parse
 
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
 from rest_framework.response import Response
-from rest_framework.utils.urls import remove_query_param, replace_query_param
+from rest_framework.utils.urls import replace_query_param
 
 from config.pagination import CreatedCursorPagination
 from feed.exceptions import CursorExpired, InvalidCursor
@@ -152,13 +153,25 @@ class ForYouPagination:
             raise CursorExpired()
         return key, RankedIds(session["ids"]), offset
 
-    def cursor_url(self, key: str, offset: int, user) -> str:
-        token = signing.dumps({"s": key, "o": offset, "u": user.id}, salt=CURSOR_SALT)
-        url = self.request.build_absolute_uri()
-        url = remove_query_param(url, self.cursor_query_param)
-        return replace_query_param(url, self.cursor_query_param, token)
+    def cursor_urls(self, key: str, offsets: list[int], user) -> list[str]:
+        """This request's URL with a cursor for each offset (DRF's replace_query_param,
+        the URL parsed once for all of them)."""
+        scheme, netloc, path, query, fragment = parse.urlsplit(self.request.build_absolute_uri())
+        params = parse.parse_qs(query, keep_blank_values=True)
+        urls = []
+        for offset in offsets:
+            token = signing.dumps({"s": key, "o": offset, "u": user.id}, salt=CURSOR_SALT)
+            params[self.cursor_query_param] = [token]
+            query = parse.urlencode(sorted(params.items()), doseq=True)
+            urls.append(parse.urlunsplit((scheme, netloc, path, query, fragment)))
+        return urls
 
     def response(self, results, *, key, offset, size, total, user) -> Response:
-        nxt = self.cursor_url(key, offset + size, user) if offset + size < total else None
-        prev = self.cursor_url(key, max(offset - size, 0), user) if offset > 0 else None
+        wanted = {}
+        if offset + size < total:
+            wanted["next"] = offset + size
+        if offset > 0:
+            wanted["previous"] = max(offset - size, 0)
+        urls = dict(zip(wanted, self.cursor_urls(key, list(wanted.values()), user), strict=True))
+        nxt, prev = urls.get("next"), urls.get("previous")
         return Response({"next": nxt, "previous": prev, "results": results})
