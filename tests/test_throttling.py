@@ -208,3 +208,40 @@ def test_one_round_trip_fails_open_when_redis_is_down(settings, user, auth_clien
         patch.setattr(SimpleRateThrottle, "THROTTLE_RATES", rates)
         client = auth_client(user)
         assert [client.get("/api/v1/me").status_code for _ in range(3)] == [200, 200, 200]
+
+
+def test_a_for_you_next_page_reads_its_session_in_the_throttle_round_trip(
+    private_redis, user, make_user, auth_client
+):
+    """The throttle script also reads the page's feed session: one round trip to Redis for a
+    next page (it was EVALSHA, then GET). Tampered, foreign and expired cursors answer as
+    before."""
+    from datetime import timedelta
+
+    from tests.factories import JobFactory, VideoFactory
+
+    authors = [make_user(f"creator{n}") for n in range(5)]
+    for author in authors:
+        job = JobFactory(user=author, status="succeeded")
+        VideoFactory(author=author, job=job, age=timedelta(0))
+    client = auth_client(user)
+    first = client.get("/api/v1/feed?page_size=2").json()
+    assert len(first["results"]) == 2 and first["next"], first
+    with Monitor(private_redis) as read:
+        second = client.get(first["next"])
+    assert second.status_code == 200
+    assert len(read.sent) == 1 and read.sent[0].startswith("EVALSHA"), read.sent
+    assert "feed:for-you" in read.sent[0], read.sent
+    assert any(c.startswith("GET :1:feed:for-you") for c in read.scripted), read.scripted
+    shown = [v["id"] for page in (first, second.json()) for v in page["results"]]
+    assert len(shown) == len(set(shown)) == 4
+    third = client.get(second.json()["next"]).json()
+    (last,) = [v["id"] for v in third["results"]]
+    assert last not in shown and third["next"] is None
+
+    tampered = first["next"].replace("cursor=", "cursor=x")
+    assert client.get(tampered).json()["code"] == "invalid_cursor"
+    other = auth_client(authors[0])
+    assert other.get(first["next"]).json()["code"] == "invalid_cursor"
+    private_redis.flushdb()  # every session expires
+    assert client.get(first["next"]).json()["code"] == "cursor_expired"
