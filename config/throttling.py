@@ -12,11 +12,6 @@ scope that allowed it (even when another scope refused it, as DRF does), rates f
 DEFAULT_THROTTLE_RATES (`SimpleRateThrottle.THROTTLE_RATES`), `wait()` computed as DRF computes
 it (Retry-After). Without Redis (the embedded default: an in-process cache) DRF's own path runs.
 
-The same script also reads the cache keys a view names in `cache_keys_to_prefetch(request)`
-(the for-you page's session): the values are on the request for `prefetched()`, so such a
-request makes one round trip to Redis, not two. The throttles run after authentication and
-permissions, so only a caller the view admits can make it read.
-
 config.cache.FailOpenRedisCache fails open: with Redis unreachable a request is not throttled
 (as DRF's path through that cache would: a miss, then a failed write). A plain RedisCache
 raises, as it would in DRF's path.
@@ -31,21 +26,17 @@ from rest_framework.permissions import SAFE_METHODS
 
 from config.cache import FailOpenRedisCache, _redis_down, _unavailable
 
-# KEYS: the scopes' keys, then the cache keys the view reads (see cache_keys_to_prefetch).
-# ARGV: now, this request's member, the number of scope keys, then limit and duration per
-# scope key. Per scope key: drop entries at or before now - duration; refused when `limit`
-# remain, else record `now` (and keep the key `duration` seconds, as DRF's cache.set does).
-# Returns, per scope key, {allowed (1/0), entries counted after pruning (with this request
-# when allowed), oldest}; then each read key's value (nil when absent).
+# KEYS: the scopes' keys. ARGV: now, this request's member, then limit and duration per key.
+# Per key: drop entries at or before now - duration; refused when `limit` remain, else record
+# `now` (and keep the key `duration` seconds, as DRF's cache.set does). Returns, per key,
+# {allowed (1/0), entries counted after pruning (with this request when allowed), oldest}.
 _SCRIPT = """
 local now = tonumber(ARGV[1])
 local member = ARGV[2]
-local scopes = tonumber(ARGV[3])
 local out = {}
-for i = 1, scopes do
-    local key = KEYS[i]
-    local limit = tonumber(ARGV[2 + 2 * i])
-    local duration = tonumber(ARGV[3 + 2 * i])
+for i, key in ipairs(KEYS) do
+    local limit = tonumber(ARGV[1 + 2 * i])
+    local duration = tonumber(ARGV[2 + 2 * i])
     redis.call('ZREMRANGEBYSCORE', key, '-inf', now - duration)
     local count = redis.call('ZCARD', key)
     local allowed = 0
@@ -56,9 +47,6 @@ for i = 1, scopes do
     end
     local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')[2] or ARGV[1]
     out[i] = {allowed, count, oldest}
-end
-for i = scopes + 1, #KEYS do
-    out[i] = redis.call('GET', KEYS[i])
 end
 return out
 """
@@ -71,26 +59,16 @@ def _redis_cache() -> RedisCache | None:
     return cache if isinstance(cache, RedisCache) else None
 
 
-def _run_script(cache: RedisCache, plans: list, now: float, reads: list) -> list:
+def _run_script(cache: RedisCache, plans: list, now: float) -> list:
     client = cache._cache.get_client(write=True)
     script = _scripts.get(client)
     if script is None:
         script = _scripts[client] = client.register_script(_SCRIPT)
     keys = [cache.make_key(_KEY_PREFIX + key) for key, _, _ in plans]
-    keys += [cache.make_and_validate_key(key) for key in reads]
-    args: list = [repr(now), f"{now!r}:{uuid.uuid4().hex}", len(plans)]
+    args: list = [repr(now), f"{now!r}:{uuid.uuid4().hex}"]
     for _, limit, duration in plans:
         args += [limit, duration]
     return script(keys=keys, args=args)
-
-
-def prefetched(request, key: str, default=None):
-    """The value of cache key `key` as this request's throttle script read it (a view's
-    cache_keys_to_prefetch), else as the cache has it now: cache.get, one more round trip."""
-    values = getattr(request, "_prefetched_cache", None)
-    if values is not None and key in values:
-        return values[key]
-    return caches["default"].get(key, default)
 
 
 class OneRoundTripThrottle(throttling.SimpleRateThrottle):
@@ -130,23 +108,16 @@ class OneRoundTripThrottle(throttling.SimpleRateThrottle):
                 if throttle._plan is not None:
                     plans[throttle._plan[0]] = throttle._plan
         now = self.timer()
-        prefetch = getattr(view, "cache_keys_to_prefetch", None)
-        reads = list(prefetch(request)) if prefetch is not None else []
         try:
-            results = _run_script(cache, list(plans.values()), now, reads)
+            results = _run_script(cache, list(plans.values()), now)
         except _unavailable() as exc:
             if not isinstance(cache, FailOpenRedisCache):
                 raise
             _redis_down(exc)
             return {key: (now, True, 0, now) for key in plans}
-        loads = cache._cache._serializer.loads
-        request._prefetched_cache = {
-            key: None if raw is None else loads(raw)
-            for key, raw in zip(reads, results[len(plans) :], strict=True)
-        }
         return {
             key: (now, bool(allowed), int(count), float(oldest))
-            for key, (allowed, count, oldest) in zip(plans, results[: len(plans)], strict=True)
+            for key, (allowed, count, oldest) in zip(plans, results, strict=True)
         }
 
     def wait(self):

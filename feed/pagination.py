@@ -30,7 +30,6 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
 from config.pagination import CreatedCursorPagination
-from config.throttling import prefetched
 from feed.exceptions import CursorExpired, InvalidCursor
 
 CURSOR_SALT = "cutaway.feed.for-you-cursor"
@@ -137,30 +136,6 @@ class ForYouPagination:
             ids = RankedIds.pack(rank())
             cache.set(SESSION_PREFIX + key, {"u": user.id, "ids": ids.blob}, self.session_seconds)
             return key, ids, 0
-        key, offset = self._cursor(raw, user)
-        session = prefetched(self.request, SESSION_PREFIX + key)
-        if session is None or session.get("u") != user.id:
-            raise CursorExpired()
-        return key, RankedIds(session["ids"]), offset
-
-    def session_cache_key(self, user) -> str | None:
-        """The cache key of the session this request's cursor names (None without a cursor,
-        or with one that is not the caller's): what the view has the throttle script read."""
-        raw = self.request.query_params.get(self.cursor_query_param)
-        if raw is None:
-            return None
-        try:
-            key, _ = self._cursor(raw, user)
-        except InvalidCursor:
-            return None
-        return SESSION_PREFIX + key
-
-    def _cursor(self, raw: str, user) -> tuple[str, int]:
-        """(session key, offset) of a cursor signed for `user`, else InvalidCursor; checked
-        once per request (the view asks before its throttles run, then again)."""
-        checked = getattr(self.request, "_for_you_cursor", None)
-        if checked is not None and checked[0] == (raw, user.id):
-            return checked[1]
         try:
             payload = signing.loads(raw, salt=CURSOR_SALT)
             key, offset, owner = payload["s"], payload["o"], payload["u"]
@@ -173,8 +148,10 @@ class ForYouPagination:
             or not isinstance(key, str)
         ):
             raise InvalidCursor()
-        self.request._for_you_cursor = ((raw, user.id), (key, offset))
-        return key, offset
+        session = cache.get(SESSION_PREFIX + key)
+        if session is None or session.get("u") != user.id:
+            raise CursorExpired()
+        return key, RankedIds(session["ids"]), offset
 
     def cursor_urls(self, key: str, offsets: list[int], user) -> list[str]:
         """This request's URL with a cursor for each offset (DRF's replace_query_param,

@@ -323,11 +323,6 @@ class FollowingFeedView(APIView):
 class ForYouFeedView(APIView):
     """The ranked "for you" feed; see feed/pagination.py for the session cursor."""
 
-    def cache_keys_to_prefetch(self, request) -> list[str]:
-        """A next page's session, read by the throttle script (config/throttling.py)."""
-        key = ForYouPagination(request).session_cache_key(request.user)
-        return [] if key is None else [key]
-
     @extend_schema(
         operation_id="feed_for_you",
         summary='The ranked "for you" feed',
