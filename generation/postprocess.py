@@ -329,13 +329,19 @@ class _decoded_frames:
 
 
 class _Output:
-    """One rendition's MP4 being written: container, streams, and its sound writer."""
+    """One rendition's MP4 being written: container, streams, and its sound writer.
 
-    def __init__(self, path: Path, *, width, height, fps, gop, samples, record, options=None):
-        from generation.render.encoder import THREADS, AudioWriter, open_output
+    The first output encodes the track (encode_sound) and every output muxes those packets
+    (PacketWriter): `sound_of` is the first output, whose audio stream is the template of
+    the others'. The same AAC bytes in each rendition, encoded once (~0.09 s a 10 s clip)."""
+
+    def __init__(
+        self, path: Path, *, width, height, fps, gop, samples, record, options=None, sound_of=None
+    ):
+        from generation.render.encoder import THREADS, PacketWriter, encode_sound, open_output
 
         self.path, self.width, self.height = path, width, height
-        self.writer, self.video, audio = open_output(
+        self.writer, self.video, self.audio = open_output(
             path,
             width=width,
             height=height,
@@ -343,12 +349,18 @@ class _Output:
             fps=fps,
             x264_options=options,
             threads=RENDITION_X264_THREADS if options is not None else THREADS,
+            audio_template=None if sound_of is None else sound_of.audio,
         )
         self.writer.metadata["comment"] = json.dumps(record, sort_keys=True, ensure_ascii=True)
         self.writer.metadata["description"] = (
             "AI-generated with Cutaway; provenance JSON in the comment tag."
         )
-        self.sound = AudioWriter(self.writer, audio, samples)
+        if sound_of is None:
+            self.writer.start_encoding()  # opens the encoder: the stream now has its parameters
+            self.packets = encode_sound(self.audio, samples)
+        else:
+            self.packets = sound_of.packets
+        self.sound = PacketWriter(self.writer, self.audio, self.packets)
 
     def encode(self, frame) -> None:
         self.writer.mux(self.video.encode(frame))
@@ -470,7 +482,8 @@ def encode_renditions(
             original = include_original and number == 0
             outputs.append(
                 _Output(partial, width=w, height=h, fps=fps, gop=encoder_gop, samples=samples,
-                        record=record, options=None if original else RENDITION_X264_OPTIONS)
+                        record=record, options=None if original else RENDITION_X264_OPTIONS,
+                        sound_of=outputs[0] if outputs else None)
             )  # fmt: skip
         full = outputs[0] if include_original else None
         smaller = outputs[1:] if include_original else outputs

@@ -41,10 +41,13 @@ def open_output(
     fps: Fraction | int = FPS,
     x264_options: dict | None = None,
     threads: int = THREADS,
+    audio_template=None,
 ):
     """Open an MP4 for writing with the renderer's H.264 + AAC streams; returns (c, v, a).
     `x264_options` replaces X264_OPTIONS and `threads` THREADS (post-processing's smaller
-    renditions)."""
+    renditions). With `audio_template` (an opened AAC stream of another output) the audio
+    stream takes its parameters and carries that output's packets (PacketWriter): the track
+    is encoded once for every rendition."""
     import av
 
     container = av.open(str(path), mode="w", format="mp4", container_options=CONTAINER_OPTIONS)
@@ -59,6 +62,8 @@ def open_output(
     context.color_primaries = 1  # AVCOL_PRI_BT709 (sRGB primaries)
     context.color_trc = 13  # AVCOL_TRC_IEC61966_2_1 (sRGB)
     context.color_range = 1  # AVCOL_RANGE_MPEG (limited)
+    if audio_template is not None:
+        return container, video, container.add_stream_from_template(audio_template)
     # The "fast" AAC coder is several times quicker than the default two-loop search and
     # transparent enough for synthesised beds and tones.
     audio = container.add_stream("aac", rate=SAMPLE_RATE, options={"aac_coder": "fast"})
@@ -125,3 +130,58 @@ class AudioWriter:
     def finish(self) -> None:
         self.write_until(self.samples.shape[1])
         self.container.mux(self.stream.encode(None))
+
+
+@dataclass(frozen=True)
+class EncodedAudio:
+    """One AAC packet's bytes and timing, to be muxed into any number of outputs (a muxed
+    av.Packet is consumed: each output gets its own copy)."""
+
+    data: bytes
+    pts: int
+    dts: int
+    duration: int
+    time_base: Fraction
+    keyframe: bool
+
+
+def encode_sound(stream, samples) -> list[EncodedAudio]:
+    """The whole track through `stream`'s AAC encoder (its container started, so the stream
+    carries the encoder's parameters for templates), as AudioWriter feeds it, unmuxed."""
+    packets = []
+
+    class _Collect:
+        def mux(self, encoded):
+            packets.extend(encoded)
+
+    AudioWriter(_Collect(), stream, samples).finish()
+    return [
+        EncodedAudio(bytes(p), p.pts, p.dts, p.duration, p.time_base, p.is_keyframe)
+        for p in packets
+    ]
+
+
+class PacketWriter:
+    """AudioWriter's interface over packets encoded once (encode_sound): write_until muxes
+    those that end by `sample`, finish the rest."""
+
+    def __init__(self, container, stream, packets: list[EncodedAudio]):
+        self.container, self.stream, self.packets = container, stream, packets
+        self.position = 0
+
+    def write_until(self, sample: int) -> None:
+        import av
+
+        while self.position < len(self.packets):
+            encoded = self.packets[self.position]
+            if encoded.pts + encoded.duration > sample:
+                return
+            packet = av.Packet(encoded.data)
+            packet.pts, packet.dts, packet.duration = encoded.pts, encoded.dts, encoded.duration
+            packet.time_base, packet.is_keyframe = encoded.time_base, encoded.keyframe
+            packet.stream = self.stream
+            self.container.mux(packet)
+            self.position += 1
+
+    def finish(self) -> None:
+        self.write_until(2**62)

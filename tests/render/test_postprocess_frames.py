@@ -177,3 +177,24 @@ def test_render_frames_checks_its_arguments_like_render_clip(tmp_path):
             call(TWO_SHOTS, seed="7")
         with pytest.raises(InvalidStoryboard):
             call([{**TWO_SHOTS[0], "seconds": 200}])
+
+
+def _aac_packets(path) -> list[bytes]:
+    import av
+
+    with av.open(str(path)) as container:
+        return [bytes(p) for p in container.demux(container.streams.audio[0]) if p.size]
+
+
+def test_every_rendition_carries_the_originals_sound_byte_for_byte(in_memory):
+    """Each smaller rendition muxes the original's AAC packets (encoded once, PacketWriter)
+    under a stream made from the original's: the same bytes, decoding to the same samples.
+    (Two encodes of the same samples gave the same bytes too; the gain is CPU, in
+    BENCHMARKS.md.)"""
+    original = _aac_packets(in_memory.video_path)
+    assert len(original) > 150  # 4 s at 48 kHz, 1024 samples a packet
+    sound, _ = decode_audio(in_memory.video_path)
+    for rendition in in_memory.renditions[1:]:
+        assert _aac_packets(rendition.video_path) == original
+        theirs, rate = decode_audio(rendition.video_path)
+        assert rate == 48_000 and np.array_equal(theirs, sound)
