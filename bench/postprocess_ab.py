@@ -11,7 +11,6 @@ import os
 import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path.cwd()
@@ -23,7 +22,7 @@ def main():
     parser.add_argument("--runs", type=int, default=6)
     args = parser.parse_args()
 
-    from render import PROMPT
+    from render import PROMPT, _timed
 
     from generation.postprocess import postprocess_frames
     from generation.render import render_frames
@@ -33,14 +32,15 @@ def main():
     walls, cpus = [], []
     with tempfile.TemporaryDirectory() as tmp:
         for run in range(args.runs):
-            wall, cpu = time.perf_counter(), time.process_time()
-            postprocess_frames(
-                render_frames(shots, size="720x1280", seed=1),
-                workdir=Path(tmp) / f"run{run}",
-                provenance={"job_id": "bench"},
+            wall, cpu = _timed(
+                lambda run=run: postprocess_frames(
+                    render_frames(shots, size="720x1280", seed=1),
+                    workdir=Path(tmp) / f"run{run}",
+                    provenance={"job_id": "bench"},
+                )
             )
-            walls.append(time.perf_counter() - wall)
-            cpus.append(time.process_time() - cpu)
+            walls.append(wall)
+            cpus.append(cpu)
     wall, cpu = statistics.median(walls[1:]), statistics.median(cpus[1:])
     print(f"{ROOT}: median wall {wall:.3f} s, cpu {cpu:.3f} s; load {os.getloadavg()[0]:.2f}")
 

@@ -26,7 +26,7 @@ PHASES = [
     ("feed session read/write (Redis)", ("FailOpenRedisCache.get", "FailOpenRedisCache.set")),
     ("ranking (first page only)", ("rank_for_you",)),
     ("page queries", ("for_you_page_rows",)),
-    ("page dicts + cursor", ("page_row_dict", "cursor_urls")),
+    ("page dicts + cursor", ("page_row_dict", "cursor_url_maker", "cursor_url")),
     ("rendering (JSON)", ("rendered_content",)),
 ]
 

@@ -19,7 +19,7 @@ Bad cursors: a tampered or malformed cursor, or one minted for another user, is 
 
 import secrets
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from urllib import parse
 
@@ -153,25 +153,23 @@ class ForYouPagination:
             raise CursorExpired()
         return key, RankedIds(session["ids"]), offset
 
-    def cursor_urls(self, key: str, offsets: list[int], user) -> list[str]:
-        """This request's URL with a cursor for each offset (DRF's replace_query_param,
-        the URL parsed once for all of them)."""
+    def cursor_url_maker(self, key: str, user) -> Callable[[int], str]:
+        """offset → this request's URL with that offset's cursor (DRF's replace_query_param,
+        the request URL parsed once for the page's next and previous)."""
         scheme, netloc, path, query, fragment = parse.urlsplit(self.request.build_absolute_uri())
         params = parse.parse_qs(query, keep_blank_values=True)
-        urls = []
-        for offset in offsets:
+
+        def cursor_url(offset: int) -> str:
             token = signing.dumps({"s": key, "o": offset, "u": user.id}, salt=CURSOR_SALT)
-            params[self.cursor_query_param] = [token]
-            query = parse.urlencode(sorted(params.items()), doseq=True)
-            urls.append(parse.urlunsplit((scheme, netloc, path, query, fragment)))
-        return urls
+            query = parse.urlencode(
+                sorted({**params, self.cursor_query_param: [token]}.items()), doseq=True
+            )
+            return parse.urlunsplit((scheme, netloc, path, query, fragment))
+
+        return cursor_url
 
     def response(self, results, *, key, offset, size, total, user) -> Response:
-        wanted = {}
-        if offset + size < total:
-            wanted["next"] = offset + size
-        if offset > 0:
-            wanted["previous"] = max(offset - size, 0)
-        urls = dict(zip(wanted, self.cursor_urls(key, list(wanted.values()), user), strict=True))
-        nxt, prev = urls.get("next"), urls.get("previous")
+        cursor_url = self.cursor_url_maker(key, user)
+        nxt = cursor_url(offset + size) if offset + size < total else None
+        prev = cursor_url(max(offset - size, 0)) if offset > 0 else None
         return Response({"next": nxt, "previous": prev, "results": results})
