@@ -14,9 +14,11 @@ and really encrypts (aes128gcm), signs (VAPID ES256) and POSTs each push over lo
 Measured: seconds from COMMIT to the push service's last received push, and pushes/s.
 
 Then the cost push adds to a like (in-process `like_video`, DB + broker, no HTTP): p50/p95 of
---likes likes with push's receiver connected (the like's CTE returns the notification id;
-after commit the receiver publishes one task message to Redis) and disconnected, interleaved.
-The task messages are purged from the broker afterwards (no worker consumes them here).
+--likes likes each, interleaved: with push's receiver connected and the video's author owning
+a device (the like's CTE returns the notification id; after commit the receiver checks for a
+device, one query, and publishes one task message to Redis), connected and the author without
+a device (the query, no message), and disconnected. The task messages are purged from the
+broker afterwards (no worker consumes them here).
 Everything it seeded is deleted at the end.
 """
 
@@ -115,18 +117,22 @@ def fan_out(recipients: list[User], author: User, service: WebPushService) -> di
     return {"pushes": len(service.received), "seconds": elapsed}
 
 
-def like_latency(likes: int, author: User) -> dict:
+def like_latency(likes: int, author: User, author_with_device: User) -> dict:
     from feed.services import like_video
     from tests.factories import VideoFactory
 
     celery_app.conf.task_always_eager = False
-    video = VideoFactory(author=author)
+    variants = [
+        ("receiver, author with a device", VideoFactory(author=author_with_device), True),
+        ("receiver, author without one", VideoFactory(author=author), True),
+        ("receiver disconnected", VideoFactory(author=author), False),
+    ]
     likers = User.objects.bulk_create(
-        [User(handle=f"{PREFIX}l{index}", email="", password="!") for index in range(2 * likes)]
+        [User(handle=f"{PREFIX}l{index}", email="", password="!") for index in range(3 * likes)]
     )
-    timings: dict[str, list[float]] = {"with push": [], "without push": []}
+    timings: dict[str, list[float]] = {name: [] for name, _, _ in variants}
     for index, liker in enumerate(likers):
-        connected = index % 2 == 0
+        name, video, connected = variants[index % len(variants)]
         if not connected:
             notifications_created.disconnect(dispatch_uid="push.deliver_notifications")
         started = time.perf_counter()
@@ -136,7 +142,7 @@ def like_latency(likes: int, author: User) -> dict:
             notifications_created.connect(
                 on_notifications_created, dispatch_uid="push.deliver_notifications"
             )
-        timings["with push" if connected else "without push"].append(elapsed * 1000)
+        timings[name].append(elapsed * 1000)
     celery_app.control.purge()
     return {
         name: (statistics.median(values), statistics.quantiles(values, n=20)[18])
@@ -168,7 +174,7 @@ def main():
             f"| {result['pushes'] / result['seconds']:,.0f} |"
         )
         if args.likes:
-            latency = like_latency(args.likes, author)
+            latency = like_latency(args.likes, author, recipients[0])
             print()
             print("| like_video, in-process | p50 ms | p95 ms |")
             print("| --- | --- | --- |")

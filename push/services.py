@@ -175,17 +175,26 @@ def _push_data(note: Notification) -> dict[str, str]:
     return data
 
 
+def _with_devices(notification_ids: Iterable[int]):
+    """The notifications among these whose recipient is active and has a device."""
+    return Notification.objects.filter(
+        pk__in=list(notification_ids),
+        recipient__is_active=True,  # a deactivated account's devices stay silent
+        recipient_id__in=Device.objects.values("user_id"),
+    )
+
+
+def deliverable_notification_ids(notification_ids: Iterable[int]) -> list[int]:
+    """Which of these notifications could be pushed at all (one query), so that a like to
+    someone without a device sends no broker message: a Celery publish cost 0.6-1.0 ms of a
+    4.5 ms like, this query ~0.2 ms. The other rules are applied at delivery time."""
+    return sorted(_with_devices(notification_ids).values_list("pk", flat=True))
+
+
 def deliver_notifications(notification_ids: Iterable[int]) -> int:
     """Push these notifications to their recipients' devices; returns how many pushes went
     out (attempted, dead ones included). Dead devices are deleted."""
-    ids = list(notification_ids)
-    notes = list(
-        Notification.objects.filter(
-            pk__in=ids,
-            recipient__is_active=True,  # a deactivated account's devices stay silent
-            recipient_id__in=Device.objects.values("user_id"),
-        ).select_related("actor")
-    )
+    notes = list(_with_devices(notification_ids).select_related("actor"))
     if not notes:
         return 0
     notes = _pushable(notes)

@@ -87,6 +87,54 @@ def test_notifications_of_users_without_devices_cost_one_query(
         assert deliver_notifications([note.pk]) == 0
 
 
+@pytest.fixture
+def delivery_tasks():
+    """The push delivery tasks run (eager Celery), as their notification id lists."""
+    from celery.signals import task_prerun
+
+    from push.task_names import DELIVER_NOTIFICATIONS
+
+    ran = []
+
+    def listener(sender=None, args=(), **kwargs):
+        if sender is not None and sender.name == DELIVER_NOTIFICATIONS:
+            ran.append(list(args[0]))
+
+    task_prerun.connect(listener, weak=False)
+    yield ran
+    task_prerun.disconnect(listener)
+
+
+def test_a_like_enqueues_a_push_only_for_a_recipient_with_a_device(
+    user, other_user, subscribe, push_service, delivery_tasks, django_capture_on_commit_callbacks
+):
+    from feed.services import like_video
+    from tests.factories import VideoFactory
+
+    without, with_device = VideoFactory(author=other_user), VideoFactory(author=user)
+    subscribe(user)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert like_video(user, without.pk) is True  # other_user has no device
+    assert Notification.objects.filter(recipient=other_user, kind="like").exists()
+    assert delivery_tasks == []
+    with django_capture_on_commit_callbacks(execute=True):
+        assert like_video(other_user, with_device.pk) is True
+    note = Notification.objects.get(recipient=user, kind="like")
+    assert delivery_tasks == [[note.pk]]
+    assert _pushed_to(push_service) == [user.handle]
+
+
+def test_a_deactivated_recipients_notification_is_not_enqueued(
+    user, other_user, subscribe, delivery_tasks, django_capture_on_commit_callbacks
+):
+    subscribe(user)
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(user, "follow", actor=other_user)
+    assert delivery_tasks == []
+
+
 def test_user_erased_removes_devices_and_settings(user, other_user, subscribe):
     subscribe(user)
     subscribe(other_user)
