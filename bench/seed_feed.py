@@ -9,11 +9,11 @@ Reference size: --videos 1000000 --users 100000 --likes 10000000 --follows 10000
 The database is emptied (TRUNCATE … CASCADE of the users, jobs and feed tables) and filled
 with users, follows, one succeeded job per video, videos and likes. Popularity follows a
 power law (a few creators and videos get most of the likes), publish times spread over
---days days, 94% public / 5% followers-only / 1% private, 98% published. like_count is the
-exact number of like rows and hot_score is computed in the load with feed.ranking, so the
-catalogue looks exactly as if it had been built through the services. The secondary indexes
-of the like table are dropped during the COPY and rebuilt after it (much faster than
-maintaining them row by row).
+--days days (rows written oldest first, as a live table fills), 94% public / 5%
+followers-only / 1% private, 98% published. like_count is the exact number of like rows and
+hot_score is computed in the load with feed.ranking, so the catalogue looks exactly as if it
+had been built through the services. The secondary indexes of the like table are dropped during the
+COPY and rebuilt after it (much faster than maintaining them row by row).
 """
 
 import argparse
@@ -349,7 +349,9 @@ def main():
     # Videos and their jobs -----------------------------------------------------------------
     n_videos = args.videos
     authors = rng.choice(n_users, size=n_videos, p=creator_weights) + 1
-    ages = rng.uniform(0, args.days * 86400, size=n_videos)
+    # Oldest first: a live table fills in publish order, so the recent videos every feed
+    # branch reads share heap pages (in random order each of them was a cold page of its own).
+    ages = np.sort(rng.uniform(0, args.days * 86400, size=n_videos))[::-1]
     like_weights = powerlaw_weights(n_videos, 0.8, rng)
     like_counts = rng.multinomial(args.likes, like_weights)
     like_counts = np.minimum(like_counts, n_users)  # a user likes a video at most once

@@ -17,10 +17,11 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 
 from accounts.models import Block, Follow, Notification, User
+from config.db import hot_query_cursor
 from push.models import Device, MutedKind
 from push.senders import Push
 from push.senders.apns import send_apns
@@ -185,10 +186,28 @@ def _with_devices(notification_ids: Iterable[int]):
 
 
 def deliverable_notification_ids(notification_ids: Iterable[int]) -> list[int]:
-    """Which of these notifications could be pushed at all (one query), so that a like to
-    someone without a device sends no broker message: a Celery publish cost 0.6-1.0 ms of a
-    4.5 ms like, this query ~0.2 ms. The other rules are applied at delivery time."""
-    return sorted(_with_devices(notification_ids).values_list("pk", flat=True))
+    """Which of these notifications have a recipient with a device (one query), so that a
+    like to someone without one sends no broker message: a Celery publish costs 0.6-1.3 ms
+    of a like. The other rules are applied at delivery.
+
+    On PostgreSQL a prepared statement (config.db.hot_query_cursor): through the ORM the
+    check cost as much as the publish it saves (1.8 ms, 0.44 of it planning)."""
+    ids = [int(pk) for pk in notification_ids]
+    if not ids:
+        return []
+    if connection.vendor != "postgresql":
+        return sorted(_with_devices(ids).values_list("pk", flat=True))
+    with hot_query_cursor() as cursor:
+        cursor.execute(_DELIVERABLE_SQL, [ids])
+        return sorted(pk for (pk,) in cursor.fetchall())
+
+
+_DELIVERABLE_SQL = (
+    f"SELECT n.id FROM {Notification._meta.db_table} n"  # noqa: S608 - table names only
+    f" JOIN {User._meta.db_table} u ON u.id = n.recipient_id AND u.is_active"
+    " WHERE n.id = ANY(%s::bigint[])"
+    f" AND EXISTS (SELECT 1 FROM {Device._meta.db_table} d WHERE d.user_id = n.recipient_id)"
+)
 
 
 def deliver_notifications(notification_ids: Iterable[int]) -> int:
