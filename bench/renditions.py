@@ -3,8 +3,9 @@
     .venv/bin/python bench/renditions.py [--runs 2] [--seconds 10]
 
 Renders bench/render.py's clip once, then post-processes it (`hls=False`) with each preset in
-PRESETS as `RENDITION_X264_OPTIONS`, printing the best CPU seconds (this process, all threads)
-and each rendition's average bitrate.
+PRESETS as `RENDITION_X264_OPTIONS`, printing the best CPU seconds (this process, all threads),
+each rendition's average bitrate and the smaller rendition's luma PSNR against the original's
+decoded frames scaled the same way (the quality the bitrate buys).
 """
 
 from __future__ import annotations
@@ -17,10 +18,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+BASE_PARAMS = "scenecut=0:vbv-maxrate=900:vbv-bufsize=1800"
 PRESETS = {
-    "ultrafast crf 30": ("ultrafast", "30"),
-    "superfast crf 28": ("superfast", "28"),
-    "veryfast crf 28": ("veryfast", "28"),
+    "ultrafast crf 30": ("ultrafast", "30", ""),
+    "superfast crf 28": ("superfast", "28", ""),
+    "superfast crf 28 b-adapt 0": ("superfast", "28", ":b-adapt=0"),
+    "veryfast crf 28": ("veryfast", "28", ""),
 }
 
 
@@ -52,11 +55,11 @@ def main() -> None:
         source = render_clip(
             plan_storyboard(PROMPT, args.seconds, seed=1), seed=1, out_path=Path(tmp) / "s.mp4"
         )
-        for name, (preset, crf) in PRESETS.items():
+        for name, (preset, crf, extra) in PRESETS.items():
             postprocess.RENDITION_X264_OPTIONS = {
                 "preset": preset,
                 "crf": crf,
-                "x264-params": "scenecut=0:vbv-maxrate=900:vbv-bufsize=1800",
+                "x264-params": BASE_PARAMS + extra,
             }
             best = float("inf")
             for _ in range(args.runs):
@@ -68,7 +71,31 @@ def main() -> None:
             rates = ", ".join(
                 f"{r.width}x{r.height} {r.bitrate / 1000:.0f} kbit/s" for r in processed.renditions
             )
-            print(f"{name:18} post-processing cpu best {best:.2f} s | {rates}")
+            psnr = luma_psnr(processed.renditions[0].video_path, processed.renditions[-1])
+            print(f"{name:27} post-processing cpu best {best:.2f} s | {rates} | PSNR {psnr:.2f} dB")
+
+
+def luma_psnr(original, rendition) -> float:
+    """PSNR of the rendition's luma against the original's frames scaled to its size with
+    post-processing's own scaler."""
+    import av
+    import numpy as np
+    from av.video.reformatter import VideoReformatter
+
+    from generation.postprocess import RENDITION_SCALER
+
+    scaler, errors = VideoReformatter(), []
+    with av.open(str(original)) as a, av.open(str(rendition.video_path)) as b:
+        pairs = zip(a.decode(video=0), b.decode(video=0), strict=True)
+        for full, small in pairs:
+            ref = scaler.reformat(
+                full, width=rendition.width, height=rendition.height, format="yuv420p",
+                interpolation=RENDITION_SCALER,
+            )  # fmt: skip
+            diff = ref.to_ndarray()[: rendition.height].astype(np.float32)
+            diff -= small.to_ndarray()[: rendition.height]
+            errors.append(float(np.mean(diff * diff)))
+    return 10 * np.log10(255.0**2 / np.mean(errors))
 
 
 if __name__ == "__main__":
