@@ -10,7 +10,7 @@ from push.task_names import DELIVER_NOTIFICATIONS
 def on_notifications_created(sender, notification_ids, **kwargs) -> None:
     """Sent after commit: one delivery task per PUSH_BATCH_SIZE notifications whose recipient
     has a device (one query; none are enqueued for the others)."""
-    ids = deliverable_notification_ids(int(pk) for pk in notification_ids)
+    ids = deliverable_notification_ids(notification_ids)
     size = max(1, settings.PUSH_BATCH_SIZE)
     for start in range(0, len(ids), size):
         enqueue_on_commit(DELIVER_NOTIFICATIONS, ids[start : start + size])
