@@ -31,10 +31,14 @@ from urllib.parse import quote
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.httpbench import Client, free_port, pct, stop_process_groups  # noqa: E402
+from bench.httpbench import (  # noqa: E402
+    Client,
+    django_env,
+    free_port,
+    pct,
+    stop_process_groups,
+)
 from bench.seed_feed import WORDS  # noqa: E402
-
-SECRET = "bench-only-secret-key-bench-only-secret-key"
 
 
 def parse_args():
@@ -86,19 +90,7 @@ def wait_ready(port, token):
 
 def main():
     args = parse_args()
-    env = {
-        **os.environ,
-        "SECRET_KEY": SECRET,
-        "DEBUG": "0",
-        "SECURE_SSL_REDIRECT": "0",
-        "REDIS_URL": args.redis_url,
-        "CELERY_BROKER_URL": args.redis_url,
-        "DB_CONN_MAX_AGE": "600",
-        "THROTTLE_USER": "10000000/min",
-        "THROTTLE_LIKES": "10000000/min",
-        "LOG_LEVEL": "WARNING",
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-    }
+    env = django_env(args.redis_url)
     os.environ.update(env)
     import django
 

@@ -28,10 +28,14 @@ from urllib.parse import quote
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/cutaway_discovery_bench"
-SECRET = "bench-only-secret-key-bench-only-secret-key"
 
 from bench.feed import run_single, summary  # noqa: E402
-from bench.httpbench import Client, start_gunicorn, stop_process_groups  # noqa: E402
+from bench.httpbench import (  # noqa: E402
+    Client,
+    django_env,
+    start_gunicorn,
+    stop_process_groups,
+)
 from bench.seed_feed import WORDS  # noqa: E402
 
 FLOOR_SQL = (
@@ -68,19 +72,7 @@ def wait_ready(port, token):
 def main():
     args = parse_args()
     url = os.environ.get("DATABASE_URL", DEFAULT_DB)
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "SECRET_KEY": SECRET,
-        "DEBUG": "0",
-        "SECURE_SSL_REDIRECT": "0",
-        "REDIS_URL": args.redis_url,
-        "CELERY_BROKER_URL": args.redis_url,
-        "DB_CONN_MAX_AGE": "600",
-        "THROTTLE_USER": "10000000/min",
-        "LOG_LEVEL": "WARNING",
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-    }
+    env = django_env(args.redis_url, DATABASE_URL=url)
     os.environ.update(env)
     import django
 

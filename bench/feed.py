@@ -37,10 +37,10 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/cutaway_bench"
-SECRET = "bench-only-secret-key-bench-only-secret-key"
 
 from bench.httpbench import (  # noqa: E402 - needs ROOT on sys.path
     Client,
+    django_env,
     pct,
     start_gunicorn,
     stop_process_groups,
@@ -133,20 +133,7 @@ def run_concurrent(name, port, tokens, make_request, n, concurrency, seconds):
 def main():
     args = parse_args()
     url = os.environ.get("DATABASE_URL", DEFAULT_DB)
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "SECRET_KEY": SECRET,
-        "DEBUG": "0",
-        "SECURE_SSL_REDIRECT": "0",
-        "REDIS_URL": args.redis_url,
-        "CELERY_BROKER_URL": args.redis_url,
-        "DB_CONN_MAX_AGE": "600",
-        "THROTTLE_USER": "10000000/min",
-        "THROTTLE_LIKES": "10000000/min",
-        "LOG_LEVEL": "WARNING",
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-    }
+    env = django_env(args.redis_url, DATABASE_URL=url)
     os.environ.update(env)
     import django
 

@@ -21,27 +21,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.httpbench import django_env  # noqa: E402 - needs ROOT on sys.path
+
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--likes", type=int, default=600)
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/7")
     args = parser.parse_args()
-    os.environ.update(
-        {
-            "SECRET_KEY": "bench-only-secret-key-bench-only-secret-key",
-            "DEBUG": "0",
-            "SECURE_SSL_REDIRECT": "0",
-            "REDIS_URL": args.redis_url,
-            "CELERY_BROKER_URL": args.redis_url,
-            "DB_CONN_MAX_AGE": "600",
-            "THROTTLE_USER": "10000000/min",
-            "THROTTLE_LIKES": "10000000/min",
-            "LOG_LEVEL": "WARNING",
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "ALLOWED_HOSTS": "testserver,127.0.0.1",
-        }
-    )
+    os.environ.update(django_env(args.redis_url, ALLOWED_HOSTS="testserver,127.0.0.1"))
     import django
 
     django.setup()

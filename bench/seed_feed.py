@@ -12,8 +12,8 @@ power law (a few creators and videos get most of the likes), publish times sprea
 --days days (rows written oldest first, as a live table fills), 94% public / 5%
 followers-only / 1% private, 98% published. like_count is the exact number of like rows and
 hot_score is computed in the load with feed.ranking, so the catalogue looks exactly as if it
-had been built through the services. The secondary indexes of the like table are dropped during the
-COPY and rebuilt after it (much faster than maintaining them row by row).
+had been built through the services. The secondary indexes of the like table are dropped
+during the COPY and rebuilt after it (much faster than maintaining them row by row).
 """
 
 import argparse
